@@ -38,7 +38,7 @@ export function fromRaw(reg: RegisterDef, raw: number): number {
     case "sign-magnitude": {
       const bit = 2 ** reg.sign.bit;
       const magnitude = raw % bit;
-      return Math.floor(raw / bit) % 2 === 1 ? -magnitude : magnitude;
+      return Math.floor(raw / bit) % 2 === 1 && magnitude !== 0 ? -magnitude : magnitude;
     }
     case "twos-complement": {
       const width = 2 ** (reg.size * 8);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PacketArgumentError, UnsupportedInstructionError } from "../errors.ts";
 import type { DecodeEvent, Frame, Instruction, SyncWriteEntry } from "../types.ts";
-import { decodeValue, encodeValue, fromHex, toHex } from "../values.ts";
+import { encodeValue, fromHex, toHex } from "../values.ts";
 import {
   FEETECH_BROADCAST_ID,
   FEETECH_INSTRUCTION,

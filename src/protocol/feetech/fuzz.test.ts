@@ -78,6 +78,7 @@ interface Stats {
 function run(input: Uint8Array, rng: Rng, stats: Stats): RunResult {
   const decoder = feetechCodec.createDecoder();
   const frames: Placed[] = [];
+  const fail = (problem: string): RunResult => ({ frames, buffered: decoder.buffered, problem });
   const mode = rng.int(4);
   let fed = 0;
   let cursor = 0;
@@ -94,13 +95,13 @@ function run(input: Uint8Array, rng: Rng, stats: Stats): RunResult {
     try {
       events = decoder.push(chunk);
     } catch (e) {
-      return { frames, buffered: decoder.buffered, problem: `push threw ${String(e)}` };
+      return fail(`push threw ${String(e)}`);
     }
     for (const ev of events) {
       if (ev.kind === "corrupt") {
         stats.corruptEvents++;
         if (!Number.isInteger(ev.dropped) || ev.dropped < 1) {
-          return { frames, buffered: decoder.buffered, problem: `corrupt event with dropped=${ev.dropped}` };
+          return fail(`corrupt event with dropped=${ev.dropped}`);
         }
         cursor += ev.dropped;
         continue;
@@ -111,26 +112,20 @@ function run(input: Uint8Array, rng: Rng, stats: Stats): RunResult {
       try {
         again = feetechPacket(id, code, params);
       } catch (e) {
-        return { frames, buffered: decoder.buffered, problem: `frame id=${id} code=${code} (${params.length} params) does not re-encode: ${String(e)}` };
+        return fail(`frame id=${id} code=${code} (${params.length} params) does not re-encode: ${String(e)}`);
       }
       for (let i = 0; i < again.length; i++) {
         if (input[cursor + i] !== again[i]) {
-          return {
-            frames,
-            problem: `frame at offset ${cursor} re-encodes to ${toHex(again)}, which is not the input there`,
-          };
+          return fail(`frame at offset ${cursor} re-encodes to ${toHex(again)}, which is not the input there`);
         }
       }
       frames.push({ offset: cursor, length: again.length, id });
       cursor += again.length;
     }
     if (cursor + decoder.buffered !== fed) {
-      return {
-        frames,
-        problem: `byte accounting: dropped+framed=${cursor} + buffered=${decoder.buffered} ≠ fed=${fed}`,
-      };
+      return fail(`byte accounting: dropped+framed=${cursor} + buffered=${decoder.buffered} ≠ fed=${fed}`);
     }
-    if (decoder.buffered > BUFFER_BOUND) return { frames, buffered: decoder.buffered, problem: `buffered=${decoder.buffered} > ${BUFFER_BOUND}` };
+    if (decoder.buffered > BUFFER_BOUND) return fail(`buffered=${decoder.buffered} > ${BUFFER_BOUND}`);
   }
   return { frames, buffered: decoder.buffered, problem: undefined };
 }

@@ -1,0 +1,34 @@
+import { useRig } from "./StudioContext.tsx";
+
+export function StatusStrip() {
+  const buses = useRig((s) => s.buses);
+  const problems = useRig((s) => s.problems);
+  const busy = useRig((s) => s.busy);
+  const dismiss = useRig((s) => s.dismissProblem);
+  const motors = buses.reduce((n, b) => n + (b.status === "connected" ? b.motors.length : 0), 0);
+  return (
+    <footer className="status-strip" data-testid="status-strip">
+      <span className="status-item">
+        {buses.length === 0 ? "No arm connected" : `${buses.filter((b) => b.status === "connected").length} bus(es) · ${motors} motors`}
+      </span>
+      {buses
+        .filter((b) => b.status === "lost")
+        .map((b) => (
+          <span key={b.key} className="status-item bad">
+            {b.info.label}: disconnected
+          </span>
+        ))}
+      {busy !== undefined && <span className="status-item">{busy}</span>}
+      <span className="status-problems">
+        {problems.map((p) => (
+          <span key={p.id} className={`problem ${p.severity}`} role="alert" data-testid="problem">
+            {p.message}
+            <button type="button" aria-label="Dismiss" onClick={() => dismiss(p.id)}>
+              ×
+            </button>
+          </span>
+        ))}
+      </span>
+    </footer>
+  );
+}

@@ -1,0 +1,30 @@
+import { createContext, useContext, useSyncExternalStore } from "react";
+import { useStore } from "zustand";
+import type { RigState, RigStore, TelemetryPoller, TelemetrySnapshot } from "../state/index.ts";
+
+export interface Studio {
+  readonly rig: RigStore;
+  readonly telemetry: TelemetryPoller;
+  readonly webSerial: boolean;
+}
+
+const StudioContext = createContext<Studio | undefined>(undefined);
+
+export const StudioProvider = StudioContext.Provider;
+
+export function useStudio(): Studio {
+  const s = useContext(StudioContext);
+  if (!s) throw new Error("useStudio outside StudioProvider");
+  return s;
+}
+
+export function useRig<T>(selector: (s: RigState) => T): T {
+  return useStore(useStudio().rig, selector);
+}
+
+/** The latest telemetry of one bus; re-renders at the poller's rate (~10 Hz), not the bus rate. */
+export function useTelemetry(key: string): TelemetrySnapshot | undefined {
+  const { telemetry } = useStudio();
+  useSyncExternalStore(telemetry.subscribe, telemetry.getVersion);
+  return telemetry.get(key);
+}
