@@ -311,8 +311,10 @@ export class MotorBus {
   private timeoutFor(requestBytes: number, expect: ReadonlyMap<number, number>, collectAll = false): number {
     let bytes = requestBytes;
     for (const len of expect.values()) bytes += this.family.codec.statusPacketSize(len);
+    // A broadcast ping has no known reply count: room for 32 replies, and a wider margin.
     if (collectAll) bytes += 32 * this.family.codec.statusPacketSize(3);
-    return (bytes * BITS_PER_BYTE * 1000) / Math.max(1, this.baud) + this.timeoutMarginMs;
+    const margin = collectAll ? Math.max(50, this.timeoutMarginMs * 2) : this.timeoutMarginMs;
+    return (bytes * BITS_PER_BYTE * 1000) / Math.max(1, this.baud) + margin;
   }
 
   private transact(
@@ -329,7 +331,11 @@ export class MotorBus {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finished = new Promise<"done" | "timeout">((resolve) => {
         pending.done = () => resolve("done");
-        timer = setTimeout(() => resolve("timeout"), timeoutMs);
+        // When the deadline passes, give bytes already queued in the page one more task
+        // turn to arrive: a busy main thread must not turn a reply into a timeout.
+        timer = setTimeout(() => {
+          timer = setTimeout(() => resolve("timeout"), 0);
+        }, timeoutMs);
       });
       this.pending = pending;
       try {

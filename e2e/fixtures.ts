@@ -1,0 +1,25 @@
+import { test as base, expect, type Page } from "@playwright/test";
+
+/** Fails a test on any uncaught page error or console error: problems must be shown, not thrown. */
+export const test = base.extend<{ errors: string[] }>({
+  errors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(`console.error: ${m.text()}`);
+      });
+      await use(errors);
+      expect(errors, "the page logged errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Positions shown for one bus, as numbers (NaN for a missing value). */
+export async function positions(page: Page, bus: string): Promise<number[]> {
+  const cells = page.locator(`[data-testid="motor-row"][data-bus="${bus}"] [data-testid="position"]`);
+  return (await cells.allTextContents()).map((t) => (t.trim() === "—" ? NaN : Number(t)));
+}
