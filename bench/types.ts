@@ -28,7 +28,9 @@ export function meetsGoal(value: number, goal: string): boolean | undefined {
       return value > target;
     case "<":
       return value < target;
-    default:
+    case "=":
       return value === target;
+    default:
+      return undefined;
   }
 }
