@@ -19,7 +19,8 @@ export function meetsGoal(value: number, goal: string): boolean | undefined {
   const m = /^\s*(>=|<=|>|<|=)\s*(-?[\d.]+)\s*$/.exec(goal);
   if (!m) return undefined;
   const target = Number(m[2]);
-  switch (m[1]) {
+  const op: string = m[1] ?? "";
+  switch (op) {
     case ">=":
       return value >= target;
     case "<=":
