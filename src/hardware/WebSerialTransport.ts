@@ -39,7 +39,7 @@ export class WebSerialTransport implements Transport {
     try {
       await this.port.open({ baudRate, dataBits: 8, stopBits: 1, parity: "none", bufferSize: 4096 });
     } catch (e) {
-      throw new PortOpenError(this.label, e instanceof Error ? e.message : String(e));
+      throw new PortOpenError(this.label, (e instanceof Error ? e.message : String(e)).replace(/\.+$/, ""));
     }
     const writable = this.port.writable;
     if (writable === null) throw new PortOpenError(this.label, "the port has no writable stream");
@@ -90,8 +90,22 @@ export class WebSerialTransport implements Transport {
     this.writer?.releaseLock();
     this.writer = undefined;
     this.listener?.lost();
-    // Free the port object for a later reconnect; it may already be gone.
-    this.port.close().catch(() => undefined);
+    void this.releaseAfterLoss();
+  }
+
+  /**
+   * Free the port object for a later reconnect, in order: cancel the reader, let the read
+   * loop release its lock, then close. (May run while the loop is still unwinding.)
+   */
+  private async releaseAfterLoss(): Promise<void> {
+    try {
+      await this.reader?.cancel();
+    } catch {
+      // the stream already errored
+    }
+    await this.readLoop;
+    this.readLoop = undefined;
+    await this.port.close().catch(() => undefined);
   }
 
   async write(bytes: Uint8Array): Promise<void> {

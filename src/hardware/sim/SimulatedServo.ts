@@ -163,18 +163,18 @@ export class SimulatedServo {
   private actualFromPresent(present: number): number {
     const target = this.family.id === "feetech" ? present + this.homing() : present - this.homing();
     if (this.family.id === "dynamixel" && this.get("Operating_Mode") !== 3) return target;
-    // Single-turn: go the short way to the wrapped target from where the horn is.
+    // Single-turn position mode: the controller works on the 0..resolution-1 reading and
+    // never crosses the wrap, so a goal of 100 from 4000 travels the long way.
     const res = this.model.resolution;
-    const here = this.actual;
-    const delta = ((((target - here) % res) + res + res / 2) % res) - res / 2;
-    return here + delta;
+    const unwrapped = this.family.id === "feetech" ? this.actual - this.homing() : this.actual + this.homing();
+    return this.actual + (present - (((unwrapped % res) + res) % res));
   }
 
   private limits(): { speed: number; accel: number } {
     if (this.family.id === "feetech") {
       const v = Math.abs(this.get("Goal_Velocity"));
       const a = this.get("Acceleration");
-      return { speed: v > 0 ? v : this.model.maxSpeed, accel: a > 0 ? a * 100 : this.model.maxAcceleration };
+      return { speed: v > 0 ? Math.min(v, this.model.maxSpeed) : this.model.maxSpeed, accel: a > 0 ? a * 100 : this.model.maxAcceleration };
     }
     const pv = this.get("Profile_Velocity");
     const pa = this.get("Profile_Acceleration");
@@ -238,7 +238,9 @@ export class SimulatedServo {
     const moving = Math.abs(this.velocity) > 1 ? 1 : 0;
     const volts = this.supplyVolts - Math.abs(this.load) / 5000;
     this.set("Present_Position", this.presentFromActual(this.actual));
-    this.set("Present_Velocity", Math.round(Math.max(-30000, Math.min(30000, this.velocity))));
+    // Feetech reports steps/s; Dynamixel units of 0.229 rev/min.
+    const velocity = this.family.id === "feetech" ? this.velocity : (this.velocity * 60) / 4096 / 0.229;
+    this.set("Present_Velocity", Math.round(Math.max(-30000, Math.min(30000, velocity))));
     this.set("Present_Temperature", Math.round(this.temperatureC));
     this.set("Moving", moving);
     if (this.family.id === "feetech") {
