@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../core/random.ts";
 import type { SimulatedBus } from "./SimulatedBus.ts";
 import { runAt } from "./precisionTimer.ts";
 
@@ -22,18 +23,6 @@ export interface WireListener {
   lost(): void;
 }
 
-/** Small deterministic PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The physical line between a USB adapter and the simulated servos, with a timing model:
  * 10 bits per byte at the line's baud rate, each servo's return delay, replies one after
@@ -50,7 +39,8 @@ export class SimWire {
   private plugged = true;
   private readonly chunking: boolean;
   private readonly rand: () => number;
-  private readonly cancels = new Set<() => void>();
+  private readonly outbox: { at: number; bytes: Uint8Array }[] = [];
+  private cancelTimer: (() => void) | undefined;
 
   constructor(
     readonly bus: SimulatedBus,
@@ -99,31 +89,41 @@ export class SimWire {
   }
 
   private deliver(bytes: Uint8Array, at: number): void {
-    const chunks: Uint8Array[] = [];
     if (this.chunking && bytes.length > 1) {
       let o = 0;
       while (o < bytes.length) {
         const n = 1 + Math.floor(this.rand() * (bytes.length - o));
-        chunks.push(bytes.subarray(o, o + n));
+        this.outbox.push({ at, bytes: bytes.subarray(o, o + n) });
         o += n;
       }
     } else {
-      chunks.push(bytes);
+      this.outbox.push({ at, bytes });
     }
-    const cancel = runAt(at, () => {
-      this.cancels.delete(cancel);
-      if (!this.plugged) return;
-      for (const c of chunks) this.listener?.data(c);
+    this.schedule();
+  }
+
+  /** Bytes reach the host in the order they left the line: one timer for the queue's head. */
+  private schedule(): void {
+    const head = this.outbox[0];
+    if (this.cancelTimer !== undefined || head === undefined) return;
+    this.cancelTimer = runAt(head.at, () => {
+      this.cancelTimer = undefined;
+      const now = performance.now();
+      while (this.outbox.length > 0 && this.outbox[0]!.at <= now) {
+        const item = this.outbox.shift()!;
+        if (this.plugged) this.listener?.data(item.bytes);
+      }
+      this.schedule();
     });
-    this.cancels.add(cancel);
   }
 
   /** Pull the USB cable: pending replies vanish, the host is told the device is lost. */
   unplug(): void {
     if (!this.plugged) return;
     this.plugged = false;
-    for (const c of this.cancels) c();
-    this.cancels.clear();
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.outbox.length = 0;
     this.listener?.lost();
   }
 

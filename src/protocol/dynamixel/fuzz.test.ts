@@ -1,3 +1,4 @@
+import { mulberry32 } from "../../core/random.ts";
 import { describe, expect, it } from "vitest";
 import type { Frame, FrameDecoder } from "../types.ts";
 import { DYNAMIXEL_MAX_PACKET, addStuffing, dynamixelCodec, dynamixelPacket, removeStuffing } from "./codec.ts";
@@ -8,17 +9,7 @@ import { dynamixelCrc } from "./crc.ts";
  * fed in random chunk splits. Seeds are fixed so any failure reproduces.
  */
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 type Rng = () => number;
 const int = (rng: Rng, n: number): number => Math.floor(rng() * n);

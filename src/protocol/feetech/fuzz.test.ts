@@ -3,6 +3,7 @@
  * byte streams, each fed in random chunk splits. Deterministic (seeded PRNG): a failure
  * message carries the stream's hex and its index, so it reproduces.
  */
+import { mulberry32 } from "../../core/random.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "../values.ts";
 import { FEETECH_BROADCAST_ID, FEETECH_MAX_PACKET, feetechCodec, feetechPacket } from "./codec.ts";
@@ -16,18 +17,14 @@ const MAX_REPORTED = 5;
 /** Trailing zeros long enough to complete any candidate frame. */
 const PAD = new Uint8Array(FEETECH_MAX_PACKET);
 
-/** mulberry32: small, fast, good enough for fuzzing, and reproducible. */
+/** Seeded randomness (mulberry32 from core) with helpers for building streams. */
 class Rng {
-  private s: number;
+  private readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.next = mulberry32(seed);
   }
   u32(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return Math.floor(this.next() * 0x1_0000_0000);
   }
   /** 0 … n−1 */
   int(n: number): number {
