@@ -1,10 +1,11 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { RigService, type RigEvent, type SerialPortLike, WorkerRigClient } from "../hardware/index.ts";
-import { createRigStore, TelemetryPoller } from "../state/index.ts";
+import { RigService, type RigEvent, WorkerRigClient } from "../hardware/index.ts";
+import { createRigStore, type SerialLike, TelemetryPoller } from "../state/index.ts";
+import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../storage/index.ts";
 import { Shell, StudioProvider } from "../ui/index.ts";
 import "../ui/styles.css";
-import { installFakeSerial } from "./fakeSerial.ts";
+import { FakeSerial } from "./fakeSerial.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
 
@@ -17,36 +18,53 @@ function createWorkerRig(): WorkerRigClient | undefined {
   }
 }
 
-const params = new URLSearchParams(location.search);
-const fakeSerial = window.__STUDIO_FAKE_SERIAL__;
-const requestPort: (() => Promise<SerialPortLike>) | undefined = fakeSerial
-  ? installFakeSerial(fakeSerial)
-  : "serial" in navigator
-    ? () => navigator.serial.requestPort()
-    : undefined;
+function pickSerial(): SerialLike | undefined {
+  const fake = window.__STUDIO_FAKE_SERIAL__;
+  if (fake) {
+    const serial = new FakeSerial(fake);
+    window.__studioFakeSerial = serial;
+    return serial;
+  }
+  return "serial" in navigator ? navigator.serial : undefined;
+}
 
-const inlineListeners = new Set<(e: RigEvent) => void>();
-const inline = new RigService("main", (e) => inlineListeners.forEach((fn) => fn(e)));
-const worker = params.get("worker") === "off" ? undefined : createWorkerRig();
+async function openProfiles(): Promise<{ store: ProfileStore; warning: string | undefined }> {
+  try {
+    return { store: await IdbProfileStore.open(), warning: undefined };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { store: new MemoryProfileStore(), warning: `Robot profiles cannot be saved in this browser (${why}); they last until the page closes.` };
+  }
+}
 
-const rig = createRigStore({
-  worker,
-  inline,
-  requestPort,
-  onInlineEvent: (fn) => inlineListeners.add(fn),
-});
-const telemetry = new TelemetryPoller(rig, 100);
-telemetry.start();
+async function start(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const serial = pickSerial();
+  const inlineListeners = new Set<(e: RigEvent) => void>();
+  const inline = new RigService("main", (e) => inlineListeners.forEach((fn) => fn(e)));
+  const worker = params.get("worker") === "off" ? undefined : createWorkerRig();
+  const profiles = await openProfiles();
 
-// First run opens on the simulated rig, so every feature can be tried without hardware.
-if (params.get("rig") !== "none") void rig.getState().connectSimulatedRig();
+  const rig = createRigStore({ worker, inline, serial, profiles: profiles.store, onInlineEvent: (fn) => inlineListeners.add(fn) });
+  const telemetry = new TelemetryPoller(rig, 100);
+  telemetry.start();
 
-const root = document.getElementById("root");
-if (!root) throw new Error("index.html has no #root");
-createRoot(root).render(
-  <StrictMode>
-    <StudioProvider value={{ rig, telemetry, webSerial: requestPort !== undefined }}>
-      <Shell />
-    </StudioProvider>
-  </StrictMode>,
-);
+  const root = document.getElementById("root");
+  if (!root) throw new Error("index.html has no #root");
+  createRoot(root).render(
+    <StrictMode>
+      <StudioProvider value={{ rig, telemetry, webSerial: serial !== undefined }}>
+        <Shell />
+      </StudioProvider>
+    </StrictMode>,
+  );
+
+  await rig.getState().loadProfiles();
+  if (profiles.warning) rig.setState((s) => ({ problems: [...s.problems, { id: -1, severity: "warning", message: profiles.warning! }] }));
+  // First run opens on the simulated rig, so every feature can be tried without hardware.
+  const sim = params.get("rig");
+  if (sim !== "none") await rig.getState().connectSimulatedRig(sim === "koch" ? "koch" : "so101");
+  await rig.getState().reconnectKnownPorts();
+}
+
+void start();

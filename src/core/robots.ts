@@ -1,6 +1,6 @@
 /**
- * Arms the studio knows, as data. Motor ids and names follow lerobot's
- * SO-100/SO-101 and Koch v1.1 definitions.
+ * Arms the studio knows, as data. Motor ids, names, models and calibration conventions
+ * follow lerobot's SO-100/SO-101 and Koch v1.1 definitions.
  */
 
 export type RobotKind = "so100" | "so101" | "koch";
@@ -15,42 +15,86 @@ export interface MotorSpec {
   readonly id: number;
   /** Motor model name, as in lerobot ("sts3215", "xl330-m288", …). */
   readonly model: string;
+  /** The gripper reports 0..100 (% open); body joints degrees (or −100..100 as an option). */
+  readonly isGripper: boolean;
+  /** Calibration: lerobot records no range for full-turn joints and stores 0..4095. */
+  readonly fullTurn: boolean;
+  /** drive_mode written in the calibration file (Koch leader elbow: 1, inverted by the motor). */
+  readonly driveMode: 0 | 1;
+  /** Which way is positive, for the calibration sweep's arrows. */
+  readonly positive: string;
 }
 
 export interface ArmDefinition {
+  readonly id: ArmId;
   readonly kind: RobotKind;
   readonly role: ArmRole;
   readonly label: string;
   readonly protocol: ProtocolName;
   readonly motors: readonly MotorSpec[];
+  /** Directory name lerobot uses for this arm's calibration files (current lerobot). */
+  readonly lerobotName: string;
 }
 
-function arm(kind: RobotKind, role: ArmRole, label: string, protocol: ProtocolName, models: readonly string[]): ArmDefinition {
+const POSITIVE: Record<JointName, string> = {
+  shoulder_pan: "turn left (seen from behind the arm)",
+  shoulder_lift: "raise the upper arm",
+  elbow_flex: "fold the forearm up",
+  wrist_flex: "tilt the wrist up",
+  wrist_roll: "roll clockwise",
+  gripper: "open the jaw",
+};
+
+function arm(
+  id: ArmId,
+  kind: RobotKind,
+  role: ArmRole,
+  label: string,
+  protocol: ProtocolName,
+  models: readonly string[],
+  fullTurn: readonly JointName[],
+  driveModes: Partial<Record<JointName, 0 | 1>> = {},
+): ArmDefinition {
   return {
+    id,
     kind,
     role,
     label,
     protocol,
-    motors: JOINT_NAMES.map((name, i) => ({ name, id: i + 1, model: models[i] ?? models[0] ?? "" })),
+    lerobotName: kind === "koch" ? `koch_${role}` : `so_${role}`,
+    motors: JOINT_NAMES.map((name, i) => ({
+      name,
+      id: i + 1,
+      model: models[i] ?? models[0] ?? "",
+      isGripper: name === "gripper",
+      fullTurn: fullTurn.includes(name),
+      driveMode: driveModes[name] ?? 0,
+      positive: POSITIVE[name],
+    })),
   };
 }
 
 const STS6 = ["sts3215"];
+const KOCH_FOLLOWER = ["xl430-w250", "xl430-w250", "xl330-m288", "xl330-m288", "xl330-m288", "xl330-m288"];
 
-export const ARMS = {
-  so101_follower: arm("so101", "follower", "SO-101 follower", "feetech", STS6),
-  so101_leader: arm("so101", "leader", "SO-101 leader", "feetech", STS6),
-  so100_follower: arm("so100", "follower", "SO-100 follower", "feetech", STS6),
-  so100_leader: arm("so100", "leader", "SO-100 leader", "feetech", STS6),
-  koch_follower: arm("koch", "follower", "Koch v1.1 follower", "dynamixel", [
-    "xl430-w250",
-    "xl430-w250",
-    "xl330-m288",
-    "xl330-m288",
-    "xl330-m288",
-    "xl330-m288",
-  ]),
-  koch_leader: arm("koch", "leader", "Koch v1.1 leader", "dynamixel", ["xl330-m077"]),
-} as const satisfies Record<string, ArmDefinition>;
+export type ArmId = "so101_follower" | "so101_leader" | "so100_follower" | "so100_leader" | "koch_follower" | "koch_leader";
 
-export type ArmId = keyof typeof ARMS;
+export const ARMS: Readonly<Record<ArmId, ArmDefinition>> = {
+  so101_follower: arm("so101_follower", "so101", "follower", "SO-101 follower", "feetech", STS6, ["wrist_roll"]),
+  so101_leader: arm("so101_leader", "so101", "leader", "SO-101 leader", "feetech", STS6, ["wrist_roll"]),
+  so100_follower: arm("so100_follower", "so100", "follower", "SO-100 follower", "feetech", STS6, ["wrist_roll"]),
+  so100_leader: arm("so100_leader", "so100", "leader", "SO-100 leader", "feetech", STS6, ["wrist_roll"]),
+  koch_follower: arm("koch_follower", "koch", "follower", "Koch v1.1 follower", "dynamixel", KOCH_FOLLOWER, ["shoulder_pan", "wrist_roll"]),
+  koch_leader: arm("koch_leader", "koch", "leader", "Koch v1.1 leader", "dynamixel", ["xl330-m077"], ["shoulder_pan", "wrist_roll"], {
+    elbow_flex: 1,
+  }),
+};
+
+export function isArmId(x: unknown): x is ArmId {
+  return typeof x === "string" && Object.prototype.hasOwnProperty.call(ARMS, x);
+}
+
+/** The norm mode of one motor given the profile's choice for body joints. */
+export function motorNormMode(motor: MotorSpec, body: "degrees" | "range_m100_100"): "degrees" | "range_m100_100" | "range_0_100" {
+  return motor.isGripper ? "range_0_100" : body;
+}

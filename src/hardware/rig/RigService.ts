@@ -18,6 +18,7 @@ import type {
   RigEvent,
   SimCommand,
   SimConnectOptions,
+  SimState,
 } from "./types.ts";
 
 interface Entry {
@@ -91,6 +92,8 @@ export class RigService implements RigApi {
       chunking: true,
       seed: key.length * 7919 + 1,
       scriptStartMs,
+      ...(options.calibrated === undefined ? {} : { calibrated: options.calibrated }),
+      ...(options.setupBench === undefined ? {} : { setupBench: options.setupBench }),
     });
     const bus = new MotorBus(new SimTransport(sim.wire, `Simulated ${def.label}`), PROTOCOL_FAMILIES[def.protocol]);
     return this.add(key, bus, sim, options.baudRate ?? 1_000_000);
@@ -168,10 +171,36 @@ export class RigService implements RigApi {
     };
   }
 
-  async simulate(key: string, command: SimCommand): Promise<void> {
+  async simulate(key: string, command: SimCommand): Promise<SimState> {
     const { sim } = this.entry(key);
     if (!sim) throw new RangeError(`Bus "${key}" is not simulated.`);
+    await this.applySim(key, sim, command);
+    const now = performance.now();
+    return {
+      hand: sim.hand.current,
+      settled: sim.hand.settled(now),
+      plugged: sim.servos.flatMap((s, i) => (sim.bus.servos.includes(s) ? [i] : [])),
+    };
+  }
+
+  private async applySim(key: string, sim: SimulatedArm, command: SimCommand): Promise<void> {
     switch (command.kind) {
+      case "hand":
+        sim.setHand(command.mode, performance.now());
+        return;
+      case "reverse":
+        if (command.reversed) sim.hand.reversed.add(command.joint);
+        else sim.hand.reversed.delete(command.joint);
+        return;
+      case "plug_motor": {
+        const servo = sim.servos[command.joint];
+        if (!servo) throw new RangeError(`No simulated motor at joint ${command.joint}.`);
+        sim.bus.attach(servo);
+        return;
+      }
+      case "unplug_motors":
+        for (const s of [...sim.bus.servos]) sim.bus.detach(s);
+        return;
       case "faults": {
         const f = command.faults;
         if (f.corruptRate !== undefined) sim.wire.faults.corruptRate = f.corruptRate;

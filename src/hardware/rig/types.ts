@@ -54,13 +54,32 @@ export interface SimFaultSettings {
 export type SimCommand =
   | { readonly kind: "faults"; readonly faults: SimFaultSettings }
   | { readonly kind: "unplug" }
-  | { readonly kind: "plug" };
+  | { readonly kind: "plug" }
+  /** Move the arm by hand (torque off): the calibration helpers and the leader's script. */
+  | { readonly kind: "hand"; readonly mode: "script" | "hold" | "middle" | "sweep" }
+  /** Make a joint's encoder count the other way (a motor mounted reversed). */
+  | { readonly kind: "reverse"; readonly joint: number; readonly reversed: boolean }
+  /** Motor-setup bench: plug one more motor (by joint index) into the line, or unplug all. */
+  | { readonly kind: "plug_motor"; readonly joint: number }
+  | { readonly kind: "unplug_motors" };
+
+export interface SimState {
+  readonly hand: "script" | "hold" | "middle" | "sweep";
+  /** True once a "middle" or "sweep" motion has finished. */
+  readonly settled: boolean;
+  /** Joints currently plugged into the line (setup bench), by index. */
+  readonly plugged: readonly number[];
+}
 
 export interface SimConnectOptions {
   readonly usbLatencyMs?: number;
   readonly baudRate?: number;
   /** Time origin of the leader script, ms since the epoch (shared by every bus of one rig). */
   readonly scriptEpochMs?: number;
+  /** Motors carry a calibration already (default true); false: never calibrated. */
+  readonly calibrated?: boolean;
+  /** A motor-setup bench: factory-fresh motors, none plugged in. */
+  readonly setupBench?: boolean;
 }
 
 export interface BusStatsInfo extends BusStats {
@@ -86,7 +105,7 @@ export interface RigApi {
   syncWrite(key: string, register: string, entries: readonly (readonly [number, number])[]): Promise<void>;
   telemetry(key: string, ids: readonly number[]): Promise<MotorTelemetry[]>;
   stats(key: string): Promise<BusStatsInfo>;
-  simulate(key: string, command: SimCommand): Promise<void>;
+  simulate(key: string, command: SimCommand): Promise<SimState>;
 }
 
 export type RigEvent =

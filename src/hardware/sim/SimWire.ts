@@ -1,5 +1,5 @@
 import { mulberry32 } from "../../core/random.ts";
-import type { SimulatedBus } from "./SimulatedBus.ts";
+import type { SimReply, SimulatedBus } from "./SimulatedBus.ts";
 import { runAt } from "./precisionTimer.ts";
 
 export interface WireFaults {
@@ -16,6 +16,28 @@ export interface SimWireOptions {
   chunking?: boolean;
   /** Deterministic randomness for faults and chunking. */
   seed?: number;
+}
+
+/**
+ * Two servos with one id answer at the same moment: their bytes overlap on the line.
+ * A UART line idles high and either driver can pull it low, so the host reads the
+ * bitwise AND — identical packets survive, different ones come out garbled.
+ */
+function collide(replies: SimReply[]): SimReply[] {
+  const out: SimReply[] = [];
+  for (const r of replies) {
+    const same = out.findIndex((o) => o.id === r.id);
+    if (same < 0) {
+      out.push(r);
+      continue;
+    }
+    const a = out[same]!;
+    const len = Math.max(a.bytes.length, r.bytes.length);
+    const merged = new Uint8Array(len);
+    for (let i = 0; i < len; i++) merged[i] = (a.bytes[i] ?? 0xff) & (r.bytes[i] ?? 0xff);
+    out[same] = { id: a.id, bytes: merged, delayUs: Math.max(a.delayUs, r.delayUs) };
+  }
+  return out;
 }
 
 export interface WireListener {
@@ -66,7 +88,7 @@ export class SimWire {
     const now = performance.now();
     const txStart = Math.max(now, this.wireFreeAt);
     const txEnd = txStart + bytes.length * perByteMs;
-    const replies = this.bus.receive(bytes, this.baudRate, txEnd);
+    const replies = collide(this.bus.receive(bytes, this.baudRate, txEnd));
     let t = txEnd;
     for (const reply of replies) {
       if (this.rand() < this.faults.dropRate) {

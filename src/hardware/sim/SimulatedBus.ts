@@ -19,9 +19,19 @@ export class SimulatedBus {
   private readonly decoder: FrameDecoder;
   constructor(
     readonly family: ProtocolFamily,
+    /** The servos plugged into this line (motor setup plugs them in one at a time). */
     readonly servos: SimulatedServo[],
   ) {
     this.decoder = family.codec.createDecoder();
+  }
+
+  attach(servo: SimulatedServo): void {
+    if (!this.servos.includes(servo)) this.servos.push(servo);
+  }
+
+  detach(servo: SimulatedServo): void {
+    const i = this.servos.indexOf(servo);
+    if (i >= 0) this.servos.splice(i, 1);
   }
 
   servo(id: number): SimulatedServo | undefined {
@@ -41,10 +51,11 @@ export class SimulatedBus {
     return replies;
   }
 
-  private status(servo: SimulatedServo, error: number, data: Uint8Array): SimReply {
+  /** A status packet from `servo`; `asId` is the id it answers as (its id when addressed). */
+  private status(servo: SimulatedServo, error: number, data: Uint8Array, asId = servo.id): SimReply {
     return {
-      id: servo.id,
-      bytes: this.family.codec.encodeStatus(servo.id, error | servo.injectedError, data),
+      id: asId,
+      bytes: this.family.codec.encodeStatus(asId, error | servo.injectedError, data),
       delayUs: servo.returnDelayUs,
     };
   }
@@ -70,8 +81,10 @@ export class SimulatedBus {
         return;
       case "write":
         for (const s of targets) {
+          // A write to the ID register is acknowledged under the id the servo was addressed by.
+          const addressedAs = s.id;
           const err = s.write(instr.address, instr.data, now);
-          if (!broadcast && (s.repliesToWrites() || err !== 0)) out.push(this.status(s, err, new Uint8Array(0)));
+          if (!broadcast && (s.repliesToWrites() || err !== 0)) out.push(this.status(s, err, new Uint8Array(0), addressedAs));
         }
         return;
       case "reg_write":

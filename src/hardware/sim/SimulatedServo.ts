@@ -2,8 +2,11 @@ import type { MotorModel, ProtocolFamily } from "../../protocol/models.ts";
 import type { RegisterDef } from "../../protocol/types.ts";
 import { decodeValue, readLE, toRaw, writeLE } from "../../protocol/values.ts";
 
-/** Something that moves a servo's horn while its torque is off: a hand, or the leader script. */
-export type PositionDriver = (timeMs: number) => number;
+/**
+ * Something that moves a servo's horn while its torque is off: a hand, or the leader
+ * script. Returns the horn position (raw steps), or undefined when not touching it.
+ */
+export type PositionDriver = (timeMs: number) => number | undefined;
 
 export interface SimulatedServoOptions {
   readonly family: ProtocolFamily;
@@ -199,8 +202,8 @@ export class SimulatedServo {
     let dt = (now - last) / 1000;
     if (dt <= 0) return;
     if (!this.torqueOn) {
-      if (this.driver) {
-        const next = this.driver(now);
+      const next = this.driver?.(now);
+      if (next !== undefined) {
         this.velocity = (next - this.actual) / dt;
         this.actual = next;
       } else {

@@ -1,6 +1,6 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { BusEntry, BusStatsInfo } from "../../state/index.ts";
-import { useRig } from "../StudioContext.tsx";
+import { useRig, useTelemetry } from "../StudioContext.tsx";
 import { MotorTable } from "./MotorTable.tsx";
 import { RegisterPanel } from "./RegisterPanel.tsx";
 import { SimPanel } from "./SimPanel.tsx";
@@ -27,11 +27,33 @@ function useBusStats(bus: BusEntry): BusStatsInfo | undefined {
   return stats;
 }
 
+/**
+ * "Wiggle to identify": true while any joint on this bus is moving (a position changed by
+ * more than a few steps in the last half second), so two look-alike arms can be told apart.
+ */
+function useMoving(key: string): boolean {
+  const snap = useTelemetry(key);
+  const last = useRef<{ positions: Map<number, number>; movedAt: number }>({ positions: new Map(), movedAt: -Infinity });
+  if (snap) {
+    const prev = last.current.positions;
+    let moved = false;
+    for (const m of snap.motors) {
+      if (!m.ok) continue;
+      const before = prev.get(m.id);
+      if (before !== undefined && Math.abs(m.position - before) > 6) moved = true;
+      prev.set(m.id, m.position);
+    }
+    if (moved) last.current.movedAt = snap.at;
+  }
+  return snap !== undefined && snap.at - last.current.movedAt < 500;
+}
+
 /** One bus: what answers on it, live, and a register-level console. */
 export function BusConsole({ bus }: { bus: BusEntry }) {
   const scan = useRig((s) => s.scan);
   const disconnect = useRig((s) => s.disconnect);
   const stats = useBusStats(bus);
+  const moving = useMoving(bus.key);
   const family = bus.info.protocol;
   const allBauds = family === "feetech" ? [1_000_000, 500_000, 250_000, 128_000, 115_200, 57_600, 38_400] : [1_000_000, 57_600, 115_200, 2_000_000, 3_000_000, 4_000_000, 9_600];
   return (
@@ -44,6 +66,11 @@ export function BusConsole({ bus }: { bus: BusEntry }) {
         <span className={`pill ${bus.status}`} data-testid="bus-status">
           {bus.status === "connected" ? "connected" : bus.status === "lost" ? "disconnected" : "closed"}
         </span>
+        {moving && (
+          <span className="moving" data-testid="bus-moving" title="A joint on this bus is moving: wiggle an arm to see which profile it is.">
+            ● moving
+          </span>
+        )}
         <span className="spacer" />
         <button type="button" disabled={bus.scanning || bus.status !== "connected"} onClick={() => void scan(bus.key)}>
           Scan

@@ -1,30 +1,38 @@
 import { useState } from "react";
-import type { ProtocolId } from "../../protocol/types.ts";
+import { ARMS, type ArmId } from "../../core/robots.ts";
 import { useRig, useStudio } from "../StudioContext.tsx";
 
 const BAUDS = [1_000_000, 500_000, 115_200, 57_600];
 
-/** The start of everything: the simulated rig beside a real arm. */
+/** The start of everything: the simulated rigs beside a real arm. */
 export function ConnectPanel() {
   const { webSerial } = useStudio();
   const buses = useRig((s) => s.buses);
   const busy = useRig((s) => s.busy);
   const connectSim = useRig((s) => s.connectSimulatedRig);
   const connectReal = useRig((s) => s.connectRealArm);
-  const [protocol, setProtocol] = useState<ProtocolId>("feetech");
+  const [arm, setArm] = useState<ArmId>("so101_follower");
+  const [name, setName] = useState("");
   const [baud, setBaud] = useState(1_000_000);
-  const simConnected = buses.some((b) => b.info.simulated && b.status === "connected");
+  const simOn = (kind: string) => buses.some((b) => b.info.simulated && b.arm?.startsWith(kind) && b.status === "connected");
 
   return (
     <section className="connect-cards">
       <div className="card">
         <h2>Simulated SO-101 leader + follower</h2>
         <p>
-          Twelve simulated STS3215 servos on two virtual USB adapters. They answer the real protocol byte for byte;
-          the leader is moved by a scripted hand so you can try everything without hardware.
+          Twelve simulated STS3215 servos on two virtual USB adapters. They answer the real protocol byte for byte; a
+          scripted hand moves the leader, so everything can be tried without hardware.
         </p>
-        <button type="button" className="primary" disabled={busy !== undefined || simConnected} onClick={() => void connectSim()}>
-          {simConnected ? "Simulated rig connected" : "Start the simulated rig"}
+        <button type="button" className="primary" disabled={busy !== undefined || simOn("so101")} onClick={() => void connectSim("so101")}>
+          {simOn("so101") ? "Simulated SO-101 connected" : "Start the simulated SO-101"}
+        </button>
+      </div>
+      <div className="card">
+        <h2>Simulated Koch v1.1 leader + follower</h2>
+        <p>Dynamixel XL330/XL430 servos speaking Protocol 2.0, with the same scripted leader.</p>
+        <button type="button" disabled={busy !== undefined || simOn("koch")} onClick={() => void connectSim("koch")}>
+          {simOn("koch") ? "Simulated Koch connected" : "Start the simulated Koch"}
         </button>
       </div>
       <div className="card">
@@ -34,11 +42,17 @@ export function ConnectPanel() {
             <p>Plug the arm's USB adapter in and power the motors, then pick its port.</p>
             <div className="row">
               <label>
-                Motors{" "}
-                <select value={protocol} onChange={(e) => setProtocol(e.target.value as ProtocolId)} aria-label="Protocol">
-                  <option value="feetech">Feetech STS (SO-100 / SO-101)</option>
-                  <option value="dynamixel">Dynamixel X (Koch)</option>
+                Arm{" "}
+                <select value={arm} onChange={(e) => setArm(e.target.value as ArmId)} aria-label="Arm type">
+                  {Object.values(ARMS).map((a) => (
+                    <option key={a.id} value={a.id}>
+                      {a.label}
+                    </option>
+                  ))}
                 </select>
+              </label>
+              <label>
+                Name <input aria-label="Arm name" placeholder="left follower" value={name} onChange={(e) => setName(e.target.value)} size={14} />
               </label>
               <label>
                 Baud{" "}
@@ -51,14 +65,14 @@ export function ConnectPanel() {
                 </select>
               </label>
             </div>
-            <button type="button" className="primary" disabled={busy !== undefined} onClick={() => void connectReal(protocol, baud)}>
+            <button type="button" className="primary" disabled={busy !== undefined} onClick={() => void connectReal(arm, name, baud)}>
               Choose a serial port…
             </button>
           </>
         ) : (
           <p className="warn">
             This browser has no Web Serial, so it cannot talk to motors. Use a recent Chrome or Edge on a desktop. You can
-            still use the simulated rig here.
+            still use the simulated rigs here.
           </p>
         )}
       </div>

@@ -8,7 +8,7 @@ export function SimPanel({ bus }: { bus: BusEntry }) {
   const [corrupt, setCorrupt] = useState("0");
   const [drop, setDrop] = useState("0");
   const [error, setError] = useState<string | undefined>();
-  const run = (p: Promise<void>) => p.then(() => setError(undefined), (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  const run = (p: Promise<unknown>) => p.then(() => setError(undefined), (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   const pct = (s: string) => Math.min(100, Math.max(0, Number(s) || 0)) / 100;
 
   return (

@@ -1,0 +1,22 @@
+/** Public surface of the storage layer. */
+export { StorageError, isStorageError, toStorageError } from "./errors.ts";
+export type { StorageErrorCode } from "./errors.ts";
+export { PROFILE_SCHEMA_VERSION } from "./ProfileStore.ts";
+export type {
+  BodyNormMode,
+  CalibrationTable,
+  MotorCalibration,
+  PortIdentity,
+  ProfileListing,
+  ProfileStore,
+  RobotProfile,
+  StoredProfile,
+} from "./ProfileStore.ts";
+export { migrateProfile, validateProfile } from "./profileRecord.ts";
+export type { ProfileCheck } from "./profileRecord.ts";
+export { DB_NAME, DB_VERSION } from "./schema.ts";
+export type { StudioDB, StudioDatabase } from "./schema.ts";
+export { openStudioDB } from "./db.ts";
+export type { OpenStudioDBEvents } from "./db.ts";
+export { IdbProfileStore } from "./IdbProfileStore.ts";
+export { MemoryProfileStore } from "./MemoryProfileStore.ts";

@@ -1,0 +1,200 @@
+import { ARMS, type ArmId } from "../core/robots.ts";
+import { StorageError } from "./errors.ts";
+import {
+  PROFILE_SCHEMA_VERSION,
+  type BodyNormMode,
+  type CalibrationTable,
+  type MotorCalibration,
+  type PortIdentity,
+  type RobotProfile,
+  type StoredProfile,
+} from "./ProfileStore.ts";
+
+/**
+ * Validation and migration of stored profile records.
+ *
+ * Records carry `schemaVersion`. Reading runs the upgrade steps from the record's version to
+ * PROFILE_SCHEMA_VERSION, then validates the result. Records are upgraded lazily, on read, and
+ * not rewritten: the next `put` stores the current shape. Steps work on unvalidated data and must
+ * not throw; validation afterwards reports whatever is still wrong.
+ *
+ * Shapes:
+ *   v0  (never shipped; kept to prove the mechanism) as v1, but the norm mode is `normMode`.
+ *   v1  RobotProfile + schemaVersion.
+ *
+ * To change the shape: bump PROFILE_SCHEMA_VERSION, append a step to UPGRADES (UPGRADES[n]
+ * turns vn into vn+1), update validateProfile. Never edit a step that has shipped.
+ */
+
+type Raw = Record<string, unknown>;
+type Upgrade = (record: Raw) => Raw;
+
+const UPGRADES: readonly Upgrade[] = [
+  // v0 → v1: `normMode` renamed to `bodyNormMode`.
+  ({ normMode, ...rest }) => ({ ...rest, bodyNormMode: normMode, schemaVersion: 1 }),
+];
+
+if (UPGRADES.length !== PROFILE_SCHEMA_VERSION) {
+  throw new Error(`profileRecord: ${UPGRADES.length} upgrade steps for schema version ${PROFILE_SCHEMA_VERSION}`);
+}
+
+export type ProfileCheck = RobotProfile | { error: string };
+
+/** Reads a stored record of any known schemaVersion. Never throws: a bad record yields `{ error }`. */
+export function migrateProfile(raw: unknown): ProfileCheck {
+  if (!isRecord(raw)) return { error: `expected a profile object, got ${describe(raw)}` };
+  const version = raw["schemaVersion"];
+  if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 0) {
+    return { error: `schemaVersion: expected a non-negative integer, got ${describe(version)}` };
+  }
+  if (version > PROFILE_SCHEMA_VERSION) {
+    return {
+      error: `saved by a newer version of the studio (profile schema ${version}, this page reads up to ${PROFILE_SCHEMA_VERSION}); reload the page`,
+    };
+  }
+  let record: Raw = raw;
+  for (let v = version; v < PROFILE_SCHEMA_VERSION; v++) record = UPGRADES[v]!(record);
+  return validateProfile(record);
+}
+
+/**
+ * Checks a current-shape profile (schemaVersion, if present, is ignored) and returns a fresh
+ * object holding exactly the RobotProfile fields; unknown fields are dropped. Never throws.
+ */
+export function validateProfile(raw: unknown): ProfileCheck {
+  try {
+    return readProfile(raw);
+  } catch (e) {
+    if (e instanceof Invalid) return { error: e.message };
+    throw e;
+  }
+}
+
+/** The record `put` writes: validated, current schema. Throws StorageError("invalid"). */
+export function toStoredProfile(profile: RobotProfile): StoredProfile {
+  const checked = validateProfile(profile);
+  if ("error" in checked) {
+    const label = isRecord(profile) && typeof profile["name"] === "string" ? ` "${profile["name"]}"` : "";
+    throw new StorageError(
+      "invalid",
+      `The robot profile${label} was not saved because it is invalid: ${checked.error}. Nothing was changed; fix the profile (or recalibrate the arm) and save again.`,
+    );
+  }
+  return { ...checked, schemaVersion: PROFILE_SCHEMA_VERSION };
+}
+
+/** The error for `get` of a record that cannot be read. */
+export function damagedProfileError(id: string, error: string): StorageError {
+  return new StorageError(
+    "invalid",
+    `The saved robot profile "${id}" is damaged and cannot be loaded: ${error}. Delete it and set the arm up again.`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class Invalid extends Error {}
+
+const NORM_MODES: readonly BodyNormMode[] = ["degrees", "range_m100_100"];
+
+function readProfile(raw: unknown): RobotProfile {
+  const r = object(raw, "profile");
+  return {
+    id: nonEmptyString(r["id"], "id"),
+    name: nonEmptyString(r["name"], "name"),
+    arm: armId(r["arm"]),
+    bodyNormMode: normMode(r["bodyNormMode"]),
+    simulated: r["simulated"] === undefined ? false : bool(r["simulated"], "simulated"),
+    port: r["port"] === undefined ? undefined : port(r["port"]),
+    calibration: r["calibration"] === undefined ? undefined : calibration(r["calibration"]),
+    calibratedAt: r["calibratedAt"] === undefined ? undefined : timestamp(r["calibratedAt"], "calibratedAt"),
+    createdAt: timestamp(r["createdAt"], "createdAt"),
+    updatedAt: timestamp(r["updatedAt"], "updatedAt"),
+  };
+}
+
+function bool(x: unknown, field: string): boolean {
+  if (typeof x !== "boolean") throw new Invalid(`${field}: expected true or false, got ${describe(x)}`);
+  return x;
+}
+
+function armId(x: unknown): ArmId {
+  if (typeof x === "string" && Object.hasOwn(ARMS, x)) return x as ArmId;
+  throw new Invalid(`arm: expected one of ${Object.keys(ARMS).join(", ")}, got ${describe(x)}`);
+}
+
+function normMode(x: unknown): BodyNormMode {
+  const mode = NORM_MODES.find((m) => m === x);
+  if (mode === undefined) throw new Invalid(`bodyNormMode: expected ${NORM_MODES.join(" or ")}, got ${describe(x)}`);
+  return mode;
+}
+
+function port(x: unknown): PortIdentity {
+  const r = object(x, "port");
+  const out: PortIdentity = {};
+  if (r["usbVendorId"] !== undefined) out.usbVendorId = integer(r["usbVendorId"], "port.usbVendorId", 0, 0xffff);
+  if (r["usbProductId"] !== undefined) out.usbProductId = integer(r["usbProductId"], "port.usbProductId", 0, 0xffff);
+  if (r["serialNumber"] !== undefined) {
+    if (typeof r["serialNumber"] !== "string") throw new Invalid(`port.serialNumber: expected a string, got ${describe(r["serialNumber"])}`);
+    out.serialNumber = r["serialNumber"];
+  }
+  return out;
+}
+
+function calibration(x: unknown): CalibrationTable {
+  const table = object(x, "calibration");
+  // Object.fromEntries defines own properties, so a motor called "__proto__" cannot reach the prototype.
+  return Object.fromEntries(
+    Object.entries(table).map(([motor, entry]): [string, MotorCalibration] => {
+      if (motor === "") throw new Invalid("calibration: empty motor name");
+      const e = object(entry, `calibration.${motor}`);
+      const field = (f: keyof MotorCalibration) => integer(e[f], `calibration.${motor}.${f}`);
+      return [
+        motor,
+        {
+          id: field("id"),
+          drive_mode: field("drive_mode"),
+          homing_offset: field("homing_offset"),
+          range_min: field("range_min"),
+          range_max: field("range_max"),
+        },
+      ];
+    }),
+  );
+}
+
+function object(x: unknown, path: string): Raw {
+  if (!isRecord(x)) throw new Invalid(`${path}: expected an object, got ${describe(x)}`);
+  return x;
+}
+
+function nonEmptyString(x: unknown, path: string): string {
+  if (typeof x !== "string" || x.trim() === "") throw new Invalid(`${path}: expected a non-empty string, got ${describe(x)}`);
+  return x;
+}
+
+function integer(x: unknown, path: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof x !== "number" || !Number.isSafeInteger(x) || x < min || x > max) {
+    const range = min === Number.MIN_SAFE_INTEGER ? "an integer" : `an integer in ${min}..${max}`;
+    throw new Invalid(`${path}: expected ${range}, got ${describe(x)}`);
+  }
+  return x;
+}
+
+function timestamp(x: unknown, path: string): number {
+  if (typeof x !== "number" || !Number.isFinite(x) || x < 0) throw new Invalid(`${path}: expected ms since epoch, got ${describe(x)}`);
+  return x;
+}
+
+function isRecord(x: unknown): x is Raw {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+function describe(x: unknown): string {
+  if (x === undefined) return "nothing";
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  if (typeof x === "string") return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
+  if (typeof x === "number" || typeof x === "boolean") return String(x);
+  return `a ${typeof x}`;
+}
