@@ -16,9 +16,8 @@ test.describe("Web Serial with an injected fake SerialPort", () => {
   test("connects a Feetech arm, scans six motors and shows them live", async ({ page }) => {
     await page.goto("/?rig=none");
     await page.getByRole("button", { name: "Choose a serial port…" }).click();
-    const bus = page.locator('[data-testid^="bus-port-1"]');
+    const bus = page.locator(".bus-console", { hasText: "USB serial 1a86:55d3" });
     await expect(bus.getByTestId("motor-row")).toHaveCount(6);
-    await expect(bus).toContainText("USB serial 1a86:55d3");
     await expect(bus).toContainText("runs on the page"); // the fake port lives in the page, not the worker
     await expect(bus.getByTestId("motor-row").first()).toContainText("sts3215");
     const key = await bus.getAttribute("data-testid");
@@ -27,13 +26,11 @@ test.describe("Web Serial with an injected fake SerialPort", () => {
 
   test("connects a Dynamixel arm and reads a register", async ({ page }) => {
     await page.goto("/?rig=none");
-    await page.getByLabel("Protocol").selectOption("dynamixel");
-    await page.getByLabel("Protocol").selectOption("feetech");
     await page.getByRole("button", { name: "Choose a serial port…" }).click();
-    await expect(page.locator('[data-testid^="bus-port-1"]').getByTestId("motor-row")).toHaveCount(6);
-    await page.getByLabel("Protocol").selectOption("dynamixel");
+    await expect(page.locator(".bus-console", { hasText: "USB serial 1a86:55d3" }).getByTestId("motor-row")).toHaveCount(6);
+    await page.getByLabel("Arm type", { exact: true }).selectOption("koch_follower");
     await page.getByRole("button", { name: "Choose a serial port…" }).click();
-    const bus = page.locator('[data-testid^="bus-port-2"]');
+    const bus = page.locator(".bus-console", { hasText: "USB serial 0403:6014" });
     await expect(bus.getByTestId("motor-row")).toHaveCount(6);
     await expect(bus).toContainText("Dynamixel Protocol 2.0");
     await expect(bus.getByTestId("motor-row").first()).toContainText("xl430-w250");
@@ -44,16 +41,34 @@ test.describe("Web Serial with an injected fake SerialPort", () => {
     await expect(panel.getByTestId("register-result")).toHaveText("Model_Number of motor 1 = 1060");
   });
 
+  test("a real arm gets a profile named by the user, remembered with its port", async ({ page }) => {
+    await page.goto("/?rig=none");
+    await page.getByLabel("Arm name").fill("left follower");
+    await page.getByRole("button", { name: "Choose a serial port…" }).click();
+    const row = page.getByTestId("profile-row").filter({ hasText: "USB 1a86:55d3" });
+    await expect(row.getByLabel("Profile name")).toHaveValue("left follower");
+    await expect(row).toContainText("SO-101 follower");
+    await expect(row.getByTestId("calibration-state")).toHaveText("not calibrated");
+    await page.reload();
+    await expect(page.getByTestId("profile-row").filter({ hasText: "USB 1a86:55d3" }).getByLabel("Profile name")).toHaveValue("left follower");
+  });
+
   test("an unplugged port is detected and reported", async ({ page }) => {
     await page.goto("/?rig=none");
     await page.getByRole("button", { name: "Choose a serial port…" }).click();
-    const bus = page.locator('[data-testid^="bus-port-1"]');
+    const bus = page.locator(".bus-console", { hasText: "USB serial 1a86:55d3" });
     await expect(bus.getByTestId("motor-row")).toHaveCount(6);
-    await page.evaluate(() => {
-      const fake = (window as unknown as { __studioFakeSerial: { ports: { wire: { unplug(): void } }[] } }).__studioFakeSerial;
-      fake.ports[0]!.wire.unplug();
-    });
+    await page.evaluate(() => (window as unknown as { __studioFakeSerial: { unplug(i: number): void } }).__studioFakeSerial.unplug(0));
     await expect(bus.getByTestId("bus-status")).toHaveText("disconnected");
     await expect(page.getByTestId("problem").first()).toContainText("USB serial 1a86:55d3 was disconnected");
+    const row = page.getByTestId("profile-row").filter({ hasText: "USB 1a86:55d3" });
+    await expect(row).toContainText("disconnected");
+
+    // Plugged back in: the port is recognised by its USB identity and the profile reconnects without asking.
+    await page.evaluate(() => (window as unknown as { __studioFakeSerial: { replug(i: number): void } }).__studioFakeSerial.replug(0));
+    await expect(bus.getByTestId("bus-status")).toHaveText("connected");
+    await expect(row).toContainText("connected");
+    await expect(page.getByTestId("status-strip")).toContainText("reconnected to its port");
+    await expect.poll(async () => (await positions(page, (await bus.getAttribute("data-testid"))!.replace("bus-", ""))).every(Number.isFinite)).toBe(true);
   });
 });

@@ -20,6 +20,11 @@ export interface SetupOptions {
   readonly baudRates: readonly number[];
   /** Baud index (Baud_Rate register value) meaning 1 Mbaud for this family. */
   readonly targetBaudIndex: number;
+  /**
+   * Byte spans (address, length) read to detect two motors sharing an id: spans that
+   * include the present position, which differs between two motors.
+   */
+  readonly collisionProbes: readonly (readonly [number, number])[];
 }
 
 /**
@@ -103,13 +108,26 @@ export class MotorSetupSession {
     if (found.modelName !== undefined && found.modelName !== motor.model) {
       throw new Error(`That motor is a ${found.modelName}, but ${this.arm.label}'s ${motor.name} needs a ${motor.model}. Check the part.`);
     }
-    // Two motors with the same id answer a ping identically; their positions differ and collide.
-    const collisions = await this.api.syncRead(this.key, "Present_Position", [found.id, found.id, found.id].slice(0, 1));
-    for (let i = 0; i < 2; i++) collisions.push(...(await this.api.syncRead(this.key, "Present_Position", [found.id])));
-    if (collisions.filter((r) => !r.ok && r.error.code === "corrupt").length >= 2) {
+    // Two motors with the same id answer a ping identically (their bytes AND together on the
+    // line); reads of registers that differ between them (the position) come out garbled.
+    // Each read covers a different span, so one accidental valid checksum cannot hide it.
+    if (await this.repliesCollide(found.id)) {
       throw new Error(`Replies from id ${found.id} are garbled: two motors share this id. Connect only the ${motor.name} motor.`);
     }
     return found;
+  }
+
+  private async repliesCollide(id: number): Promise<boolean> {
+    const spans = this.options.collisionProbes;
+    let garbled = 0;
+    for (const [address, length] of spans) {
+      try {
+        await this.api.readBytes(this.key, id, address, length);
+      } catch (e) {
+        if (e instanceof Error && "code" in e && (e as { code: unknown }).code === "corrupt") garbled++;
+      }
+    }
+    return garbled > 0;
   }
 
   private async assign(found: FoundMotor, motor: MotorSpec): Promise<void> {

@@ -79,6 +79,8 @@ export interface RigState {
   startMotorSetup(arm: ArmId, simulated: boolean): Promise<void>;
   closeMotorSetup(): Promise<void>;
   dismissProblem(id: number): void;
+  /** Configure a profile's reconnected arm and write its calibration again. */
+  reconfigure(key: string): Promise<void>;
   api(key: string): RigApi;
 }
 
@@ -299,7 +301,9 @@ export function createRigStore(backends: RigBackends): RigStore {
         } catch {
           return;
         }
-        const inUse = new Set(portOf.values());
+        // Ports held by connected buses; a lost bus's port is free to come back.
+        const connected = new Set(get().buses.filter((b) => b.status === "connected").map((b) => b.key));
+        const inUse = new Set([...portOf].filter(([key]) => connected.has(key)).map(([, port]) => port));
         for (const p of get().profiles) {
           if (p.simulated) continue;
           const bus = get().buses.find((b) => b.key === p.id);
@@ -431,7 +435,11 @@ export function createRigStore(backends: RigBackends): RigStore {
             addBus({ ...info, label: `Motor setup — ${info.label}` }, undefined, undefined, backends.inline);
           }
           const targetBaudIndex = Number(Object.entries(family.baudRates).find(([, b]) => b === 1_000_000)?.[0] ?? 0);
-          const session = new MotorSetupSession(api(key), key, arm, { baudRates: family.scanBaudRates, targetBaudIndex });
+          const pos = family.table[family.telemetry.position]!;
+          const a = pos.address;
+          const n = pos.size;
+          const collisionProbes = [[a, n], [a - 2, n + 2], [a, n + 4], [a - 1, n + 1], [a - 4, n + 6]] as const;
+          const session = new MotorSetupSession(api(key), key, arm, { baudRates: family.scanBaudRates, targetBaudIndex, collisionProbes });
           set({ setup: { busKey: key, session } });
         } catch (e) {
           if (!(e instanceof Error && e.name === "NotFoundError")) report("error", `Motor setup: ${messageOf(e)}`);
@@ -448,12 +456,24 @@ export function createRigStore(backends: RigBackends): RigStore {
       dismissProblem(id) {
         set((s) => ({ problems: s.problems.filter((p) => p.id !== id) }));
       },
+
+      async reconfigure(key) {
+        const p = profile(key);
+        if (!p) return;
+        try {
+          await prepareArm(p);
+          if (p.calibration) report("info", `${p.name} is back: its calibration was written to the motors again.`);
+        } catch (e) {
+          report("error", `${p.name}: ${messageOf(e)}`);
+        }
+      },
     };
   });
 
   const onEvent = (e: RigEvent) => {
     if (e.kind === "reconnected") {
       store.setState((s) => ({ buses: s.buses.map((b) => (b.key === e.key ? { ...b, status: "connected" as const } : b)) }));
+      void store.getState().reconfigure(e.key);
     }
     if (e.kind === "lost") {
       store.setState((s) => ({

@@ -121,6 +121,10 @@ export class RigService implements RigApi {
     return this.entry(key).bus.read(id, register);
   }
 
+  async readBytes(key: string, id: number, address: number, length: number): Promise<number[]> {
+    return Array.from(await this.entry(key).bus.readBytes(id, address, length));
+  }
+
   async write(key: string, id: number, register: string, value: number): Promise<void> {
     await this.entry(key).bus.write(id, register, value);
   }

@@ -100,6 +100,8 @@ export interface RigApi {
   disconnect(key: string): Promise<void>;
   scan(key: string, baudRates?: readonly number[]): Promise<ScanResult>;
   read(key: string, id: number, register: string): Promise<number>;
+  /** Raw bytes of one motor's control table (status flags checked, payload verified). */
+  readBytes(key: string, id: number, address: number, length: number): Promise<number[]>;
   write(key: string, id: number, register: string, value: number): Promise<void>;
   syncRead(key: string, register: string, ids: readonly number[]): Promise<ReadingInfo[]>;
   syncWrite(key: string, register: string, entries: readonly (readonly [number, number])[]): Promise<void>;

@@ -81,6 +81,7 @@ export class WorkerRigClient implements RigWorkerApi {
   disconnect: RigWorkerApi["disconnect"] = (...a) => this.invoke("disconnect", ...a);
   scan: RigWorkerApi["scan"] = (...a) => this.invoke("scan", ...a);
   read: RigWorkerApi["read"] = (...a) => this.invoke("read", ...a);
+  readBytes: RigWorkerApi["readBytes"] = (...a) => this.invoke("readBytes", ...a);
   write: RigWorkerApi["write"] = (...a) => this.invoke("write", ...a);
   syncRead: RigWorkerApi["syncRead"] = (...a) => this.invoke("syncRead", ...a);
   syncWrite: RigWorkerApi["syncWrite"] = (...a) => this.invoke("syncWrite", ...a);
@@ -125,6 +126,7 @@ export function serveRig(scope: WorkerScopeLike, getPorts: (() => Promise<Serial
     disconnect: (...a) => service.disconnect(...a),
     scan: (...a) => service.scan(...a),
     read: (...a) => service.read(...a),
+    readBytes: (...a) => service.readBytes(...a),
     write: (...a) => service.write(...a),
     syncRead: (...a) => service.syncRead(...a),
     syncWrite: (...a) => service.syncWrite(...a),

@@ -8,6 +8,7 @@ export function SimPanel({ bus }: { bus: BusEntry }) {
   const [corrupt, setCorrupt] = useState("0");
   const [drop, setDrop] = useState("0");
   const [error, setError] = useState<string | undefined>();
+  const [reversed, setReversed] = useState<number>(-1);
   const run = (p: Promise<unknown>) => p.then(() => setError(undefined), (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   const pct = (s: string) => Math.min(100, Math.max(0, Number(s) || 0)) / 100;
 
@@ -41,6 +42,32 @@ export function SimPanel({ bus }: { bus: BusEntry }) {
             Plug back in
           </button>
         )}
+      </div>
+      <div className="row">
+        <label>
+          Motor mounted reversed{" "}
+          <select
+            aria-label="Reversed motor"
+            value={reversed}
+            onChange={(e) => {
+              const joint = Number(e.target.value);
+              const previous = reversed;
+              setReversed(joint);
+              void run(
+                (previous >= 0 ? simulate(bus.key, { kind: "reverse", joint: previous, reversed: false }) : Promise.resolve()).then(() =>
+                  joint >= 0 ? simulate(bus.key, { kind: "reverse", joint, reversed: true }) : undefined,
+                ),
+              );
+            }}
+          >
+            <option value={-1}>none</option>
+            {bus.motors.map((m, i) => (
+              <option key={m.id} value={i}>
+                motor {m.id}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
       {error && <div className="bad">{error}</div>}
     </details>
