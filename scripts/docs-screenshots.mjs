@@ -1,0 +1,60 @@
+// Regenerates the screenshots in docs/img from the running studio.
+// Usage: npm run dev (or preview) in one shell, then: node scripts/docs-screenshots.mjs [baseURL]
+import { existsSync } from "node:fs";
+import { chromium } from "@playwright/test";
+
+const base = process.argv[2] ?? "http://localhost:5173";
+const executablePath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
+const browser = await chromium.launch({
+  ...(executablePath ? { executablePath } : {}),
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+
+await page.goto(`${base}/`);
+await page.getByTestId("motor-row").nth(11).waitFor();
+await page.waitForTimeout(1500);
+await page.screenshot({ path: "docs/img/rig-console.png" });
+
+// Fault injection on the follower bus.
+const follower = page.getByTestId("bus-sim-so101_follower");
+await follower.getByText("Simulation: inject faults").click();
+await follower.getByLabel("Dropped replies percent").fill("20");
+await follower.getByRole("button", { name: "Apply" }).click();
+await follower.getByRole("button", { name: /Overload motor/ }).click();
+const panel = follower.getByTestId("registers-sim-so101_follower");
+await panel.getByLabel("Register").selectOption("Present_Temperature");
+await panel.getByRole("button", { name: "Read" }).click();
+await page.waitForTimeout(2500);
+await follower.screenshot({ path: "docs/img/bus-console-faults.png" });
+await follower.getByLabel("Dropped replies percent").fill("0");
+await follower.getByRole("button", { name: "Apply" }).click();
+await follower.getByRole("button", { name: "Clear" }).click();
+
+// Calibration wizard: sweep in progress, then the review.
+const row = page.locator('[data-testid="profile-row"][data-profile="sim-so101_follower"]');
+await row.getByRole("button", { name: "Calibrate" }).click();
+const wizard = page.getByTestId("calibration-wizard");
+await wizard.getByRole("button", { name: "Start: turn torque off" }).click();
+await wizard.getByRole("button", { name: "Centre the arm" }).click();
+await page.waitForTimeout(1200);
+await wizard.getByRole("button", { name: "Set middle pose" }).click();
+await wizard.getByRole("button", { name: "Sweep every joint" }).click();
+await page.waitForTimeout(2600);
+await wizard.screenshot({ path: "docs/img/calibration-sweep.png" });
+await page.waitForTimeout(2300);
+await wizard.getByRole("button", { name: "Done sweeping" }).click();
+await wizard.screenshot({ path: "docs/img/calibration-review.png" });
+await wizard.getByRole("button", { name: "Cancel" }).click();
+
+// Motor setup on the simulated bench.
+await page.getByText("Motor setup (new motors").click();
+await page.getByRole("button", { name: "Try on a simulated bench" }).click();
+const setup = page.getByTestId("motor-setup");
+await setup.getByRole("button", { name: "Simulated: plug in only the gripper motor" }).click();
+await setup.getByRole("button", { name: "Set up gripper" }).click();
+await setup.getByText("gripper is now id 6").waitFor({ timeout: 20_000 });
+await page.locator(".setup-card").screenshot({ path: "docs/img/motor-setup.png" });
+
+await browser.close();
+console.log("wrote docs/img/*.png");
