@@ -84,4 +84,16 @@ test.describe("the studio on the simulated rig", () => {
       await page.waitForTimeout(100);
     }
   });
+
+  test("wiggle to identify: the moving arm's bus says so, the still one does not", async ({ page }) => {
+    await page.goto("/");
+    const leader = page.getByTestId("bus-sim-so101_leader");
+    const follower = page.getByTestId("bus-sim-so101_follower");
+    await expect(follower.getByTestId("motor-row")).toHaveCount(6);
+    await expect(leader.getByTestId("bus-moving")).toBeVisible();
+    for (let i = 0; i < 5; i++) {
+      await expect(follower.getByTestId("bus-moving")).toHaveCount(0);
+      await page.waitForTimeout(200);
+    }
+  });
 });
