@@ -49,8 +49,12 @@ test.describe("Web Serial with an injected fake SerialPort", () => {
     await expect(row.getByLabel("Profile name")).toHaveValue("left follower");
     await expect(row).toContainText("SO-101 follower");
     await expect(row.getByTestId("calibration-state")).toHaveText("not calibrated");
+    await expect(row.getByLabel("Joint units")).toHaveValue("degrees");
+    await row.getByLabel("Joint units").selectOption("range_m100_100");
     await page.reload();
-    await expect(page.getByTestId("profile-row").filter({ hasText: "USB 1a86:55d3" }).getByLabel("Profile name")).toHaveValue("left follower");
+    const again = page.getByTestId("profile-row").filter({ hasText: "USB 1a86:55d3" });
+    await expect(again.getByLabel("Profile name")).toHaveValue("left follower");
+    await expect(again.getByLabel("Joint units")).toHaveValue("range_m100_100");
   });
 
   test("an unplugged port is detected and reported", async ({ page }) => {

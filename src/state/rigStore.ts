@@ -65,6 +65,8 @@ export interface RigState {
   reconnectKnownPorts(): Promise<void>;
   disconnect(key: string): Promise<void>;
   renameProfile(id: string, name: string): Promise<void>;
+  /** Units of body joints in teleop and datasets: degrees (current lerobot) or −100..100. */
+  setBodyNormMode(id: string, mode: "degrees" | "range_m100_100"): Promise<void>;
   deleteProfile(id: string): Promise<void>;
   scan(key: string, baudRates?: readonly number[]): Promise<void>;
   readRegister(key: string, id: number, register: string): Promise<number>;
@@ -340,6 +342,16 @@ export function createRigStore(backends: RigBackends): RigStore {
         if (!p || !name.trim()) return;
         try {
           await saveProfile({ ...p, name: name.trim(), updatedAt: now() });
+        } catch (e) {
+          report("error", messageOf(e));
+        }
+      },
+
+      async setBodyNormMode(id, mode) {
+        const p = profile(id);
+        if (!p) return;
+        try {
+          await saveProfile({ ...p, bodyNormMode: mode, updatedAt: now() });
         } catch (e) {
           report("error", messageOf(e));
         }

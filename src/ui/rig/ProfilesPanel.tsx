@@ -26,6 +26,7 @@ export function ProfilesPanel() {
   const exportCalibration = useRig((s) => s.exportCalibration);
   const importCalibration = useRig((s) => s.importCalibration);
   const rename = useRig((s) => s.renameProfile);
+  const setNormMode = useRig((s) => s.setBodyNormMode);
   const remove = useRig((s) => s.deleteProfile);
   const [importResult, setImportResult] = useState<{ id: string; ok: boolean; lines: readonly string[] }>();
   const fileFor = useRef<string | undefined>(undefined);
@@ -49,6 +50,7 @@ export function ProfilesPanel() {
             <th>Name</th>
             <th>Arm</th>
             <th>Port</th>
+            <th>Joint units</th>
             <th>Calibration</th>
             <th>Connection</th>
             <th />
@@ -65,6 +67,17 @@ export function ProfilesPanel() {
                 </td>
                 <td>{ARMS[p.arm].label}</td>
                 <td className="num">{portText(p)}</td>
+                <td>
+                  <select
+                    aria-label="Joint units"
+                    value={p.bodyNormMode}
+                    onChange={(e) => void setNormMode(p.id, e.target.value as "degrees" | "range_m100_100")}
+                    title="Body joints in degrees (current lerobot) or −100..100; the gripper is always 0..100"
+                  >
+                    <option value="degrees">degrees</option>
+                    <option value="range_m100_100">−100..100</option>
+                  </select>
+                </td>
                 <td data-testid="calibration-state">
                   {p.calibration ? <span className="ok">calibrated {p.calibratedAt ? new Date(p.calibratedAt).toLocaleDateString() : ""}</span> : <span className="warn">not calibrated</span>}
                 </td>
