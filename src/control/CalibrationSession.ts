@@ -172,7 +172,8 @@ export class CalibrationSession {
       table = t;
       this.update({ phase: "saved", result: t });
     });
-    return table!;
+    if (table === undefined) throw new Error(this.snap.error ?? "Calibration was not saved.");
+    return table;
   }
 
   /** Give up: the previous calibration goes back onto the motors. */

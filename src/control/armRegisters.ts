@@ -38,7 +38,12 @@ export async function readAll(api: RigApi, key: string, arm: ArmDefinition, regi
 export async function writeEach(api: RigApi, key: string, arm: ArmDefinition, register: string, value: (name: string, id: number) => number | undefined): Promise<void> {
   for (const m of arm.motors) {
     const v = value(m.name, m.id);
-    if (v !== undefined) await api.write(key, m.id, register, v);
+    if (v === undefined) continue;
+    try {
+      await api.write(key, m.id, register, v);
+    } catch (e) {
+      throw new ArmIoError(arm, [{ name: m.name, message: e instanceof Error ? e.message : String(e) }]);
+    }
   }
 }
 

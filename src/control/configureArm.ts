@@ -37,6 +37,15 @@ export async function configureArm(api: RigApi, key: string, arm: ArmDefinition,
     await each("Maximum_Acceleration", () => 254);
     await each("Acceleration", () => 254);
     await each("Operating_Mode", () => 0);
+    // lerobot ≥ 0.6: STS3215 single-turn angle feedback (clear Phase bit 4) keeps positions in 0..4095.
+    for (const m of arm.motors) {
+      if (m.model !== "sts3215") continue;
+      const phase = await api.read(key, m.id, "Phase");
+      if (phase & 0x10) {
+        await api.write(key, m.id, "Phase", phase & ~0x10);
+        writes.push(`ID ${m.id} Phase = ${phase & ~0x10}`);
+      }
+    }
     if (follower) {
       await each("P_Coefficient", () => 16);
       await each("I_Coefficient", () => 0);
