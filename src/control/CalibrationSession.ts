@@ -11,6 +11,7 @@ import {
 } from "../core/calibration.ts";
 import type { ArmDefinition, JointName } from "../core/robots.ts";
 import type { RigApi } from "../hardware/index.ts";
+import { SnapshotEngine } from "./SnapshotEngine.ts";
 import { motorIds, readAll, torqueOff, writeCalibration, writeEach } from "./armRegisters.ts";
 
 export type CalibrationPhase =
@@ -53,9 +54,7 @@ const FIRST_MOVE_STEPS = 150;
  * If anything fails before saving, the previous calibration is written back to the motors
  * when possible, and the stored one is never touched.
  */
-export class CalibrationSession {
-  private snap: CalibrationSnapshot;
-  private readonly listeners = new Set<(s: CalibrationSnapshot) => void>();
+export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
   private polling = false;
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private offsets = new Map<string, number>();
@@ -67,27 +66,13 @@ export class CalibrationSession {
     private readonly previous: CalibrationTable | undefined,
     private readonly pollMs = 50,
   ) {
-    this.snap = {
+    super({
       phase: "ready",
       joints: arm.motors.map((m) => ({ name: m.name, position: undefined, min: undefined, max: undefined, firstMove: 0, fullTurn: m.fullTurn })),
       issues: [],
       error: undefined,
       result: undefined,
-    };
-  }
-
-  get snapshot(): CalibrationSnapshot {
-    return this.snap;
-  }
-
-  subscribe(fn: (s: CalibrationSnapshot) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  private update(change: Partial<CalibrationSnapshot>): void {
-    this.snap = { ...this.snap, ...change };
-    for (const fn of this.listeners) fn(this.snap);
+    });
   }
 
   private expect(...phases: CalibrationPhase[]): void {
@@ -193,7 +178,7 @@ export class CalibrationSession {
 
   dispose(): void {
     this.stopPolling();
-    this.listeners.clear();
+    this.clearListeners();
   }
 
   private async guard(phase: CalibrationPhase, work: () => Promise<void>): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ArmDefinition, MotorSpec } from "../core/robots.ts";
 import type { FoundMotor, RigApi } from "../hardware/index.ts";
+import { SnapshotEngine } from "./SnapshotEngine.ts";
 
 export type SetupPhase = "connect" | "searching" | "assigning" | "assigned" | "finished" | "error";
 
@@ -33,9 +34,7 @@ export interface SetupOptions {
  * It refuses when nothing answers, when more than one motor answers, when replies collide
  * (two motors with one id), or when the motor is not the model the arm needs.
  */
-export class MotorSetupSession {
-  private snap: SetupSnapshot;
-  private readonly listeners = new Set<(s: SetupSnapshot) => void>();
+export class MotorSetupSession extends SnapshotEngine<SetupSnapshot> {
 
   constructor(
     private readonly api: RigApi,
@@ -43,21 +42,7 @@ export class MotorSetupSession {
     readonly arm: ArmDefinition,
     private readonly options: SetupOptions,
   ) {
-    this.snap = { phase: "connect", step: 0, order: [...arm.motors].reverse(), message: undefined, done: [] };
-  }
-
-  get snapshot(): SetupSnapshot {
-    return this.snap;
-  }
-
-  subscribe(fn: (s: SetupSnapshot) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  }
-
-  private update(change: Partial<SetupSnapshot>): void {
-    this.snap = { ...this.snap, ...change };
-    for (const fn of this.listeners) fn(this.snap);
+    super({ phase: "connect", step: 0, order: [...arm.motors].reverse(), message: undefined, done: [] });
   }
 
   get current(): MotorSpec | undefined {

@@ -1,5 +1,6 @@
 import { useState } from "react";
-import { ARMS, type ArmId } from "../../core/robots.ts";
+import type { ArmId } from "../../core/robots.ts";
+import { ArmSelect } from "./ArmSelect.tsx";
 import { useRig, useStudio } from "../StudioContext.tsx";
 
 const BAUDS = [1_000_000, 500_000, 115_200, 57_600];
@@ -41,16 +42,7 @@ export function ConnectPanel() {
           <>
             <p>Plug the arm's USB adapter in and power the motors, then pick its port.</p>
             <div className="row">
-              <label>
-                Arm{" "}
-                <select value={arm} onChange={(e) => setArm(e.target.value as ArmId)} aria-label="Arm type">
-                  {Object.values(ARMS).map((a) => (
-                    <option key={a.id} value={a.id}>
-                      {a.label}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <ArmSelect value={arm} onChange={setArm} label="Arm" ariaLabel="Arm type" />
               <label>
                 Name <input aria-label="Arm name" placeholder="left follower" value={name} onChange={(e) => setName(e.target.value)} size={14} />
               </label>

@@ -1,5 +1,6 @@
 import { useState, useSyncExternalStore } from "react";
-import { ARMS, type ArmId } from "../../core/robots.ts";
+import type { ArmId } from "../../core/robots.ts";
+import { ArmSelect } from "./ArmSelect.tsx";
 import type { MotorSetupSession } from "../../state/index.ts";
 import { useRig, useStudio } from "../StudioContext.tsx";
 
@@ -71,16 +72,7 @@ export function MotorSetupPanel() {
         <SetupSteps session={setup.session} busKey={setup.busKey} simulated={simulated} />
       ) : (
         <div className="row">
-          <label>
-            Arm{" "}
-            <select aria-label="Setup arm type" value={arm} onChange={(e) => setArm(e.target.value as ArmId)}>
-              {Object.values(ARMS).map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ArmSelect value={arm} onChange={setArm} label="Arm" ariaLabel="Setup arm type" />
           <button type="button" disabled={!webSerial} onClick={() => void start(arm, false)}>
             Choose the adapter's port…
           </button>
