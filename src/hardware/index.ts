@@ -10,3 +10,4 @@ export * from "./rig/types.ts";
 export { WorkerRigClient, serveRig } from "./rig/workerRpc.ts";
 export { SimulatedSerialPort } from "./sim/SimulatedSerialPort.ts";
 export { createSimulatedArm } from "./sim/simulatedArm.ts";
+export { runAt } from "./precisionTimer.ts";

@@ -1,6 +1,6 @@
 import { mulberry32 } from "../../core/random.ts";
 import type { SimReply, SimulatedBus } from "./SimulatedBus.ts";
-import { runAt } from "./precisionTimer.ts";
+import { runAt } from "../precisionTimer.ts";
 
 export interface WireFaults {
   /** Probability that a reply has one byte corrupted. */

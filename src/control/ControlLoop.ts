@@ -1,0 +1,263 @@
+import { LatestSample } from "../core/LatestSample.ts";
+import { type ArmUnits, limitStep, maxDistance, toNormalized, toRawGoal } from "../core/teleop.ts";
+import type { MotorReading } from "../hardware/index.ts";
+import { runAt } from "../hardware/index.ts";
+import { SnapshotEngine } from "./SnapshotEngine.ts";
+
+/** What the loop needs of a bus (MotorBus has it). */
+export interface LoopBus {
+  syncRead(register: string, ids: readonly number[]): Promise<MotorReading[]>;
+  syncWrite(register: string, values: readonly (readonly [number, number])[]): Promise<void>;
+  onLost(fn: () => void): () => void;
+}
+
+export interface LoopArm extends ArmUnits {
+  readonly bus: LoopBus;
+}
+
+export type LoopState =
+  | "idle"
+  | "gating" // the follower ramps toward the command before tracking it
+  | "tracking"
+  | "stopped" // stopped by the user: follower holds with torque on
+  | "estopped" // emergency stop: torque off everywhere
+  | "fault"; // a port was lost or the loop stalled: torque off, nothing more is sent
+
+export interface LoopOptions {
+  readonly rateHz: number;
+  /** lerobot's max_relative_target per tick, normalised units, per joint (or one for all). */
+  readonly maxStep: number | readonly number[];
+  /** Start gate: the follower tracks only once every joint is within this distance of the command. */
+  readonly gate: number;
+  /** While gating, how fast the follower is walked toward the command, units per second. */
+  readonly rampPerSecond: number;
+  /** Torque off if no tick completes for this long (ms). */
+  readonly watchdogMs: number;
+}
+
+export const DEFAULT_LOOP: LoopOptions = { rateHz: 100, maxStep: 10, gate: 8, rampPerSecond: 30, watchdogMs: 250 };
+
+export interface LoopSnapshot {
+  readonly state: LoopState;
+  readonly reason: string | undefined;
+  readonly ticks: number;
+  readonly overruns: number;
+  /** Measured over the last second. */
+  readonly rateHz: number;
+  /** p99 of |actual period − nominal period| over the last 6,000 ticks, ms. */
+  readonly p99PeriodErrorMs: number;
+  readonly clippedSteps: number;
+  readonly missingReads: number;
+}
+
+const PERIODS_KEPT = 6000;
+
+/**
+ * The teleoperation loop: each tick one SYNC READ per bus (leader, follower), leader →
+ * follower in normalised units, safety (start gate, max step, calibrated limits), one
+ * SYNC WRITE, and the newest sample published to a shared buffer. It schedules itself
+ * against deadlines (tick k at t0 + k·period), never overlaps ticks, and counts overruns.
+ */
+export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
+  readonly sample: LatestSample;
+  private running = false;
+  private readonly n: number;
+  private readonly leaderN: Float64Array;
+  private readonly followerN: Float64Array;
+  private readonly command: Float64Array;
+  private readonly safe: Float64Array;
+  private readonly raw: Float64Array;
+  private readonly maxSteps: Float64Array;
+  private readonly periods = new Float64Array(PERIODS_KEPT);
+  private periodCount = 0;
+  private lastTickStart = NaN;
+  private lastTickEnd = 0;
+  private rateWindow: number[] = [];
+  private cancelTimer: (() => void) | undefined;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly ids: number[];
+
+  constructor(
+    readonly leader: LoopArm,
+    readonly follower: LoopArm,
+    readonly options: LoopOptions = DEFAULT_LOOP,
+    sampleBuffer?: ArrayBufferLike,
+  ) {
+    super({ state: "idle", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0 });
+    const names = follower.arm.motors.map((m) => m.name);
+    if (leader.arm.motors.some((m, i) => m.name !== names[i])) {
+      throw new RangeError(`${leader.arm.label} and ${follower.arm.label} do not have the same joints.`);
+    }
+    this.n = names.length;
+    this.ids = follower.arm.motors.map((m) => m.id);
+    this.leaderN = new Float64Array(this.n);
+    this.followerN = new Float64Array(this.n);
+    this.command = new Float64Array(this.n);
+    this.safe = new Float64Array(this.n);
+    this.raw = new Float64Array(this.n);
+    this.maxSteps = Float64Array.from({ length: this.n }, (_, i) => (typeof options.maxStep === "number" ? options.maxStep : (options.maxStep[i] ?? Infinity)));
+    this.sample = new LatestSample(sampleBuffer ?? new ArrayBuffer(LatestSample.bytesFor(this.n)), this.n);
+  }
+
+  get periodMs(): number {
+    return 1000 / this.options.rateHz;
+  }
+
+  /** Take torque at the follower's present pose and start (gating first). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    if (this.snap.state === "fault") throw new Error(`The loop stopped: ${this.snap.reason ?? "fault"}. Reconnect, then start again.`);
+    const follower = await this.readPositions(this.follower, this.followerN);
+    if (follower.some((r) => !r.ok)) throw new Error(`${this.follower.arm.label} did not answer every motor: check it before starting.`);
+    // Goal = where it is, then torque on: taking torque never makes the arm jump.
+    toRawGoal(this.follower, this.followerN, this.raw);
+    await this.follower.bus.syncWrite("Goal_Position", this.entries(this.raw));
+    await this.follower.bus.syncWrite("Torque_Enable", this.ids.map((id) => [id, 1] as const));
+    this.update({ state: "gating", reason: undefined });
+    for (const arm of [this.leader, this.follower]) {
+      this.unsubscribe.push(arm.bus.onLost(() => void this.fault(`${arm.arm.label} was disconnected`)));
+    }
+    this.running = true;
+    this.lastTickEnd = performance.now();
+    this.watchdog = setInterval(() => {
+      if (this.running && performance.now() - this.lastTickEnd > this.options.watchdogMs) void this.fault("the control loop stalled");
+    }, Math.max(10, this.options.watchdogMs / 4));
+    const t0 = performance.now();
+    this.schedule(t0, 0);
+  }
+
+  /** Stop sending commands; the follower holds its pose with torque on. */
+  stop(): void {
+    this.halt();
+    if (this.snap.state === "gating" || this.snap.state === "tracking") this.update({ state: "stopped" });
+  }
+
+  /** Emergency stop: torque off on the follower, at once. */
+  async estop(reason = "emergency stop"): Promise<void> {
+    this.halt();
+    this.update({ state: "estopped", reason });
+    await this.torqueOff();
+  }
+
+  private async fault(reason: string): Promise<void> {
+    if (this.snap.state === "fault") return;
+    this.halt();
+    this.update({ state: "fault", reason });
+    await this.torqueOff();
+  }
+
+  private async torqueOff(): Promise<void> {
+    try {
+      await this.follower.bus.syncWrite("Torque_Enable", this.ids.map((id) => [id, 0] as const));
+    } catch {
+      // the port is gone: the motors lose power or hold until it comes back
+    }
+  }
+
+  private halt(): void {
+    this.running = false;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    clearInterval(this.watchdog);
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  private schedule(t0: number, k: number): void {
+    const due = t0 + k * this.periodMs;
+    this.cancelTimer = runAt(due, () => void this.tick(t0, k));
+  }
+
+  private async tick(t0: number, k: number): Promise<void> {
+    if (!this.running) return;
+    const start = performance.now();
+    if (!Number.isNaN(this.lastTickStart)) this.recordPeriod(start - this.lastTickStart);
+    this.lastTickStart = start;
+    try {
+      await this.step();
+    } catch (e) {
+      await this.fault(e instanceof Error ? e.message : String(e));
+      return;
+    }
+    const end = performance.now();
+    this.lastTickEnd = end;
+    if (!this.running) return;
+    // Next deadline in the future; deadlines passed while this tick ran are overruns.
+    let next = k + 1;
+    const late = Math.floor((end - t0) / this.periodMs) + 1 - next;
+    if (late > 0) {
+      next += late;
+      this.update({ overruns: this.snap.overruns + late });
+    }
+    this.schedule(t0, next);
+  }
+
+  private async step(): Promise<void> {
+    const [leaderReads, followerReads] = [await this.readPositions(this.leader, this.leaderN), await this.readPositions(this.follower, this.followerN)];
+    const missing = leaderReads.filter((r) => !r.ok).length + followerReads.filter((r) => !r.ok).length;
+    this.command.set(this.leaderN);
+    let state = this.snap.state;
+    if (state === "gating") {
+      const d = maxDistance(this.command, this.followerN, this.n);
+      if (d <= this.options.gate) state = "tracking";
+      else {
+        // Walk toward the command slowly until inside the gate.
+        const ramp = (this.options.rampPerSecond * this.periodMs) / 1000;
+        for (let i = 0; i < this.n; i++) {
+          const p = this.followerN[i]!;
+          const c = this.command[i]!;
+          this.command[i] = p + Math.max(-ramp, Math.min(ramp, c - p));
+        }
+      }
+    }
+    const clipped = limitStep(this.command, this.followerN, this.maxSteps, this.safe);
+    toRawGoal(this.follower, this.safe, this.raw);
+    const entries = this.entries(this.raw);
+    if (entries.length > 0) await this.follower.bus.syncWrite("Goal_Position", entries);
+    this.sample.write(performance.now(), state === "tracking" ? 1 : 0, this.leaderN, this.followerN, this.safe);
+    this.update({
+      state,
+      ticks: this.snap.ticks + 1,
+      clippedSteps: this.snap.clippedSteps + (state === "tracking" ? clipped : 0),
+      missingReads: this.snap.missingReads + missing,
+      rateHz: this.measureRate(),
+      p99PeriodErrorMs: this.snap.ticks % 50 === 0 ? this.p99() : this.snap.p99PeriodErrorMs,
+    });
+  }
+
+  private async readPositions(arm: LoopArm, out: Float64Array): Promise<MotorReading[]> {
+    const readings = await arm.bus.syncRead("Present_Position", arm.arm.motors.map((m) => m.id));
+    const raw = readings.map((r) => (r.ok ? r.value : NaN));
+    toNormalized(arm, raw, out);
+    return readings;
+  }
+
+  private entries(raw: Float64Array): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.n; i++) {
+      const v = raw[i]!;
+      if (!Number.isNaN(v)) out.push([this.ids[i]!, Math.round(v)]);
+    }
+    return out;
+  }
+
+  private recordPeriod(ms: number): void {
+    this.periods[this.periodCount % PERIODS_KEPT] = Math.abs(ms - this.periodMs);
+    this.periodCount++;
+  }
+
+  /** p99 of the recorded period errors (ms). */
+  p99(): number {
+    const n = Math.min(this.periodCount, PERIODS_KEPT);
+    if (n === 0) return 0;
+    const sorted = Float64Array.from(this.periods.subarray(0, n)).sort();
+    return sorted[Math.min(n - 1, Math.floor(n * 0.99))]!;
+  }
+
+  private measureRate(): number {
+    const now = performance.now();
+    this.rateWindow.push(now);
+    while (this.rateWindow.length > 0 && now - this.rateWindow[0]! > 1000) this.rateWindow.shift();
+    return this.rateWindow.length;
+  }
+}
