@@ -1,7 +1,8 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { TeleopService, type TeleopRequest, type TeleopStatus } from "../control/index.ts";
 import { RigService, type RigEvent, WorkerRigClient } from "../hardware/index.ts";
-import { createRigStore, type SerialLike, TelemetryPoller } from "../state/index.ts";
+import { createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
 import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../storage/index.ts";
 import { Shell, StudioProvider } from "../ui/index.ts";
 import "../ui/styles.css";
@@ -49,11 +50,29 @@ async function start(): Promise<void> {
   const telemetry = new TelemetryPoller(rig, 100);
   telemetry.start();
 
+  // The control loop runs next to the buses: in the worker, or on the page with them.
+  let reportTeleop: (s: TeleopStatus) => void = () => undefined;
+  const inlineTeleop = new TeleopService((key) => inline.busOf(key), (s) => reportTeleop(s));
+  const workerTeleop: TeleopHost | undefined = worker
+    ? {
+        startTeleop: (req: TeleopRequest) => worker.call<TeleopStatus>("startTeleop", req),
+        stopTeleop: () => worker.call<undefined>("stopTeleop"),
+        estop: () => worker.call<undefined>("estop"),
+      }
+    : undefined;
+  const teleop = createTeleopStore(rig, { worker: workerTeleop, inline: inlineTeleop });
+  reportTeleop = (s) => teleop.getState().report(s);
+  worker?.onEvent((e) => {
+    if (e.kind === "extra" && e.topic === "teleop") reportTeleop(e.payload as TeleopStatus);
+  });
+  // Closing the tab: torque off (best effort; the watchdog in the loop covers the rest).
+  window.addEventListener("pagehide", () => void teleop.getState().estop());
+
   const root = document.getElementById("root");
   if (!root) throw new Error("index.html has no #root");
   createRoot(root).render(
     <StrictMode>
-      <StudioProvider value={{ rig, telemetry, webSerial: serial !== undefined }}>
+      <StudioProvider value={{ rig, telemetry, teleop, webSerial: serial !== undefined }}>
         <Shell />
       </StudioProvider>
     </StrictMode>,

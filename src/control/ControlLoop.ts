@@ -193,7 +193,8 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   }
 
   private async step(): Promise<void> {
-    const [leaderReads, followerReads] = [await this.readPositions(this.leader, this.leaderN), await this.readPositions(this.follower, this.followerN)];
+    // Leader and follower are on different buses: read them at the same time.
+    const [leaderReads, followerReads] = await Promise.all([this.readPositions(this.leader, this.leaderN), this.readPositions(this.follower, this.followerN)]);
     const missing = leaderReads.filter((r) => !r.ok).length + followerReads.filter((r) => !r.ok).length;
     this.command.set(this.leaderN);
     let state = this.snap.state;

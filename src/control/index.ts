@@ -5,3 +5,7 @@ export { CalibrationSession } from "./CalibrationSession.ts";
 export type { CalibrationPhase, CalibrationSnapshot, JointLive } from "./CalibrationSession.ts";
 export { MotorSetupSession, TARGET_BAUD } from "./MotorSetupSession.ts";
 export type { SetupPhase, SetupSnapshot } from "./MotorSetupSession.ts";
+export { ControlLoop, DEFAULT_LOOP } from "./ControlLoop.ts";
+export type { LoopBus, LoopOptions, LoopSnapshot, LoopState } from "./ControlLoop.ts";
+export { TeleopService } from "./TeleopService.ts";
+export type { TeleopArmSpec, TeleopRequest, TeleopStatus } from "./TeleopService.ts";

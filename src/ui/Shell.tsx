@@ -1,19 +1,50 @@
+import { useEffect, useState } from "react";
+import { useStore } from "zustand";
 import { RigScreen } from "./rig/RigScreen.tsx";
 import { StatusStrip } from "./StatusStrip.tsx";
+import { useStudio } from "./StudioContext.tsx";
+import { TeleopScreen } from "./teleop/TeleopScreen.tsx";
+
+const SCREENS = [
+  { id: "rig", label: "Rig" },
+  { id: "teleop", label: "Teleop" },
+] as const;
+type ScreenId = (typeof SCREENS)[number]["id"];
+
+function screenFromHash(): ScreenId {
+  const h = location.hash.replace("#", "");
+  return SCREENS.some((s) => s.id === h) ? (h as ScreenId) : "rig";
+}
 
 /** One left-hand navigation in the order of the work; screens arrive with their features. */
 export function Shell() {
+  const [screen, setScreen] = useState<ScreenId>(screenFromHash);
+  const { teleop } = useStudio();
+  const estop = useStore(teleop, (s) => s.estop);
+  useEffect(() => {
+    const onHash = () => setScreen(screenFromHash());
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+  // Escape is the stop key everywhere: torque off on every arm.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") void estop();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [estop]);
   return (
     <div className="shell">
       <nav className="nav" aria-label="Screens">
         <div className="brand">Robot Studio</div>
-        <a className="active" href="#rig" aria-current="page">
-          Rig
-        </a>
+        {SCREENS.map((s) => (
+          <a key={s.id} className={screen === s.id ? "active" : ""} href={`#${s.id}`} aria-current={screen === s.id ? "page" : undefined}>
+            {s.label}
+          </a>
+        ))}
       </nav>
-      <main className="main">
-        <RigScreen />
-      </main>
+      <main className="main">{screen === "rig" ? <RigScreen /> : <TeleopScreen />}</main>
       <StatusStrip />
     </div>
   );

@@ -1,10 +1,11 @@
 import { createContext, useContext, useSyncExternalStore } from "react";
 import { useStore } from "zustand";
-import type { RigState, RigStore, TelemetryPoller, TelemetrySnapshot } from "../state/index.ts";
+import type { RigState, RigStore, TelemetryPoller, TelemetrySnapshot, TeleopStore } from "../state/index.ts";
 
 export interface Studio {
   readonly rig: RigStore;
   readonly telemetry: TelemetryPoller;
+  readonly teleop: TeleopStore;
   readonly webSerial: boolean;
 }
 

@@ -106,6 +106,11 @@ export class RigService implements RigApi {
     return this.add(key, bus, undefined, baudRate);
   }
 
+  /** The bus itself, for engines running beside the service (the control loop in the worker). */
+  busOf(key: string): MotorBus {
+    return this.entry(key).bus;
+  }
+
   async disconnect(key: string): Promise<void> {
     const e = this.buses.get(key);
     if (!e) return;

@@ -112,4 +112,6 @@ export interface RigApi {
 
 export type RigEvent =
   | { readonly kind: "lost"; readonly key: string; readonly message: string }
+  /** Events of services hosted beside the rig (the control loop's status). */
+  | { readonly kind: "extra"; readonly topic: string; readonly payload: unknown }
   | { readonly kind: "reconnected"; readonly key: string };

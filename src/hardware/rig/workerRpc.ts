@@ -7,7 +7,10 @@ export interface RigWorkerApi extends RigApi {
   connectSerial(key: string, request: SerialPortRequest): Promise<BusInfo>;
 }
 
-type Method = keyof RigWorkerApi;
+type Method = keyof RigWorkerApi | string;
+
+/** Extra services a worker hosts beside the rig (e.g. the control loop), by method name. */
+export type ExtraHandlers = Readonly<Record<string, (...args: never[]) => Promise<unknown>>>;
 
 type Request = { readonly call: number; readonly method: Method; readonly args: unknown[] };
 type Reply =
@@ -67,6 +70,11 @@ export class WorkerRigClient implements RigWorkerApi {
     else call.reject(new RigCallError(msg.error));
   }
 
+  /** Call a method of an extra service hosted in the worker. */
+  call<T>(method: string, ...args: unknown[]): Promise<T> {
+    return this.invoke<T>(method, ...args);
+  }
+
   private invoke<T>(method: Method, ...args: unknown[]): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     const call = this.next++;
@@ -104,8 +112,13 @@ export interface WorkerScopeLike {
  * Worker side: host a RigService and answer requests. `getPorts` looks up the
  * ports this origin may use (navigator.serial.getPorts() inside the worker).
  */
-export function serveRig(scope: WorkerScopeLike, getPorts: (() => Promise<SerialPortLike[]>) | undefined): RigService {
-  const service = new RigService("worker", (event) => scope.postMessage({ event } satisfies Message));
+export function serveRig(
+  scope: WorkerScopeLike,
+  getPorts: (() => Promise<SerialPortLike[]>) | undefined,
+  extras: (service: RigService, emit: (event: RigEvent) => void) => ExtraHandlers = () => ({}),
+): RigService {
+  const emit = (event: RigEvent) => scope.postMessage({ event } satisfies Message);
+  const service = new RigService("worker", emit);
   const opened = new WeakSet<SerialPortLike>();
   const api: RigWorkerApi = {
     connectSim: (...a) => service.connectSim(...a),
@@ -134,9 +147,10 @@ export function serveRig(scope: WorkerScopeLike, getPorts: (() => Promise<Serial
     stats: (...a) => service.stats(...a),
     simulate: (...a) => service.simulate(...a),
   };
+  const handlers: Record<string, unknown> = { ...extras(service, emit), ...api };
   scope.addEventListener("message", (ev: MessageEvent) => {
     const req = ev.data as Request;
-    const fn = api[req.method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    const fn = handlers[req.method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
     if (typeof fn !== "function") {
       scope.postMessage({ call: req.call, ok: false, error: { name: "TypeError", code: "invalid", message: `Unknown method ${String(req.method)}` } } satisfies Reply);
       return;

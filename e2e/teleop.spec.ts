@@ -1,0 +1,55 @@
+import { expect, test } from "./fixtures.ts";
+import type { Page } from "@playwright/test";
+
+async function joints(page: Page, column: "leader" | "follower"): Promise<number[]> {
+  return (await page.locator(`[data-testid="teleop-joint"] [data-testid="${column}"]`).allTextContents()).map(Number);
+}
+
+test.describe("teleoperation on the simulated rig", () => {
+  test("the follower tracks the scripted leader", async ({ page }) => {
+    await page.goto("/#teleop");
+    await expect(page.getByRole("combobox", { name: "Leader arm" })).toBeVisible();
+    await page.goto("/");
+    await expect(page.getByTestId("motor-row")).toHaveCount(12);
+    await page.getByRole("link", { name: "Teleop" }).click();
+    await page.getByRole("button", { name: "Start teleoperation" }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking");
+    // Over a few seconds of motion, every joint stays within a few degrees of the leader.
+    for (let i = 0; i < 10; i++) {
+      const [l, f] = [await joints(page, "leader"), await joints(page, "follower")];
+      expect(l).toHaveLength(6);
+      l.forEach((v, j) => expect(Math.abs(v - f[j]!)).toBeLessThan(10));
+      await page.waitForTimeout(200);
+    }
+    await expect(page.getByTestId("loop-stats")).toContainText(/\b(9\d|10\d) Hz/);
+    await page.getByRole("button", { name: "Stop", exact: true }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "stopped");
+  });
+
+  test("Escape is an emergency stop: torque off on the follower", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.getByTestId("motor-row")).toHaveCount(12);
+    await page.getByRole("link", { name: "Teleop" }).click();
+    await page.getByRole("button", { name: "Start teleoperation" }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking");
+    await page.keyboard.press("Escape");
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "estopped");
+    await page.getByRole("link", { name: "Rig" }).click();
+    const torque = page.locator('[data-testid="bus-sim-so101_follower"] [data-testid="motor-row"] td:nth-child(6)');
+    await expect.poll(async () => (await torque.allTextContents()).join(",")).toBe("off,off,off,off,off,off");
+  });
+
+  test("an unplugged follower stops teleoperation and says so", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.getByTestId("motor-row")).toHaveCount(12);
+    await page.getByRole("link", { name: "Teleop" }).click();
+    await page.getByRole("button", { name: "Start teleoperation" }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking");
+    await page.getByRole("link", { name: "Rig" }).click();
+    await page.getByTestId("bus-sim-so101_follower").getByText("Simulation: inject faults").click();
+    await page.getByTestId("bus-sim-so101_follower").getByRole("button", { name: "Unplug USB" }).click();
+    await page.getByRole("link", { name: "Teleop" }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "fault");
+    await expect(page.getByTestId("teleop-state")).toContainText("was disconnected");
+  });
+});

@@ -1,0 +1,94 @@
+import { createStore, type StoreApi } from "zustand/vanilla";
+import type { TeleopRequest, TeleopStatus } from "../control/index.ts";
+import type { RigStore } from "./rigStore.ts";
+
+/** Where the control loop can run: next to the buses (worker), or on the page. */
+export interface TeleopHost {
+  startTeleop(req: TeleopRequest): Promise<TeleopStatus>;
+  stopTeleop(): Promise<void>;
+  estop(): Promise<void>;
+}
+
+export interface TeleopBackends {
+  readonly worker: TeleopHost | undefined;
+  readonly inline: TeleopHost;
+}
+
+export interface TeleopState {
+  readonly status: TeleopStatus | undefined;
+  readonly error: string | undefined;
+  readonly leaderId: string | undefined;
+  readonly followerId: string | undefined;
+  choose(leaderId: string | undefined, followerId: string | undefined): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Emergency stop: torque off on every follower, whatever is running. */
+  estop(): Promise<void>;
+  /** Status pushed by the host (~10 Hz). */
+  report(status: TeleopStatus): void;
+}
+
+export type TeleopStore = StoreApi<TeleopState>;
+
+export function createTeleopStore(rig: RigStore, backends: TeleopBackends): TeleopStore {
+  let running: TeleopHost | undefined;
+  return createStore<TeleopState>()((set, get) => ({
+    status: undefined,
+    error: undefined,
+    leaderId: undefined,
+    followerId: undefined,
+
+    choose(leaderId, followerId) {
+      set({ leaderId, followerId });
+    },
+
+    async start() {
+      const { buses, profiles } = rig.getState();
+      const pick = (role: "leader" | "follower", chosen: string | undefined) =>
+        profiles.find((p) => p.id === chosen) ??
+        profiles.find((p) => p.arm.endsWith(role) && buses.some((b) => b.key === p.id && b.status === "connected"));
+      const leader = pick("leader", get().leaderId);
+      const follower = pick("follower", get().followerId);
+      const fail = (error: string) => set({ error });
+      if (!leader || !follower) return fail("Connect a leader and a follower arm first (Rig screen).");
+      const lb = buses.find((b) => b.key === leader.id && b.status === "connected");
+      const fb = buses.find((b) => b.key === follower.id && b.status === "connected");
+      if (!lb || !fb) return fail(`${!lb ? leader.name : follower.name} is not connected.`);
+      if (!leader.calibration || !follower.calibration) return fail(`Calibrate ${!leader.calibration ? leader.name : follower.name} first.`);
+      if (lb.info.host !== fb.info.host) return fail("The leader and follower run in different places (worker and page): reconnect them the same way.");
+      const host = lb.info.host === "worker" && backends.worker ? backends.worker : backends.inline;
+      set({ error: undefined, leaderId: leader.id, followerId: follower.id });
+      try {
+        await running?.stopTeleop();
+        running = host;
+        const status = await host.startTeleop({
+          leader: { busKey: leader.id, arm: leader.arm, calibration: leader.calibration, body: leader.bodyNormMode },
+          follower: { busKey: follower.id, arm: follower.arm, calibration: follower.calibration, body: follower.bodyNormMode },
+        });
+        set({ status });
+      } catch (e) {
+        fail(e instanceof Error ? e.message : String(e));
+      }
+    },
+
+    async stop() {
+      await running?.stopTeleop();
+    },
+
+    async estop() {
+      const hosts = [backends.worker, backends.inline].filter((h): h is TeleopHost => h !== undefined);
+      await Promise.all(hosts.map((h) => h.estop().catch(() => undefined)));
+      // Torque off everywhere, loop or not.
+      const { buses, api } = rig.getState();
+      await Promise.all(
+        buses
+          .filter((b) => b.status === "connected" && b.motors.length > 0)
+          .map((b) => api(b.key).syncWrite(b.key, "Torque_Enable", b.motors.map((m) => [m.id, 0] as const)).catch(() => undefined)),
+      );
+    },
+
+    report(status) {
+      set({ status });
+    },
+  }));
+}

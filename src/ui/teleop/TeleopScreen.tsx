@@ -1,0 +1,116 @@
+import { useStore } from "zustand";
+import { useStudio } from "../StudioContext.tsx";
+
+const STATE_TEXT: Record<string, string> = {
+  idle: "ready",
+  gating: "start gate: bringing the follower to the leader slowly",
+  tracking: "following the leader",
+  stopped: "stopped (follower holds its pose)",
+  estopped: "EMERGENCY STOP: torque off",
+  fault: "stopped by a fault: torque off",
+};
+
+/** Leader → follower teleoperation: start, stop, emergency stop, live joints and loop figures. */
+export function TeleopScreen() {
+  const { teleop, rig } = useStudio();
+  const status = useStore(teleop, (s) => s.status);
+  const error = useStore(teleop, (s) => s.error);
+  const start = useStore(teleop, (s) => s.start);
+  const stop = useStore(teleop, (s) => s.stop);
+  const estop = useStore(teleop, (s) => s.estop);
+  const leaderId = useStore(teleop, (s) => s.leaderId);
+  const followerId = useStore(teleop, (s) => s.followerId);
+  const choose = useStore(teleop, (s) => s.choose);
+  const profiles = useStore(rig, (s) => s.profiles);
+  const rigBusy = useStore(rig, (s) => s.busy);
+  const state = status?.state ?? "idle";
+  const running = state === "gating" || state === "tracking";
+  const n = status?.joints.length ?? 0;
+  const sample = status?.sample ?? [];
+  const leaders = profiles.filter((p) => p.arm.endsWith("leader"));
+  const followers = profiles.filter((p) => p.arm.endsWith("follower"));
+
+  return (
+    <div className="screen teleop-screen">
+      <h1>Teleop</h1>
+      <div className="row">
+        <label>
+          Leader{" "}
+          <select aria-label="Leader arm" value={leaderId ?? ""} onChange={(e) => choose(e.target.value || undefined, followerId)}>
+            <option value="">first connected leader</option>
+            {leaders.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Follower{" "}
+          <select aria-label="Follower arm" value={followerId ?? ""} onChange={(e) => choose(leaderId, e.target.value || undefined)}>
+            <option value="">first connected follower</option>
+            {followers.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="primary" disabled={running || rigBusy !== undefined} onClick={() => void start()}>
+          Start teleoperation
+        </button>
+        <button type="button" disabled={!running} onClick={() => void stop()}>
+          Stop
+        </button>
+        <button type="button" className="estop" onClick={() => void estop()} title="Torque off everywhere (Escape)">
+          EMERGENCY STOP (Esc)
+        </button>
+      </div>
+      {error && (
+        <p className="bad" role="alert" data-testid="teleop-error">
+          {error}
+        </p>
+      )}
+      <p className={`safety ${state}`} data-testid="teleop-state" data-state={state}>
+        {STATE_TEXT[state] ?? state}
+        {status?.reason ? ` — ${status.reason}` : ""}
+      </p>
+      {status && (
+        <p className="muted stats" data-testid="loop-stats">
+          {status.rateHz} Hz · p99 period error {status.p99PeriodErrorMs.toFixed(2)} ms · {status.overruns} overruns · {status.clippedSteps} clipped
+          steps · {status.missingReads} missing reads
+        </p>
+      )}
+      {n > 0 && sample.length >= 2 + 3 * n && (
+        <table className="motors" data-testid="teleop-joints">
+          <thead>
+            <tr>
+              <th>Joint</th>
+              <th className="num">Leader</th>
+              <th className="num">Follower</th>
+              <th className="num">Command</th>
+              <th className="num">Error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {status!.joints.map((name, i) => {
+              const l = sample[2 + i]!;
+              const f = sample[2 + n + i]!;
+              const c = sample[2 + 2 * n + i]!;
+              const fmt = (v: number) => (Number.isNaN(v) ? "—" : v.toFixed(1));
+              return (
+                <tr key={name} data-testid="teleop-joint" data-joint={name}>
+                  <td>{name}</td>
+                  <td className="num" data-testid="leader">{fmt(l)}</td>
+                  <td className="num" data-testid="follower">{fmt(f)}</td>
+                  <td className="num">{fmt(c)}</td>
+                  <td className="num">{fmt(l - f)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
