@@ -34,6 +34,10 @@ export default defineConfig({
         "--no-first-run",
         "--use-fake-device-for-media-stream=fps=30",
         "--use-fake-ui-for-media-stream",
+        // WebGL for the 3D twin without a GPU.
+        "--use-gl=angle",
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
       ],
     },
   },

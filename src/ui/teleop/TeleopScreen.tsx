@@ -1,5 +1,8 @@
 import { useStore } from "zustand";
+import { ARMS } from "../../core/robots.ts";
 import { useStudio } from "../StudioContext.tsx";
+import { ErrorBoundary } from "../ErrorBoundary.tsx";
+import { TeleopTwin } from "./TeleopTwin.tsx";
 
 const STATE_TEXT: Record<string, string> = {
   idle: "ready",
@@ -29,6 +32,7 @@ export function TeleopScreen() {
   const sample = status?.sample ?? [];
   const leaders = profiles.filter((p) => p.arm.endsWith("leader"));
   const followers = profiles.filter((p) => p.arm.endsWith("follower"));
+  const followerProfile = profiles.find((p) => p.id === (followerId ?? "")) ?? followers[0];
 
   return (
     <div className="screen teleop-screen">
@@ -80,6 +84,11 @@ export function TeleopScreen() {
           {status.rateHz} Hz · p99 period error {status.p99PeriodErrorMs.toFixed(2)} ms · {status.overruns} overruns · {status.clippedSteps} clipped
           steps · {status.missingReads} missing reads
         </p>
+      )}
+      {followerProfile && followerProfile.bodyNormMode === "degrees" && (
+        <ErrorBoundary fallback={(m) => <p className="warn">The 3D view is unavailable in this browser ({m}); teleoperation works without it.</p>}>
+          <TeleopTwin robot={ARMS[followerProfile.arm].kind} status={status} />
+        </ErrorBoundary>
       )}
       {n > 0 && sample.length >= 2 + 3 * n && (
         <table className="motors" data-testid="teleop-joints">
