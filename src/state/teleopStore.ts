@@ -1,4 +1,5 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
+import { allocateSampleBuffer, LatestSample } from "../core/LatestSample.ts";
 import type { TeleopRequest, TeleopStatus } from "../control/index.ts";
 import type { RigStore } from "./rigStore.ts";
 
@@ -16,6 +17,11 @@ export interface TeleopBackends {
 
 export interface TeleopState {
   readonly status: TeleopStatus | undefined;
+  /**
+   * The loop's newest sample, shared with the loop when the page is cross-origin isolated
+   * (read it every frame); undefined otherwise — then use `status.sample` (~10 Hz).
+   */
+  readonly shared: LatestSample | undefined;
   readonly error: string | undefined;
   readonly leaderId: string | undefined;
   readonly followerId: string | undefined;
@@ -34,6 +40,7 @@ export function createTeleopStore(rig: RigStore, backends: TeleopBackends): Tele
   let running: TeleopHost | undefined;
   return createStore<TeleopState>()((set, get) => ({
     status: undefined,
+    shared: undefined,
     error: undefined,
     leaderId: undefined,
     followerId: undefined,
@@ -61,7 +68,12 @@ export function createTeleopStore(rig: RigStore, backends: TeleopBackends): Tele
       try {
         await running?.stopTeleop();
         running = host;
+        const joints = 6;
+        const buffer = allocateSampleBuffer(joints);
+        const shared = typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer ? new LatestSample(buffer, joints) : undefined;
+        set({ shared });
         const status = await host.startTeleop({
+          sampleBuffer: buffer,
           leader: { busKey: leader.id, arm: leader.arm, calibration: leader.calibration, body: leader.bodyNormMode },
           follower: { busKey: follower.id, arm: follower.arm, calibration: follower.calibration, body: follower.bodyNormMode },
         });

@@ -17,6 +17,7 @@ const STATE_TEXT: Record<string, string> = {
 export function TeleopScreen() {
   const { teleop, rig } = useStudio();
   const status = useStore(teleop, (s) => s.status);
+  const shared = useStore(teleop, (s) => s.shared);
   const error = useStore(teleop, (s) => s.error);
   const start = useStore(teleop, (s) => s.start);
   const stop = useStore(teleop, (s) => s.stop);
@@ -87,7 +88,7 @@ export function TeleopScreen() {
       )}
       {followerProfile && followerProfile.bodyNormMode === "degrees" && (
         <ErrorBoundary fallback={(m) => <p className="warn">The 3D view is unavailable in this browser ({m}); teleoperation works without it.</p>}>
-          <TeleopTwin robot={ARMS[followerProfile.arm].kind} status={status} />
+          <TeleopTwin robot={ARMS[followerProfile.arm].kind} status={status} shared={shared} />
         </ErrorBoundary>
       )}
       {n > 0 && sample.length >= 2 + 3 * n && (
