@@ -51,7 +51,8 @@ export class TelemetryPoller {
   private async tick(): Promise<void> {
     const started = performance.now();
     const state = this.store.getState();
-    const live = state.buses.filter((b) => b.status === "connected" && b.motors.length > 0 && !b.scanning);
+    // Nobody watching (e.g. the Teleop screen is open): leave the buses to the control loop.
+    const live = this.listeners.size === 0 ? [] : state.buses.filter((b) => b.status === "connected" && b.motors.length > 0 && !b.scanning);
     await Promise.all(
       live.map(async (bus) => {
         try {

@@ -25,6 +25,9 @@ export interface TeleopState {
   readonly error: string | undefined;
   readonly leaderId: string | undefined;
   readonly followerId: string | undefined;
+  /** Control loop rate, 30–200 Hz. */
+  readonly rateHz: number;
+  setRate(hz: number): void;
   choose(leaderId: string | undefined, followerId: string | undefined): void;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -44,6 +47,11 @@ export function createTeleopStore(rig: RigStore, backends: TeleopBackends): Tele
     error: undefined,
     leaderId: undefined,
     followerId: undefined,
+    rateHz: 100,
+
+    setRate(hz) {
+      set({ rateHz: Math.min(200, Math.max(30, Math.round(hz))) });
+    },
 
     choose(leaderId, followerId) {
       set({ leaderId, followerId });
@@ -74,6 +82,7 @@ export function createTeleopStore(rig: RigStore, backends: TeleopBackends): Tele
         set({ shared });
         const status = await host.startTeleop({
           sampleBuffer: buffer,
+          options: { rateHz: get().rateHz },
           leader: { busKey: leader.id, arm: leader.arm, calibration: leader.calibration, body: leader.bodyNormMode },
           follower: { busKey: follower.id, arm: follower.arm, calibration: follower.calibration, body: follower.bodyNormMode },
         });

@@ -25,6 +25,8 @@ export function TeleopScreen() {
   const leaderId = useStore(teleop, (s) => s.leaderId);
   const followerId = useStore(teleop, (s) => s.followerId);
   const choose = useStore(teleop, (s) => s.choose);
+  const rateHz = useStore(teleop, (s) => s.rateHz);
+  const setRate = useStore(teleop, (s) => s.setRate);
   const profiles = useStore(rig, (s) => s.profiles);
   const rigBusy = useStore(rig, (s) => s.busy);
   const state = status?.state ?? "idle";
@@ -57,6 +59,16 @@ export function TeleopScreen() {
             {followers.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Rate{" "}
+          <select aria-label="Loop rate" value={rateHz} disabled={running} onChange={(e) => setRate(Number(e.target.value))}>
+            {[30, 50, 100, 150, 200].map((hz) => (
+              <option key={hz} value={hz}>
+                {hz} Hz
               </option>
             ))}
           </select>
