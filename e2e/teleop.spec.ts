@@ -52,4 +52,38 @@ test.describe("teleoperation on the simulated rig", () => {
     await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "fault");
     await expect(page.getByTestId("teleop-state")).toContainText("was disconnected");
   });
+
+  test("keyboard and sliders drive the follower; switching sources does not make it jump", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.getByTestId("motor-row")).toHaveCount(12);
+    await page.getByRole("link", { name: "Teleop" }).click();
+    await page.getByRole("button", { name: "Start teleoperation" }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking");
+    const before = await joints(page, "follower");
+    await page.getByRole("radio", { name: "keyboard and sliders" }).click();
+    const controls = page.getByTestId("manual-controls");
+    await expect(controls).toBeVisible();
+    // Targets start at the follower's pose.
+    const targets = (await controls.getByTestId("target").allTextContents()).map(Number);
+    targets.forEach((t, i) => expect(Math.abs(t - before[i]!)).toBeLessThan(15));
+
+    // Keyboard: hold Q for ~1 s at 30 °/s → shoulder_pan target +~30°.
+    const pan0 = (await joints(page, "follower"))[0]!;
+    await page.locator("body").click({ position: { x: 5, y: 5 } });
+    await page.keyboard.down("q");
+    await page.waitForTimeout(1000);
+    await page.keyboard.up("q");
+    const panTarget = Number((await controls.getByTestId("target").first().textContent()) ?? NaN);
+    expect(panTarget - pan0).toBeGreaterThan(15);
+    expect(panTarget - pan0).toBeLessThan(45);
+    await expect.poll(async () => Math.abs((await joints(page, "follower"))[0]! - panTarget), { timeout: 5000 }).toBeLessThan(3);
+
+    // Slider: gripper to 20 %.
+    await controls.getByLabel("gripper target").fill("20");
+    await expect.poll(async () => Math.abs((await joints(page, "follower"))[5]! - 20), { timeout: 5000 }).toBeLessThan(3);
+
+    // Back to the leader: through the start gate again, never a jump.
+    await page.getByRole("radio", { name: "leader arm" }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking", { timeout: 15_000 });
+  });
 });

@@ -58,6 +58,8 @@ async function start(): Promise<void> {
         startTeleop: (req: TeleopRequest) => worker.call<TeleopStatus>("startTeleop", req),
         stopTeleop: () => worker.call<undefined>("stopTeleop"),
         estop: () => worker.call<undefined>("estop"),
+        setSource: (source) => worker.call<undefined>("setSource", source),
+        setTargets: (values) => worker.call<undefined>("setTargets", values),
       }
     : undefined;
   const teleop = createTeleopStore(rig, { worker: workerTeleop, inline: inlineTeleop });

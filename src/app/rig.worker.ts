@@ -15,5 +15,7 @@ serveRig(scope, serial ? () => serial.getPorts() : undefined, (service, emit) =>
     startTeleop: (req: Parameters<TeleopService["startTeleop"]>[0]) => teleop.startTeleop(req),
     stopTeleop: () => teleop.stopTeleop(),
     estop: () => teleop.estop(),
+    setSource: (source: "leader" | "manual") => teleop.setSource(source),
+    setTargets: (values: number[]) => teleop.setTargets(values),
   };
 });

@@ -37,8 +37,12 @@ export interface LoopOptions {
 
 export const DEFAULT_LOOP: LoopOptions = { rateHz: 100, maxStep: 10, gate: 8, rampPerSecond: 30, watchdogMs: 250 };
 
+/** Where commands come from: the leader arm, or targets set by the page (keyboard, sliders…). */
+export type CommandSource = "leader" | "manual";
+
 export interface LoopSnapshot {
   readonly state: LoopState;
+  readonly source: CommandSource;
   readonly reason: string | undefined;
   readonly ticks: number;
   readonly overruns: number;
@@ -77,6 +81,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly ids: number[];
+  private readonly manual: Float64Array;
 
   constructor(
     readonly leader: LoopArm,
@@ -84,7 +89,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     readonly options: LoopOptions = DEFAULT_LOOP,
     sampleBuffer?: ArrayBufferLike,
   ) {
-    super({ state: "idle", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0 });
+    super({ state: "idle", source: "leader", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0 });
     const names = follower.arm.motors.map((m) => m.name);
     if (leader.arm.motors.some((m, i) => m.name !== names[i])) {
       throw new RangeError(`${leader.arm.label} and ${follower.arm.label} do not have the same joints.`);
@@ -96,6 +101,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     this.command = new Float64Array(this.n);
     this.safe = new Float64Array(this.n);
     this.raw = new Float64Array(this.n);
+    this.manual = new Float64Array(this.n).fill(NaN);
     this.maxSteps = Float64Array.from({ length: this.n }, (_, i) => (typeof options.maxStep === "number" ? options.maxStep : (options.maxStep[i] ?? Infinity)));
     this.sample = new LatestSample(sampleBuffer ?? new ArrayBuffer(LatestSample.bytesFor(this.n)), this.n);
   }
@@ -125,6 +131,25 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     }, Math.max(10, this.options.watchdogMs / 4));
     const t0 = performance.now();
     this.schedule(t0, 0);
+  }
+
+  /**
+   * Switch the command source without a jump: manual targets start at the follower's pose;
+   * going back to the leader passes the start gate again.
+   */
+  setSource(source: CommandSource): void {
+    if (source === this.snap.source) return;
+    if (source === "manual") this.manual.set(this.followerN);
+    const state = this.snap.state === "tracking" && source === "leader" ? "gating" : this.snap.state;
+    this.update({ source, state });
+  }
+
+  /** Manual targets in normalised units (NaN: hold that joint where it is). */
+  setTargets(values: readonly number[]): void {
+    for (let i = 0; i < this.n; i++) {
+      const v = values[i];
+      this.manual[i] = v === undefined || !Number.isFinite(v) ? NaN : v;
+    }
   }
 
   /** Stop sending commands; the follower holds its pose with torque on. */
@@ -196,7 +221,8 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     // Leader and follower are on different buses: read them at the same time.
     const [leaderReads, followerReads] = await Promise.all([this.readPositions(this.leader, this.leaderN), this.readPositions(this.follower, this.followerN)]);
     const missing = leaderReads.filter((r) => !r.ok).length + followerReads.filter((r) => !r.ok).length;
-    this.command.set(this.leaderN);
+    if (this.snap.source === "leader") this.command.set(this.leaderN);
+    else for (let i = 0; i < this.n; i++) this.command[i] = Number.isNaN(this.manual[i]!) ? this.followerN[i]! : this.manual[i]!;
     let state = this.snap.state;
     if (state === "gating") {
       const d = maxDistance(this.command, this.followerN, this.n);

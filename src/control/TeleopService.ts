@@ -72,6 +72,17 @@ export class TeleopService {
     await Promise.resolve();
   }
 
+  async setSource(source: "leader" | "manual"): Promise<void> {
+    this.loop?.setSource(source);
+    if (this.loop) this.emit(this.status());
+    await Promise.resolve();
+  }
+
+  async setTargets(values: readonly number[]): Promise<void> {
+    this.loop?.setTargets(values);
+    await Promise.resolve();
+  }
+
   /** Emergency stop: torque off on the follower. Safe to call with no loop running. */
   async estop(): Promise<void> {
     const loop = this.loop;
@@ -83,7 +94,7 @@ export class TeleopService {
 
   status(loop = this.loop): TeleopStatus {
     if (!loop) {
-      return { state: "idle", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0, sample: [], joints: [] };
+      return { state: "idle", source: "leader", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0, sample: [], joints: [] };
     }
     const ok = loop.sample.read(this.scratch);
     return { ...loop.snapshot, sample: ok ? Array.from(this.scratch) : [], joints: loop.follower.arm.motors.map((m) => m.name) };

@@ -8,6 +8,8 @@ export interface TeleopHost {
   startTeleop(req: TeleopRequest): Promise<TeleopStatus>;
   stopTeleop(): Promise<void>;
   estop(): Promise<void>;
+  setSource(source: "leader" | "manual"): Promise<void>;
+  setTargets(values: number[]): Promise<void>;
 }
 
 export interface TeleopBackends {
@@ -35,12 +37,36 @@ export interface TeleopState {
   estop(): Promise<void>;
   /** Status pushed by the host (~10 Hz). */
   report(status: TeleopStatus): void;
+  /** Manual targets (normalised units), set by the keyboard and the sliders. */
+  readonly targets: readonly number[];
+  setSource(source: "leader" | "manual"): Promise<void>;
+  /** Set one joint's manual target (switches to manual control). */
+  setTarget(joint: number, value: number): void;
+  /** Move one joint's manual target by `delta` (keyboard). */
+  nudge(joint: number, delta: number): void;
 }
 
 export type TeleopStore = StoreApi<TeleopState>;
 
 export function createTeleopStore(rig: RigStore, backends: TeleopBackends): TeleopStore {
   let running: TeleopHost | undefined;
+  // At most one targets message in flight: the newest wins.
+  let pending: number[] | undefined;
+  let sending = false;
+  const sendTargets = (targets: number[]) => {
+    pending = targets;
+    if (sending || !running) return;
+    sending = true;
+    const flush = async () => {
+      while (pending && running) {
+        const next = pending;
+        pending = undefined;
+        await running.setTargets(next).catch(() => undefined);
+      }
+      sending = false;
+    };
+    void flush();
+  };
   return createStore<TeleopState>()((set, get) => ({
     status: undefined,
     shared: undefined,
@@ -110,6 +136,33 @@ export function createTeleopStore(rig: RigStore, backends: TeleopBackends): Tele
 
     report(status) {
       set({ status });
+    },
+
+    targets: [],
+
+    async setSource(source) {
+      if (source === "manual") {
+        // Start from where the follower is: switching never makes it jump.
+        const s = get().status;
+        const n = s?.joints.length ?? 0;
+        set({ targets: s && s.sample.length >= 2 + 3 * n ? s.sample.slice(2 + n, 2 + 2 * n) : [] });
+      }
+      await running?.setSource(source);
+    },
+
+    setTarget(joint, value) {
+      const targets = [...get().targets];
+      if (targets.length === 0) return;
+      const gripper = get().status?.joints[joint] === "gripper";
+      targets[joint] = gripper ? Math.min(100, Math.max(0, value)) : Math.min(180, Math.max(-180, value));
+      set({ targets });
+      sendTargets(targets);
+    },
+
+    nudge(joint, delta) {
+      const t = get().targets[joint];
+      if (t === undefined || Number.isNaN(t)) return;
+      get().setTarget(joint, t + delta);
     },
   }));
 }

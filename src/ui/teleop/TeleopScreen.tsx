@@ -2,6 +2,7 @@ import { useStore } from "zustand";
 import { ARMS } from "../../core/robots.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { ErrorBoundary } from "../ErrorBoundary.tsx";
+import { ManualControls } from "./ManualControls.tsx";
 import { TeleopTwin } from "./TeleopTwin.tsx";
 
 const STATE_TEXT: Record<string, string> = {
@@ -27,6 +28,8 @@ export function TeleopScreen() {
   const choose = useStore(teleop, (s) => s.choose);
   const rateHz = useStore(teleop, (s) => s.rateHz);
   const setRate = useStore(teleop, (s) => s.setRate);
+  const setSource = useStore(teleop, (s) => s.setSource);
+  const source = status?.source ?? "leader";
   const profiles = useStore(rig, (s) => s.profiles);
   const rigBusy = useStore(rig, (s) => s.busy);
   const state = status?.state ?? "idle";
@@ -83,6 +86,16 @@ export function TeleopScreen() {
           EMERGENCY STOP (Esc)
         </button>
       </div>
+      <div className="row" role="radiogroup" aria-label="Command source">
+        <span className="muted">Drive the follower with:</span>
+        <label>
+          <input type="radio" name="source" checked={source === "leader"} disabled={!running} onChange={() => void setSource("leader")} /> leader arm
+        </label>
+        <label>
+          <input type="radio" name="source" checked={source === "manual"} disabled={!running} onChange={() => void setSource("manual")} /> keyboard and sliders
+        </label>
+      </div>
+      {running && source === "manual" && <ManualControls />}
       {error && (
         <p className="bad" role="alert" data-testid="teleop-error">
           {error}

@@ -1,0 +1,87 @@
+import { useEffect, useRef, useState } from "react";
+import { useStore } from "zustand";
+import { useStudio } from "../StudioContext.tsx";
+
+/** Keys per joint: first raises the target, second lowers it. */
+export const JOINT_KEYS: readonly (readonly [string, string])[] = [
+  ["q", "a"],
+  ["w", "s"],
+  ["e", "d"],
+  ["r", "f"],
+  ["t", "g"],
+  ["y", "h"],
+];
+
+/** Keyboard and on-screen sliders: set the follower's targets directly, with the loop's safety. */
+export function ManualControls() {
+  const { teleop } = useStudio();
+  const targets = useStore(teleop, (s) => s.targets);
+  const joints = useStore(teleop, (s) => s.status?.joints ?? []);
+  const setTarget = useStore(teleop, (s) => s.setTarget);
+  const nudge = useStore(teleop, (s) => s.nudge);
+  const [speed, setSpeed] = useState(30);
+  const held = useRef(new Set<string>());
+
+  useEffect(() => {
+    const down = (e: KeyboardEvent) => {
+      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+      if (JOINT_KEYS.some(([a, b]) => a === e.key.toLowerCase() || b === e.key.toLowerCase())) held.current.add(e.key.toLowerCase());
+    };
+    const up = (e: KeyboardEvent) => held.current.delete(e.key.toLowerCase());
+    const blur = () => held.current.clear();
+    window.addEventListener("keydown", down);
+    window.addEventListener("keyup", up);
+    window.addEventListener("blur", blur);
+    const step = 1000 / 30;
+    const timer = setInterval(() => {
+      JOINT_KEYS.forEach(([plus, minus], i) => {
+        const dir = (held.current.has(plus) ? 1 : 0) - (held.current.has(minus) ? 1 : 0);
+        if (dir !== 0) nudge(i, (dir * speed * step) / 1000);
+      });
+    }, step);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener("keydown", down);
+      window.removeEventListener("keyup", up);
+      window.removeEventListener("blur", blur);
+    };
+  }, [nudge, speed]);
+
+  if (targets.length === 0) return <p className="muted">Start teleoperation to drive the follower by keyboard or sliders.</p>;
+  return (
+    <div className="manual" data-testid="manual-controls">
+      <div className="row">
+        <label>
+          Keyboard speed{" "}
+          <select aria-label="Keyboard speed" value={speed} onChange={(e) => setSpeed(Number(e.target.value))}>
+            {[10, 30, 60, 90].map((v) => (
+              <option key={v} value={v}>
+                {v} °/s
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted">Keys: {JOINT_KEYS.map(([a, b], i) => `${a.toUpperCase()}/${b.toUpperCase()} ${joints[i] ?? ""}`).join(" · ")}</span>
+      </div>
+      {joints.map((name, i) => {
+        const gripper = name === "gripper";
+        const v = targets[i] ?? 0;
+        return (
+          <label key={name} className="slider-row">
+            <span>{name}</span>
+            <input
+              type="range"
+              aria-label={`${name} target`}
+              min={gripper ? 0 : -180}
+              max={gripper ? 100 : 180}
+              step={0.5}
+              value={Number.isNaN(v) ? 0 : v}
+              onChange={(e) => setTarget(i, Number(e.target.value))}
+            />
+            <span className="num" data-testid="target">{Number.isNaN(v) ? "—" : v.toFixed(1)}</span>
+          </label>
+        );
+      })}
+    </div>
+  );
+}
