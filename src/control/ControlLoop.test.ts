@@ -129,4 +129,25 @@ describe("ControlLoop on the simulated SO-101", () => {
     await leader.bus.close();
     await follower.bus.close();
   }, 10_000);
+
+  it("reports motor health, warns when hot and stops before a motor overheats", async () => {
+    const leader = await simArm(ARMS.so101_leader, true);
+    const follower = await simArm(ARMS.so101_follower, false);
+    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, rateHz: 100 });
+    await loop.start();
+    await sleep(300);
+    expect(loop.snapshot.health).toHaveLength(6);
+    expect(loop.snapshot.health[0]!.voltageV).toBeCloseTo(7.4, 0);
+    expect(loop.snapshot.warnings).toEqual([]);
+    follower.sim.servos[2]!.temperatureC = 58;
+    await sleep(100);
+    expect(loop.snapshot.warnings).toContain("elbow_flex at 58 °C");
+    follower.sim.servos[2]!.temperatureC = 66;
+    await sleep(100);
+    expect(loop.snapshot.state).toBe("fault");
+    expect(loop.snapshot.reason).toMatch(/elbow_flex reached 66 °C/);
+    expect(follower.sim.servos.every((s) => !s.torqueOn)).toBe(true);
+    await leader.bus.close();
+    await follower.bus.close();
+  }, 10_000);
 });

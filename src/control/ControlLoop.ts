@@ -1,12 +1,15 @@
 import { LatestSample } from "../core/LatestSample.ts";
 import { type ArmUnits, limitStep, maxDistance, toNormalized, toRawGoal } from "../core/teleop.ts";
-import type { MotorReading } from "../hardware/index.ts";
+import type { MotorBytes, MotorReading } from "../hardware/index.ts";
+import { PROTOCOL_FAMILIES } from "../protocol/models.ts";
+import { decodeValue } from "../protocol/values.ts";
 import { runAt } from "../hardware/index.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
 
 /** What the loop needs of a bus (MotorBus has it). */
 export interface LoopBus {
   syncRead(register: string, ids: readonly number[]): Promise<MotorReading[]>;
+  syncReadBytes(address: number, length: number, ids: readonly number[]): Promise<MotorBytes[]>;
   syncWrite(register: string, values: readonly (readonly [number, number])[]): Promise<void>;
   onLost(fn: () => void): () => void;
 }
@@ -52,7 +55,23 @@ export interface LoopSnapshot {
   readonly p99PeriodErrorMs: number;
   readonly clippedSteps: number;
   readonly missingReads: number;
+  /** The follower's motors, read every tick with the position: °C, V, load (%, Feetech) or mA (Dynamixel). */
+  readonly health: readonly { readonly temperatureC: number; readonly voltageV: number; readonly load: number }[];
+  /** Current warnings, for the user ("gripper at 58 °C"). */
+  readonly warnings: readonly string[];
 }
+
+/** Servo protection thresholds (STS3215/XL330 limit 70 °C; lerobot keeps the factory limits). */
+export const HEALTH_LIMITS = {
+  warnTemperatureC: 55,
+  stopTemperatureC: 65,
+  /** Feetech Present_Load is 0.1 % of max torque: warn above 80 %, stop after a second above 95 %. */
+  warnLoadPct: 80,
+  stopLoadPct: 95,
+  stopLoadMs: 1000,
+  minVoltageV: 4.5,
+  maxVoltageV: 13,
+} as const;
 
 const PERIODS_KEPT = 6000;
 
@@ -89,7 +108,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     readonly options: LoopOptions = DEFAULT_LOOP,
     sampleBuffer?: ArrayBufferLike,
   ) {
-    super({ state: "idle", source: "leader", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0 });
+    super({ state: "idle", source: "leader", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0, health: [], warnings: [] });
     const names = follower.arm.motors.map((m) => m.name);
     if (leader.arm.motors.some((m, i) => m.name !== names[i])) {
       throw new RangeError(`${leader.arm.label} and ${follower.arm.label} do not have the same joints.`);
@@ -114,7 +133,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   async start(): Promise<void> {
     if (this.running) return;
     if (this.snap.state === "fault") throw new Error(`The loop stopped: ${this.snap.reason ?? "fault"}. Reconnect, then start again.`);
-    const follower = await this.readPositions(this.follower, this.followerN);
+    const follower = await this.readFollower();
     if (follower.some((r) => !r.ok)) throw new Error(`${this.follower.arm.label} did not answer every motor: check it before starting.`);
     // Goal = where it is, then torque on: taking torque never makes the arm jump.
     toRawGoal(this.follower, this.followerN, this.raw);
@@ -219,7 +238,12 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
 
   private async step(): Promise<void> {
     // Leader and follower are on different buses: read them at the same time.
-    const [leaderReads, followerReads] = await Promise.all([this.readPositions(this.leader, this.leaderN), this.readPositions(this.follower, this.followerN)]);
+    const [leaderReads, followerReads] = await Promise.all([this.readPositions(this.leader, this.leaderN), this.readFollower()]);
+    const stop = this.checkHealth();
+    if (stop) {
+      await this.fault(stop);
+      return;
+    }
     const missing = leaderReads.filter((r) => !r.ok).length + followerReads.filter((r) => !r.ok).length;
     if (this.snap.source === "leader") this.command.set(this.leaderN);
     else for (let i = 0; i < this.n; i++) this.command[i] = Number.isNaN(this.manual[i]!) ? this.followerN[i]! : this.manual[i]!;
@@ -248,8 +272,69 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       clippedSteps: this.snap.clippedSteps + (state === "tracking" ? clipped : 0),
       missingReads: this.snap.missingReads + missing,
       rateHz: this.measureRate(),
+      health: this.health,
+      warnings: this.warnings,
       p99PeriodErrorMs: this.snap.ticks % 50 === 0 ? this.p99() : this.snap.p99PeriodErrorMs,
     });
+  }
+
+  private health: { temperatureC: number; voltageV: number; load: number }[] = [];
+  private warnings: string[] = [];
+  private overloadSince = new Map<number, number>();
+
+  /**
+   * The follower's position plus temperature, voltage and load in one SYNC READ of the span
+   * that covers them (8 bytes on Feetech, 21 on Dynamixel).
+   */
+  private async readFollower(): Promise<MotorReading[]> {
+    const u = this.follower;
+    const fam = PROTOCOL_FAMILIES[u.arm.protocol];
+    const t = fam.telemetry;
+    const regs = [t.position, t.temperature, t.voltage, t.load].map((n) => fam.table[n]!);
+    const start = Math.min(...regs.map((r) => r.address));
+    const end = Math.max(...regs.map((r) => r.address + r.size));
+    const raw = await u.bus.syncReadBytes(start, end - start, this.ids);
+    const [pos, temp, volt, load] = regs as [(typeof regs)[0], (typeof regs)[0], (typeof regs)[0], (typeof regs)[0]];
+    const positions = new Float64Array(this.n).fill(NaN);
+    const health: { temperatureC: number; voltageV: number; load: number }[] = [];
+    const readings: MotorReading[] = raw.map((r, i) => {
+      if (!r.ok) {
+        health.push({ temperatureC: NaN, voltageV: NaN, load: NaN });
+        return r;
+      }
+      const v = (reg: typeof pos) => decodeValue(reg, r.data, reg.address - start);
+      positions[i] = v(pos);
+      health.push({ temperatureC: v(temp), voltageV: v(volt) * fam.units.voltage, load: v(load) * fam.units.loadScale });
+      return { id: r.id, ok: true, value: v(pos), conditions: r.conditions };
+    });
+    toNormalized(u, positions, this.followerN);
+    this.health = health;
+    return readings;
+  }
+
+  /** Warnings for the user, and a reason to stop when a motor must be protected. */
+  private checkHealth(): string | undefined {
+    const L = HEALTH_LIMITS;
+    const warnings: string[] = [];
+    const now = performance.now();
+    const feetech = this.follower.arm.protocol === "feetech";
+    for (let i = 0; i < this.health.length; i++) {
+      const h = this.health[i]!;
+      const name = this.follower.arm.motors[i]!.name;
+      if (h.temperatureC >= L.stopTemperatureC) return `${name} reached ${h.temperatureC} °C (stop at ${L.stopTemperatureC} °C): let it cool down`;
+      if (h.temperatureC >= L.warnTemperatureC) warnings.push(`${name} at ${h.temperatureC} °C`);
+      if (h.voltageV < L.minVoltageV || h.voltageV > L.maxVoltageV) warnings.push(`${name} supply ${h.voltageV.toFixed(1)} V`);
+      if (feetech && Math.abs(h.load) >= L.warnLoadPct) warnings.push(`${name} load ${Math.abs(h.load).toFixed(0)} %`);
+      if (feetech && Math.abs(h.load) >= L.stopLoadPct) {
+        const since = this.overloadSince.get(i) ?? now;
+        this.overloadSince.set(i, since);
+        if (now - since >= L.stopLoadMs) return `${name} pushed at ${Math.abs(h.load).toFixed(0)} % load for a second: it is blocked or at its limit`;
+      } else {
+        this.overloadSince.delete(i);
+      }
+    }
+    this.warnings = warnings;
+    return undefined;
   }
 
   private async readPositions(arm: LoopArm, out: Float64Array): Promise<MotorReading[]> {

@@ -105,6 +105,11 @@ export function TeleopScreen() {
         {STATE_TEXT[state] ?? state}
         {status?.reason ? ` — ${status.reason}` : ""}
       </p>
+      {status && status.warnings.length > 0 && (
+        <p className="warn" role="status" data-testid="teleop-warnings">
+          ⚠ {status.warnings.join(" · ")}
+        </p>
+      )}
       {status && (
         <p className="muted stats" data-testid="loop-stats">
           {status.rateHz} Hz · p99 period error {status.p99PeriodErrorMs.toFixed(2)} ms · {status.overruns} overruns · {status.clippedSteps} clipped
