@@ -86,4 +86,22 @@ test.describe("teleoperation on the simulated rig", () => {
     await page.getByRole("radio", { name: "leader arm" }).click();
     await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking", { timeout: 15_000 });
   });
+
+  test("a gamepad drives the follower's targets", async ({ page }) => {
+    // A gamepad pushing the left stick right (shoulder_pan +).
+    await page.addInitScript(() => {
+      const pad = { connected: true, id: "fake", index: 0, axes: [0.9, 0, 0, 0], buttons: Array.from({ length: 17 }, () => ({ value: 0, pressed: false })) };
+      Object.defineProperty(navigator, "getGamepads", { value: () => [pad] });
+    });
+    await page.goto("/");
+    await expect(page.getByTestId("motor-row")).toHaveCount(12);
+    await page.getByRole("link", { name: "Teleop" }).click();
+    await page.getByRole("button", { name: "Start teleoperation" }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking");
+    await page.getByRole("radio", { name: "keyboard and sliders" }).click();
+    const target = page.getByTestId("manual-controls").getByTestId("target").first();
+    await expect(target).toBeVisible();
+    const t0 = Number(await target.textContent());
+    await expect.poll(async () => Number(await target.textContent()) - t0, { timeout: 5000 }).toBeGreaterThan(10);
+  });
 });

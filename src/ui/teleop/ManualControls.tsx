@@ -12,7 +12,22 @@ export const JOINT_KEYS: readonly (readonly [string, string])[] = [
   ["y", "h"],
 ];
 
-/** Keyboard and on-screen sliders: set the follower's targets directly, with the loop's safety. */
+const DEADZONE = 0.15;
+
+/**
+ * Gamepad mapping (standard layout): left stick X/Y → shoulder_pan/shoulder_lift, right stick
+ * Y/X → elbow_flex/wrist_flex, bumpers → wrist_roll, triggers → gripper. Returns −1..1 per joint.
+ */
+export function gamepadRates(pad: { axes: readonly number[]; buttons: readonly { value: number }[] }): number[] {
+  const axis = (i: number) => {
+    const v = pad.axes[i] ?? 0;
+    return Math.abs(v) < DEADZONE ? 0 : v;
+  };
+  const button = (i: number) => pad.buttons[i]?.value ?? 0;
+  return [axis(0), -axis(1), -axis(3), axis(2), button(5) - button(4), button(7) - button(6)];
+}
+
+/** Keyboard, gamepad and on-screen sliders: set the follower's targets directly, with the loop's safety. */
 export function ManualControls() {
   const { teleop } = useStudio();
   const targets = useStore(teleop, (s) => s.targets);
@@ -34,8 +49,11 @@ export function ManualControls() {
     window.addEventListener("blur", blur);
     const step = 1000 / 30;
     const timer = setInterval(() => {
+      const pads = typeof navigator.getGamepads === "function" ? navigator.getGamepads() : [];
+      const pad = pads.find((p) => p !== null && p.connected);
+      const rates = pad ? gamepadRates(pad) : [];
       JOINT_KEYS.forEach(([plus, minus], i) => {
-        const dir = (held.current.has(plus) ? 1 : 0) - (held.current.has(minus) ? 1 : 0);
+        const dir = (held.current.has(plus) ? 1 : 0) - (held.current.has(minus) ? 1 : 0) + (rates[i] ?? 0);
         if (dir !== 0) nudge(i, (dir * speed * step) / 1000);
       });
     }, step);
@@ -61,7 +79,7 @@ export function ManualControls() {
             ))}
           </select>
         </label>
-        <span className="muted">Keys: {JOINT_KEYS.map(([a, b], i) => `${a.toUpperCase()}/${b.toUpperCase()} ${joints[i] ?? ""}`).join(" · ")}</span>
+        <span className="muted">Gamepad: sticks, bumpers and triggers. Keys: {JOINT_KEYS.map(([a, b], i) => `${a.toUpperCase()}/${b.toUpperCase()} ${joints[i] ?? ""}`).join(" · ")}</span>
       </div>
       {joints.map((name, i) => {
         const gripper = name === "gripper";
