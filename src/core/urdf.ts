@@ -15,6 +15,7 @@
  * and the moving jaw a box. Sizes come from the chain's `links` lengths.
  */
 
+import { rotationRpy } from "./fk.ts";
 import type { JointSpec, KinematicChain, Vec3 } from "./kinematics.ts";
 
 /** Name of the fixed joint that carries the tool frame. */
@@ -86,25 +87,14 @@ function rpyAlongZ(dir: Vec3): Vec3 {
   return tidy([0, pitch, yaw]);
 }
 
-/** Row-major 3x3 rotation of URDF rpy (Rz·Ry·Rx), transposed-applied: Rᵀ·v. */
+/** Rᵀ·v for the URDF rpy rotation R (Rz·Ry·Rx): a vector from the parent frame into the child's. */
 function rotateInverseRpy(rpy: Vec3, v: Vec3): Vec3 {
-  const [roll, pitch, yaw] = rpy;
-  const cr = Math.cos(roll);
-  const sr = Math.sin(roll);
-  const cp = Math.cos(pitch);
-  const sp = Math.sin(pitch);
-  const cy = Math.cos(yaw);
-  const sy = Math.sin(yaw);
-  const m = [
-    cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr,
-    sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr,
-    -sp, cp * sr, cp * cr,
-  ];
-  const at = (i: number): number => m[i] ?? 0;
+  const m = rotationRpy(rpy[0], rpy[1], rpy[2]);
+  const at = (r: number, c: number): number => m[r * 4 + c] ?? 0;
   return [
-    at(0) * v[0] + at(3) * v[1] + at(6) * v[2],
-    at(1) * v[0] + at(4) * v[1] + at(7) * v[2],
-    at(2) * v[0] + at(5) * v[1] + at(8) * v[2],
+    at(0, 0) * v[0] + at(1, 0) * v[1] + at(2, 0) * v[2],
+    at(0, 1) * v[0] + at(1, 1) * v[1] + at(2, 1) * v[2],
+    at(0, 2) * v[0] + at(1, 2) * v[1] + at(2, 2) * v[2],
   ];
 }
 

@@ -1,5 +1,6 @@
 import { useStore } from "zustand";
 import { ARMS } from "../../core/robots.ts";
+import type { RobotProfile } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { ErrorBoundary } from "../ErrorBoundary.tsx";
 import { ManualControls } from "./ManualControls.tsx";
@@ -13,6 +14,22 @@ const STATE_TEXT: Record<string, string> = {
   estopped: "EMERGENCY STOP: torque off",
   fault: "stopped by a fault: torque off",
 };
+
+function ProfileSelect({ role, profiles, value, onChange }: { role: "leader" | "follower"; profiles: readonly RobotProfile[]; value: string | undefined; onChange: (id: string | undefined) => void }) {
+  return (
+    <label>
+      {role === "leader" ? "Leader" : "Follower"}{" "}
+      <select aria-label={role === "leader" ? "Leader arm" : "Follower arm"} value={value ?? ""} onChange={(e) => onChange(e.target.value || undefined)}>
+        <option value="">first connected {role}</option>
+        {profiles.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /** Leader → follower teleoperation: start, stop, emergency stop, live joints and loop figures. */
 export function TeleopScreen() {
@@ -44,28 +61,8 @@ export function TeleopScreen() {
     <div className="screen teleop-screen">
       <h1>Teleop</h1>
       <div className="row">
-        <label>
-          Leader{" "}
-          <select aria-label="Leader arm" value={leaderId ?? ""} onChange={(e) => choose(e.target.value || undefined, followerId)}>
-            <option value="">first connected leader</option>
-            {leaders.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Follower{" "}
-          <select aria-label="Follower arm" value={followerId ?? ""} onChange={(e) => choose(leaderId, e.target.value || undefined)}>
-            <option value="">first connected follower</option>
-            {followers.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ProfileSelect role="leader" profiles={leaders} value={leaderId} onChange={(id) => choose(id, followerId)} />
+        <ProfileSelect role="follower" profiles={followers} value={followerId} onChange={(id) => choose(leaderId, id)} />
         <label>
           Rate{" "}
           <select aria-label="Loop rate" value={rateHz} disabled={running} onChange={(e) => setRate(Number(e.target.value))}>
