@@ -354,8 +354,20 @@ function SimpleOrbit({ target, distance, azimuth, elevation }: OrbitProps): null
   return null;
 }
 
+/** Renders at a fixed rate (frameloop "demand"): the twin needs no more, and the CPU is shared with the control loop. */
+function FrameCap({ fps }: { fps: number }): null {
+  const invalidate = useThree((s) => s.invalidate);
+  useEffect(() => {
+    const t = setInterval(() => invalidate(), 1000 / fps);
+    return () => clearInterval(t);
+  }, [invalidate, fps]);
+  return null;
+}
+
 export interface TwinCanvasProps {
   readonly children?: ReactNode;
+  /** Frames per second drawn (default 30). */
+  readonly fps?: number;
   /** Point the camera orbits, in three.js coordinates (y up), metres. */
   readonly target?: Vec3Tuple;
   readonly distance?: number;
@@ -368,11 +380,11 @@ export interface TwinCanvasProps {
 const DEFAULT_TARGET: Vec3Tuple = [0.1, 0.14, 0];
 
 /** A canvas for {@link RobotTwin}s: perspective camera, lights, a 1 m grid (5 cm cells), drag-to-orbit. */
-export function TwinCanvas({ children, target = DEFAULT_TARGET, distance = 0.75, azimuth = 0.5, elevation = 0.35, className, style }: TwinCanvasProps): ReactNode {
+export function TwinCanvas({ children, fps = 30, target = DEFAULT_TARGET, distance = 0.75, azimuth = 0.5, elevation = 0.35, className, style }: TwinCanvasProps): ReactNode {
   return (
     <Canvas
-      frameloop="always"
-      dpr={[1, 2]}
+      frameloop="demand"
+      dpr={1}
       camera={{ fov: 40, near: 0.01, far: 20, position: [0.4, 0.4, 0.6] }}
       {...(className !== undefined ? { className } : {})}
       style={{ touchAction: "none", ...style }}
@@ -383,6 +395,7 @@ export function TwinCanvas({ children, target = DEFAULT_TARGET, distance = 0.75,
       <directionalLight position={[-1, 0.6, -0.8]} intensity={0.6} />
       {/* Just below z = 0 so a base plate standing on the floor does not z-fight with it. */}
       <gridHelper args={[1, 20, "#4b5563", "#2a3039"]} position={[0, -0.0085, 0]} />
+      <FrameCap fps={fps} />
       <SimpleOrbit target={target} distance={distance} azimuth={azimuth} elevation={elevation} />
       {children}
     </Canvas>
