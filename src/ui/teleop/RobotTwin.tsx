@@ -319,6 +319,7 @@ function SimpleOrbit({ target, distance, azimuth, elevation }: OrbitProps): null
     place();
     let drag: { id: number; x: number; y: number } | null = null;
     const down = (e: PointerEvent): void => {
+      if (e.shiftKey) return; // shift-drag belongs to the end-effector handle
       drag = { id: e.pointerId, x: e.clientX, y: e.clientY };
       element.setPointerCapture(e.pointerId);
     };

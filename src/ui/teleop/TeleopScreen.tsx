@@ -46,6 +46,7 @@ export function TeleopScreen() {
   const rateHz = useStore(teleop, (s) => s.rateHz);
   const setRate = useStore(teleop, (s) => s.setRate);
   const setSource = useStore(teleop, (s) => s.setSource);
+  const setTarget = useStore(teleop, (s) => s.setTarget);
   const source = status?.source ?? "leader";
   const profiles = useStore(rig, (s) => s.profiles);
   const rigBusy = useStore(rig, (s) => s.busy);
@@ -99,7 +100,7 @@ export function TeleopScreen() {
         </p>
       )}
       <p className={`safety ${state}`} data-testid="teleop-state" data-state={state}>
-        {STATE_TEXT[state] ?? state}
+        {state === "tracking" && source === "manual" ? "following your targets (keyboard, gamepad, sliders, shift-drag in 3D)" : (STATE_TEXT[state] ?? state)}
         {status?.reason ? ` — ${status.reason}` : ""}
       </p>
       {status && status.warnings.length > 0 && (
@@ -115,7 +116,12 @@ export function TeleopScreen() {
       )}
       {followerProfile && followerProfile.bodyNormMode === "degrees" && (
         <ErrorBoundary fallback={(m) => <p className="warn">The 3D view is unavailable in this browser ({m}); teleoperation works without it.</p>}>
-          <TeleopTwin robot={ARMS[followerProfile.arm].kind} status={status} shared={shared} />
+          <TeleopTwin
+            robot={ARMS[followerProfile.arm].kind}
+            status={status}
+            shared={shared}
+            onDragJoints={running && source === "manual" ? (deg) => deg.forEach((v, i) => setTarget(i, v)) : undefined}
+          />
         </ErrorBoundary>
       )}
       {n > 0 && sample.length >= 2 + 3 * n && (
