@@ -41,11 +41,13 @@ export function halfTurnHomingOffset(protocol: ProtocolName, rawPosition: number
 
 // ---- normalisation (lerobot motors_bus._normalize / _unnormalize) --------------------
 
+function rangeOf(cal: MotorCalibration, applyDriveMode: boolean): { min: number; max: number; flip: boolean } {
+  if (cal.range_max === cal.range_min) throw new RangeError(`Motor ${cal.id} has range_min == range_max: recalibrate it.`);
+  return { min: cal.range_min, max: cal.range_max, flip: applyDriveMode && cal.drive_mode !== 0 };
+}
+
 export function normalize(raw: number, cal: MotorCalibration, mode: NormMode, applyDriveMode: boolean): number {
-  const min = cal.range_min;
-  const max = cal.range_max;
-  if (max === min) throw new RangeError(`Motor ${cal.id} has range_min == range_max: recalibrate it.`);
-  const flip = applyDriveMode && cal.drive_mode !== 0;
+  const { min, max, flip } = rangeOf(cal, applyDriveMode);
   switch (mode) {
     case "range_m100_100": {
       const b = Math.min(max, Math.max(min, raw));
@@ -63,10 +65,7 @@ export function normalize(raw: number, cal: MotorCalibration, mode: NormMode, ap
 }
 
 export function unnormalize(value: number, cal: MotorCalibration, mode: NormMode, applyDriveMode: boolean): number {
-  const min = cal.range_min;
-  const max = cal.range_max;
-  if (max === min) throw new RangeError(`Motor ${cal.id} has range_min == range_max: recalibrate it.`);
-  const flip = applyDriveMode && cal.drive_mode !== 0;
+  const { min, max, flip } = rangeOf(cal, applyDriveMode);
   switch (mode) {
     case "range_m100_100": {
       const v = Math.min(100, Math.max(-100, flip ? -value : value));
