@@ -1,0 +1,193 @@
+/**
+ * The one data model shared by recording, the episode browser, export and import
+ * (docs/dataset-format.md). Plain data: no I/O here. Storage persists these records;
+ * export reads them; import builds them from a LeRobot dataset.
+ *
+ * Times: `*Ms` values on the recording page's monotonic clock (performance.now(), ms) unless
+ * named `...EpochMs`. Video timestamps are integer microseconds of frame k at k/fps.
+ */
+
+/** How joint values are expressed in a dataset (lerobot ≥ 0.4.4 records degrees). */
+export type JointUnits = "degrees" | "range_m100_100";
+
+/** A camera as a dataset column: `observation.images.<key>`. */
+export interface CameraSpec {
+  /** Column key: lowercase letters, digits, _ (front, wrist…). */
+  key: string;
+  source: "usb" | "phone" | "simulated" | "imported";
+  /** Device identity for USB cameras (deviceId + label); empty otherwise. */
+  deviceId: string;
+  label: string;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+/** What a stored video track needs to be decoded or muxed without re-encoding. */
+export interface VideoTrackInfo {
+  camera: string;
+  /** WebCodecs codec string, e.g. "av01.0.04M.08", "avc1.42001f", "vp09.00.10.08". */
+  codec: string;
+  /** Short name as lerobot writes it in info.json: "av1" | "h264" | "vp9". */
+  codecName: "av1" | "h264" | "vp9";
+  width: number;
+  height: number;
+  /** decoderConfig.description (avcC / av1C / vpcC) if the encoder gave one. */
+  description?: ArrayBuffer;
+}
+
+export interface DatasetRecord {
+  id: string;
+  /** User-facing name; also the default repo name on export. */
+  name: string;
+  fps: number;
+  /** lerobot robot_type, e.g. "so101_follower". */
+  robotType: string;
+  /** Joint column names, e.g. "shoulder_pan.pos" (lerobot's `<motor>.pos`). */
+  jointNames: string[];
+  units: JointUnits;
+  cameras: CameraSpec[];
+  /** Task library (lerobot `task` strings), most recent first. */
+  tasks: string[];
+  createdAtEpochMs: number;
+  updatedAtEpochMs: number;
+}
+
+export type EpisodeStatus = "recording" | "complete" | "interrupted" | "discarded";
+
+/** Per-take synchronisation figures shown after each episode. */
+export interface SyncReport {
+  rows: number;
+  /** |frame capture time − row time| per camera, ms. */
+  skewP50Ms: Record<string, number>;
+  skewP99Ms: Record<string, number>;
+  /** Camera frames used for more than one row. */
+  duplicatedFrames: Record<string, number>;
+  /** Camera frames that arrived but were used for no row. */
+  droppedFrames: Record<string, number>;
+  /** |joint sample time − row time| p99, ms. */
+  jointAgeP99Ms: number;
+  /** Control-loop period error p99 during the take, ms (NaN if unknown). */
+  loopJitterP99Ms: number;
+}
+
+export type QaFlagKind = "dropped_frames" | "frozen_camera" | "black_camera" | "stalled_joints" | "jumping_joints" | "off_rate_loop" | "missing_joints";
+
+export interface QaFlag {
+  kind: QaFlagKind;
+  /** Camera key or joint name the flag is about, if any. */
+  subject?: string;
+  message: string;
+}
+
+export interface SubtaskSpan {
+  id: string;
+  startFrame: number;
+  /** Exclusive. */
+  endFrame: number;
+  text: string;
+}
+
+export interface PointEvent {
+  id: string;
+  frame: number;
+  kind: "correction" | "interjection" | "note";
+  text: string;
+}
+
+export interface EpisodeAnnotations {
+  spans: SubtaskSpan[];
+  events: PointEvent[];
+  tags: string[];
+  success: boolean | null;
+  /** Rows kept on export: [trimStart, trimEnd). */
+  trimStart: number;
+  trimEnd: number | null;
+}
+
+/** Per-channel image statistics in [0,1] over sampled frames (lerobot's (3,1,1) stats). */
+export interface ImageStats {
+  min: [number, number, number];
+  max: [number, number, number];
+  mean: [number, number, number];
+  std: [number, number, number];
+  q01: [number, number, number];
+  q10: [number, number, number];
+  q50: [number, number, number];
+  q90: [number, number, number];
+  q99: [number, number, number];
+  count: number;
+}
+
+/** Episode metadata: small, listed without loading any media or rows. */
+export interface EpisodeRecord {
+  id: string;
+  datasetId: string;
+  /** Position in the dataset among kept episodes (0-based, re-numbered on export). */
+  index: number;
+  status: EpisodeStatus;
+  task: string;
+  /** Rows stored so far (= frames per camera). */
+  length: number;
+  fps: number;
+  startedAtEpochMs: number;
+  /** Row 0's time on the page clock (ms) when recorded. */
+  t0Ms: number;
+  tracks: VideoTrackInfo[];
+  sync: SyncReport | null;
+  qa: QaFlag[];
+  annotations: EpisodeAnnotations;
+  imageStats: Record<string, ImageStats>;
+  /** Media bytes stored for this episode. */
+  mediaBytes: number;
+  /** Small JPEG/WebP thumbnail of the first camera, for the browser. */
+  thumbnail?: Blob | ArrayBuffer;
+}
+
+/**
+ * A batch of consecutive joint rows (about one second). Row k of the episode is
+ * `firstRow + i`; its timestamp is k / fps. Vectors are row-major, `jointNames.length` wide.
+ */
+export interface RowBatch {
+  episodeId: string;
+  seq: number;
+  firstRow: number;
+  count: number;
+  /** observation.state, degrees or −100..100 as the dataset says. NaN = missing. */
+  state: Float32Array;
+  /** action (the command sent / leader position). NaN = missing. */
+  action: Float32Array;
+  /** Row time on the page clock (ms). */
+  rowTimeMs: Float64Array;
+  /** Capture time of the joint sample used (ms), NaN if none. */
+  sampleTimeMs: Float64Array;
+}
+
+/** One encoded frame inside a MediaBatch's `data`. */
+export interface EncodedFrameRef {
+  /** Row index this frame is for (pts = row / fps). */
+  row: number;
+  key: boolean;
+  offset: number;
+  size: number;
+  /** Capture time of the source camera frame on the page clock (ms). */
+  captureTimeMs: number;
+}
+
+/** About one second of one camera's encoded video, stored as one ArrayBuffer. */
+export interface MediaBatch {
+  episodeId: string;
+  camera: string;
+  seq: number;
+  frames: EncodedFrameRef[];
+  data: ArrayBuffer;
+}
+
+/** `observation.images.<key>` */
+export function imageFeatureKey(camera: string): string {
+  return `observation.images.${camera}`;
+}
+
+export function emptyAnnotations(): EpisodeAnnotations {
+  return { spans: [], events: [], tags: [], success: null, trimStart: 0, trimEnd: null };
+}
