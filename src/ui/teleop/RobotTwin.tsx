@@ -139,13 +139,23 @@ function jointChildMeshes(joint: URDFJoint): THREE.Mesh[] {
   return meshes;
 }
 
+/**
+ * The same look with Lambert shading: the per-pixel cost of Phong/standard materials is what
+ * software GL (no GPU) spends most of its time on, and the twin only needs to read clearly.
+ */
+function cheapMaterial(m: THREE.Material): THREE.Material {
+  if (!hasColor(m)) return m.clone();
+  const map = "map" in m && m.map instanceof THREE.Texture ? m.map : null;
+  return new THREE.MeshLambertMaterial({ color: m.color.clone(), map, transparent: m.transparent, opacity: m.opacity, side: m.side });
+}
+
 function buildTwin(template: URDFRobot, jointNames: readonly string[]): Twin {
   const owned: { dispose(): void }[] = [];
   const solid = template.clone(true);
   const ghost = template.clone(true);
 
   // Ghost: one shared translucent material, drawn after the solid.
-  const ghostMaterial = new THREE.MeshStandardMaterial({ color: "#7cc4ff", transparent: true, opacity: 0.3, depthWrite: false, roughness: 0.6 });
+  const ghostMaterial = new THREE.MeshLambertMaterial({ color: "#7cc4ff", transparent: true, opacity: 0.3, depthWrite: false });
   owned.push(ghostMaterial);
   ghost.traverse((o) => {
     if (o instanceof THREE.Mesh) {
@@ -162,7 +172,7 @@ function buildTwin(template: URDFRobot, jointNames: readonly string[]): Twin {
     const cloneOnce = (m: THREE.Material): THREE.Material => {
       let c = clones.get(m);
       if (c === undefined) {
-        c = m.clone();
+        c = cheapMaterial(m);
         clones.set(m, c);
         owned.push(c);
         if (hasColor(c)) tinted.push({ material: c, neutral: c.color.clone() });
@@ -386,6 +396,9 @@ export function TwinCanvas({ children, fps = 30, target = DEFAULT_TARGET, distan
     <Canvas
       frameloop="demand"
       dpr={1}
+      // No MSAA: with software GL (SwiftShader, or a laptop without a GPU) multisampling costs
+      // several times the frame, taken from the CPU the control loop runs on.
+      gl={{ antialias: false, powerPreference: "low-power" }}
       camera={{ fov: 40, near: 0.01, far: 20, position: [0.4, 0.4, 0.6] }}
       {...(className !== undefined ? { className } : {})}
       style={{ touchAction: "none", ...style }}
