@@ -1,0 +1,68 @@
+/** One episode's data rows as an Arrow table, and its per-episode statistics. */
+import type * as arrow from "apache-arrow";
+import { imageFeatureKey, type DatasetRecord } from "../core/dataset.ts";
+import { ExportError } from "./errors.ts";
+import { fixedFloatList, float32Col, int64Col, makeTable } from "./parquet.ts";
+import type { EpisodeRows, PlannedEpisode } from "./source.ts";
+import { constantStats, imageFeatureStats, vectorStats, type FeatureStats } from "./stats.ts";
+
+export function episodeTable(d: DatasetRecord, ep: PlannedEpisode, rows: EpisodeRows, metadata: Map<string, string>): arrow.Table {
+  const w = d.jointNames.length;
+  const n = ep.length;
+  const ts = new Float32Array(n);
+  const frameIndex = new BigInt64Array(n);
+  const episodeIndex = new BigInt64Array(n).fill(BigInt(ep.index));
+  const index = new BigInt64Array(n);
+  const taskIndex = new BigInt64Array(n).fill(BigInt(ep.taskIndex));
+  for (let i = 0; i < n; i++) {
+    ts[i] = i / d.fps;
+    frameIndex[i] = BigInt(i);
+    index[i] = BigInt(ep.globalFrom + i);
+  }
+  return makeTable(
+    [
+      { name: "action", data: fixedFloatList(rows.action, w) },
+      { name: "observation.state", data: fixedFloatList(rows.state, w) },
+      { name: "timestamp", data: float32Col(ts) },
+      { name: "frame_index", data: int64Col(frameIndex) },
+      { name: "episode_index", data: int64Col(episodeIndex) },
+      { name: "index", data: int64Col(index) },
+      { name: "task_index", data: int64Col(taskIndex) },
+    ],
+    metadata,
+  );
+}
+
+/** Stats of every feature for one episode, in features order. */
+export function episodeStats(d: DatasetRecord, ep: PlannedEpisode, rows: EpisodeRows): Record<string, FeatureStats> {
+  const w = d.jointNames.length;
+  const n = ep.length;
+  const ts = new Float32Array(n);
+  const frames = new Float64Array(n);
+  const global = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    ts[i] = i / d.fps;
+    frames[i] = i;
+    global[i] = ep.globalFrom + i;
+  }
+  const out: Record<string, FeatureStats> = {
+    action: vectorStats(rows.action, w),
+    "observation.state": vectorStats(rows.state, w),
+  };
+  for (const cam of d.cameras) {
+    const s = ep.record.imageStats[cam.key];
+    if (!s) {
+      throw new ExportError(
+        `Episode ${ep.record.id} has no image statistics for camera "${cam.key}" (they are computed while recording or read on import). Discard or re-import the episode.`,
+        { episode: ep.record.id, camera: cam.key },
+      );
+    }
+    out[imageFeatureKey(cam.key)] = imageFeatureStats(s);
+  }
+  out["timestamp"] = vectorStats(ts, 1);
+  out["frame_index"] = vectorStats(frames, 1, true);
+  out["episode_index"] = constantStats(ep.index, n, true);
+  out["index"] = vectorStats(global, 1, true);
+  out["task_index"] = constantStats(ep.taskIndex, n, true);
+  return out;
+}

@@ -1,0 +1,7 @@
+/** LeRobot dataset export (v3.0, v2.1) and import. See docs/dataset-format.md. */
+export { ExportAbortedError, ExportError, ImportError } from "./errors.ts";
+export type { DatasetSink, ExportOptions, ExportProgress, ExportSummary } from "./layout.ts";
+export { MemoryExportSource, planEpisodes, type ExportSource } from "./source.ts";
+export { FolderSink, MemorySink, ZipSink, type DirectoryHandleLike } from "./sinks.ts";
+export { configureParquetWasm } from "./parquet.ts";
+export { exportV3 } from "./v3.ts";
