@@ -85,10 +85,41 @@ export class Mp4FileWriter {
     await this.output.finalize();
     const buf = this.output.target.buffer;
     if (!buf) throw new Error("Mp4FileWriter: no output buffer");
-    return new Uint8Array(buf);
+    const bytes = new Uint8Array(buf);
+    zeroMp4Times(bytes);
+    return bytes;
   }
 
   async cancel(): Promise<void> {
     if (this.started) await this.output.cancel();
   }
+}
+
+/**
+ * Sets the creation/modification times of mvhd, tkhd and mdhd to 0 so the same frames always
+ * give the same file (resume by size+hash, export → import → export identity).
+ */
+export function zeroMp4Times(bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const walk = (start: number, end: number) => {
+    let p = start;
+    while (p + 8 <= end) {
+      let size = view.getUint32(p);
+      const type = String.fromCharCode(bytes[p + 4]!, bytes[p + 5]!, bytes[p + 6]!, bytes[p + 7]!);
+      let header = 8;
+      if (size === 1) {
+        size = Number(view.getBigUint64(p + 8));
+        header = 16;
+      } else if (size === 0) size = end - p;
+      if (size < header || p + size > end) return;
+      if (type === "moov" || type === "trak" || type === "mdia") walk(p + header, p + size);
+      else if (type === "mvhd" || type === "tkhd" || type === "mdhd") {
+        const version = bytes[p + header]!;
+        const fieldBytes = version === 1 ? 16 : 8;
+        bytes.fill(0, p + header + 4, p + header + 4 + fieldBytes);
+      }
+      p += size;
+    }
+  };
+  walk(0, bytes.length);
 }
