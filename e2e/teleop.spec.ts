@@ -105,3 +105,62 @@ test.describe("teleoperation on the simulated rig", () => {
     await expect.poll(async () => Number(await target.textContent()) - t0, { timeout: 5000 }).toBeGreaterThan(10);
   });
 });
+
+test.describe("teleoperation safety and 3D drag", () => {
+  async function startManual(page: Page) {
+    await page.goto("/");
+    await expect(page.getByTestId("motor-row")).toHaveCount(12);
+    await page.getByRole("link", { name: "Teleop" }).click();
+    await page.getByRole("button", { name: "Start teleoperation" }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking");
+    await page.getByRole("radio", { name: "keyboard and sliders" }).click();
+    await expect(page.getByTestId("manual-controls")).toBeVisible();
+  }
+
+  test("start gate: a follower far from the leader is walked over slowly, then tracks", async ({ page }) => {
+    await startManual(page);
+    const controls = page.getByTestId("manual-controls");
+    // Drive the follower's shoulder_pan far from the leader's.
+    const leaderPan = (await joints(page, "leader"))[0]!;
+    const far = leaderPan > 0 ? leaderPan - 70 : leaderPan + 70;
+    await controls.getByLabel("shoulder_pan target").fill(String(Math.round(far)));
+    await expect.poll(async () => Math.abs((await joints(page, "follower"))[0]! - far), { timeout: 10_000 }).toBeLessThan(5);
+    // Back to the leader: the gate holds it to a slow walk.
+    await page.getByRole("radio", { name: "leader arm" }).click();
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "gating");
+    const a = (await joints(page, "follower"))[0]!;
+    await page.waitForTimeout(500);
+    const b = (await joints(page, "follower"))[0]!;
+    expect(Math.abs(b - a)).toBeGreaterThan(0.5); // it moves…
+    expect(Math.abs(b - a)).toBeLessThan(40); // …but nowhere near a jump of ~70°
+    await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking", { timeout: 20_000 });
+  });
+
+  test("shift-dragging the tool handle in the 3D view moves the follower through IK", async ({ page }) => {
+    await startManual(page);
+    const canvas = page.getByTestId("twin").locator("canvas");
+    await canvas.scrollIntoViewIfNeeded();
+    await expect(canvas).toHaveAttribute("data-handle", /^\d+,\d+$/, { timeout: 15_000 });
+    const [hx, hy] = ((await canvas.getAttribute("data-handle")) ?? "").split(",").map(Number) as [number, number];
+    const box = (await canvas.boundingBox())!;
+    const targets = page.getByTestId("manual-controls").getByTestId("target");
+    const before = (await targets.allTextContents()).map(Number);
+    // Drag the tool up and toward the camera, with Shift held (a plain drag orbits the view).
+    await page.mouse.move(box.x + hx, box.y + hy);
+    await page.keyboard.down("Shift");
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + hx + i * 2, box.y + hy - i * 6);
+    await page.mouse.up();
+    await page.keyboard.up("Shift");
+    // Shoulder lift, elbow or wrist flex targets changed; the follower follows them.
+    await expect.poll(async () => {
+      const after = (await targets.allTextContents()).map(Number);
+      return Math.max(...[1, 2, 3].map((i) => Math.abs(after[i]! - before[i]!)));
+    }, { timeout: 5000 }).toBeGreaterThan(3);
+    const after = (await targets.allTextContents()).map(Number);
+    await expect.poll(async () => {
+      const f = await joints(page, "follower");
+      return Math.max(...[1, 2, 3].map((i) => Math.abs(f[i]! - after[i]!)));
+    }, { timeout: 8000 }).toBeLessThan(4);
+  });
+});

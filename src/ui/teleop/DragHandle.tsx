@@ -11,6 +11,8 @@ import type { Vec3 } from "../../core/kinematics.ts";
 export function DragHandle({ yaw, position, onDrag }: { yaw: number; position: () => Vec3 | undefined; onDrag: (urdfPoint: Vec3) => void }) {
   const mesh = useRef<THREE.Mesh>(null);
   const camera = useThree((s) => s.camera);
+  const canvas = useThree((s) => s.gl.domElement);
+  const projected = useRef(new THREE.Vector3());
   const dragging = useRef<THREE.Plane | null>(null);
   const hit = useRef(new THREE.Vector3());
   const toScene = useRef(new THREE.Matrix4());
@@ -25,6 +27,11 @@ export function DragHandle({ yaw, position, onDrag }: { yaw: number; position: (
     const p = position();
     if (!p) return;
     m.position.set(p[0], p[1], p[2]).applyMatrix4(toScene.current);
+    // Where the handle is on screen (CSS px from the canvas's top left), for people's tools
+    // and tests to find it: written only when it moves.
+    const v = projected.current.copy(m.position).project(camera);
+    const at = `${Math.round(((v.x + 1) / 2) * canvas.clientWidth)},${Math.round(((1 - v.y) / 2) * canvas.clientHeight)}`;
+    if (canvas.dataset["handle"] !== at) canvas.dataset["handle"] = at;
   });
 
   const down = (e: ThreeEvent<PointerEvent>) => {

@@ -5,6 +5,7 @@ import { useStudio } from "../StudioContext.tsx";
 import { ErrorBoundary } from "../ErrorBoundary.tsx";
 import { ManualControls } from "./ManualControls.tsx";
 import { TeleopTwin } from "./TeleopTwin.tsx";
+import { LoopChart } from "./LoopChart.tsx";
 
 const STATE_TEXT: Record<string, string> = {
   idle: "ready",
@@ -114,6 +115,7 @@ export function TeleopScreen() {
           steps · {status.missingReads} missing reads
         </p>
       )}
+      {status && <LoopChart status={status} />}
       {followerProfile && followerProfile.bodyNormMode === "degrees" && (
         <ErrorBoundary fallback={(m) => <p className="warn">The 3D view is unavailable in this browser ({m}); teleoperation works without it.</p>}>
           <TeleopTwin

@@ -91,14 +91,15 @@ export function TeleopTwin({
       solid: getter(1),
       ghost: getter(2),
       yaw: -Math.atan2(tool[1], tool[0]),
-      target: [Math.hypot(tool[0], tool[1]) * 0.45, tool[2] * 0.8, 0] as const,
+      // Frame the whole reach: an arm stretched straight up stays in view.
+      target: [Math.hypot(tool[0], tool[1]) * 0.35, Math.max(0.18, tool[2] * 1.2), 0] as const,
       toolOf,
       drag,
     };
   }, [chain]);
   return (
     <div className="twin" data-testid="twin">
-      <TwinCanvas target={target} distance={0.62}>
+      <TwinCanvas target={target} distance={0.9}>
         <RobotTwin urdfUrl={`/urdf/${robot}.urdf`} solid={solid} ghost={ghost} jointNames={JOINT_NAMES} yaw={yaw} />
         {onDragJoints && <DragHandle yaw={yaw} position={toolOf} onDrag={drag} />}
       </TwinCanvas>
