@@ -56,11 +56,11 @@ export class FakeHub {
         })),
       );
     }
-    if ((m = /^\/api\/datasets\/(.+?)\/preupload\/main$/.exec(p))) {
+    if (/^\/api\/datasets\/(.+?)\/preupload\/main$/.test(p)) {
       const req = JSON.parse(new TextDecoder().decode(await body())) as { files: { path: string }[] };
       return json({ files: req.files.map((f) => ({ path: f.path, uploadMode: /\.(parquet|mp4)$/.test(f.path) ? "lfs" : "regular" })) });
     }
-    if ((m = /^\/datasets\/(.+?)\.git\/info\/lfs\/objects\/batch$/.exec(p))) {
+    if (/^\/datasets\/(.+?)\.git\/info\/lfs\/objects\/batch$/.test(p)) {
       const req = JSON.parse(new TextDecoder().decode(await body())) as { objects: { oid: string; size: number }[] };
       return json({
         transfer: "basic",
