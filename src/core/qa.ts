@@ -1,0 +1,236 @@
+/**
+ * Per-take quality checks, run right after an episode from figures gathered while recording
+ * (no video decoding): per-frame luma mean and a cheap frame hash per camera, the joint rows,
+ * the control loop's timing and the frame sync counters. Each problem becomes a {@link QaFlag}
+ * with a message for the operator saying what is wrong and what to check.
+ */
+
+import type { QaFlag } from "./dataset.ts";
+
+/** Thresholds; the defaults are what the studio uses. */
+export interface QaThresholds {
+  /** A frame is black when its mean luma (0…255) is below this. */
+  blackLuma: number;
+  /** A camera is black when at least this fraction of its frames are. */
+  blackFraction: number;
+  /** A camera is frozen when its picture stays identical for longer than this, ms. */
+  frozenMs: number;
+  /** Dropped frames above this percentage of the frames delivered are flagged. */
+  droppedPct: number;
+  /** Loop period error p99 above this (ms) is off-rate. */
+  loopJitterMs: number;
+  /** Achieved loop rate below this fraction of the target is off-rate. */
+  loopRateFraction: number;
+}
+
+export const DEFAULT_QA_THRESHOLDS: QaThresholds = {
+  blackLuma: 16,
+  blackFraction: 0.9,
+  frozenMs: 1000,
+  droppedPct: 0.1,
+  loopJitterMs: 2,
+  loopRateFraction: 0.9,
+};
+
+/** Mean of a luma plane, sampling every `step`-th pixel in both directions (default: about 80 columns). */
+export function lumaMean(luma: ArrayLike<number>, width: number, height: number, stride = width, step = Math.max(1, Math.floor(width / 80))): number {
+  let s = 0;
+  let n = 0;
+  for (let y = 0; y < height; y += step) {
+    const row = y * stride;
+    for (let x = 0; x < width; x += step) {
+      s += luma[row + x] ?? 0;
+      n++;
+    }
+  }
+  return n === 0 ? NaN : s / n;
+}
+
+/**
+ * A cheap 32-bit hash (FNV-1a) of a luma plane sampled every `step`-th pixel (default: about
+ * 160 columns). Two frames with the same hash are treated as the same picture; a camera that
+ * keeps delivering the same picture is frozen. Frames of a live scene differ in noise, and the
+ * simulated camera's moving background and timecode change every frame.
+ */
+export function frameHash(luma: ArrayLike<number>, width: number, height: number, stride = width, step = Math.max(1, Math.floor(width / 160))): number {
+  let h = 0x811c9dc5;
+  for (let y = 0; y < height; y += step) {
+    const row = y * stride;
+    for (let x = 0; x < width; x += step) {
+      h ^= (luma[row + x] ?? 0) & 0xff;
+      h = Math.imul(h, 0x01000193);
+    }
+  }
+  return h >>> 0;
+}
+
+export interface CameraQaInput {
+  /** Per encoded frame, in order: mean luma 0…255. */
+  lumaMean: ArrayLike<number>;
+  /** Per encoded frame, in order: {@link frameHash}. */
+  hash: ArrayLike<number>;
+  /** Frames the camera delivered during the take and frames used for no row. */
+  framesDelivered: number;
+  droppedFrames: number;
+}
+
+export interface JointsQaInput {
+  /** Joint column names (`shoulder_pan.pos`…). */
+  names: readonly string[];
+  /** observation.state and action, row-major, names.length wide; NaN = missing. */
+  state: ArrayLike<number>;
+  action: ArrayLike<number>;
+  /** A step between consecutive rows larger than this (dataset units) is a jump, per joint. */
+  jumpThreshold: number;
+  /** The command counts as moving when its range over the take exceeds this (dataset units). */
+  moveThreshold?: number;
+}
+
+export interface LoopQaInput {
+  targetHz: number;
+  achievedHz: number;
+  /** Control-loop period error p99, ms (NaN if unknown). */
+  periodErrorP99Ms: number;
+}
+
+export interface TakeQaInput {
+  fps: number;
+  cameras: Readonly<Record<string, CameraQaInput>>;
+  joints: JointsQaInput | null;
+  loop: LoopQaInput | null;
+  thresholds?: Partial<QaThresholds>;
+}
+
+function fmt(x: number, digits = 1): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : String(x);
+}
+
+/** All QA flags for a take, cameras first (in key order given), then joints, then the loop. */
+export function takeQa(input: TakeQaInput): QaFlag[] {
+  const th = { ...DEFAULT_QA_THRESHOLDS, ...input.thresholds };
+  const flags: QaFlag[] = [];
+  for (const [key, cam] of Object.entries(input.cameras)) flags.push(...cameraQa(key, cam, input.fps, th));
+  if (input.joints !== null) flags.push(...jointsQa(input.joints));
+  if (input.loop !== null) flags.push(...loopQa(input.loop, th));
+  return flags;
+}
+
+export function cameraQa(key: string, cam: CameraQaInput, fps: number, th: QaThresholds = DEFAULT_QA_THRESHOLDS): QaFlag[] {
+  const flags: QaFlag[] = [];
+  const n = cam.lumaMean.length;
+  if (cam.framesDelivered > 0 && (cam.droppedFrames / cam.framesDelivered) * 100 > th.droppedPct) {
+    const pct = (cam.droppedFrames / cam.framesDelivered) * 100;
+    flags.push({
+      kind: "dropped_frames",
+      subject: key,
+      message: `Camera "${key}" dropped ${cam.droppedFrames} of ${cam.framesDelivered} frames (${fmt(pct, 2)} %). Close other camera apps, lower its resolution or frame rate, or record fewer cameras at once.`,
+    });
+  }
+  if (n > 0) {
+    let black = 0;
+    for (let i = 0; i < n; i++) if ((cam.lumaMean[i] ?? NaN) < th.blackLuma) black++;
+    if (black / n >= th.blackFraction) {
+      flags.push({
+        kind: "black_camera",
+        subject: key,
+        message: `Camera "${key}" was black in ${black} of ${n} frames. Check its lens cap or privacy shutter, the lighting, and that the right camera is selected.`,
+      });
+    }
+  }
+  const hashes = cam.hash;
+  let longest = 0;
+  let run = 1;
+  for (let i = 1; i < hashes.length; i++) {
+    run = hashes[i] === hashes[i - 1] ? run + 1 : 1;
+    longest = Math.max(longest, run);
+  }
+  // a run of r identical frames spans (r − 1) frame intervals
+  const frozenMs = ((longest - 1) * 1000) / fps;
+  if (longest > 1 && frozenMs > th.frozenMs) {
+    flags.push({
+      kind: "frozen_camera",
+      subject: key,
+      message: `Camera "${key}" showed the same picture for ${fmt(frozenMs / 1000)} s. It may have stalled: unplug and replug it, or check that no other app holds it.`,
+    });
+  }
+  return flags;
+}
+
+export function jointsQa(j: JointsQaInput): QaFlag[] {
+  const flags: QaFlag[] = [];
+  const w = j.names.length;
+  if (w === 0) return flags;
+  const rows = Math.floor(j.state.length / w);
+  if (rows === 0) return flags;
+  let finite = 0;
+  for (let i = 0; i < rows * w; i++) if (Number.isFinite(j.state[i] ?? NaN)) finite++;
+  if (finite === 0) {
+    return [{ kind: "missing_joints", message: `No joint positions were recorded in ${rows} rows. Check that the arm is connected and teleoperation is running before recording.` }];
+  }
+  const moveThreshold = j.moveThreshold ?? 1;
+  for (let c = 0; c < w; c++) {
+    const name = j.names[c] ?? `joint ${c}`;
+    let sMin = Infinity;
+    let sMax = -Infinity;
+    let aMin = Infinity;
+    let aMax = -Infinity;
+    let missing = 0;
+    let jumps = 0;
+    let biggest = 0;
+    let prev = NaN;
+    for (let r = 0; r < rows; r++) {
+      const s = j.state[r * w + c] ?? NaN;
+      const a = j.action[r * w + c] ?? NaN;
+      if (Number.isFinite(s)) {
+        sMin = Math.min(sMin, s);
+        sMax = Math.max(sMax, s);
+        if (Number.isFinite(prev)) {
+          const step = Math.abs(s - prev);
+          if (step > j.jumpThreshold) {
+            jumps++;
+            biggest = Math.max(biggest, step);
+          }
+        }
+        prev = s;
+      } else missing++;
+      if (Number.isFinite(a)) {
+        aMin = Math.min(aMin, a);
+        aMax = Math.max(aMax, a);
+      }
+    }
+    if (missing === rows) {
+      flags.push({ kind: "missing_joints", subject: name, message: `Joint ${name} has no recorded position in this take. Its motor may not be answering: check its cable.` });
+      continue;
+    }
+    if (sMax === sMin && aMax - aMin > moveThreshold) {
+      flags.push({
+        kind: "stalled_joints",
+        subject: name,
+        message: `Joint ${name} did not move although it was commanded over ${fmt(aMax - aMin)} units. The motor may be blocked, without torque, or its readings stuck.`,
+      });
+    }
+    if (jumps > 0) {
+      flags.push({
+        kind: "jumping_joints",
+        subject: name,
+        message: `Joint ${name} jumped ${jumps} time${jumps === 1 ? "" : "s"} between rows (up to ${fmt(biggest)} units in one row). Check for a loose cable, a slipping horn, or a bad reading.`,
+      });
+    }
+  }
+  return flags;
+}
+
+export function loopQa(loop: LoopQaInput, th: QaThresholds = DEFAULT_QA_THRESHOLDS): QaFlag[] {
+  const slow = loop.targetHz > 0 && loop.achievedHz < th.loopRateFraction * loop.targetHz;
+  const jittery = loop.periodErrorP99Ms > th.loopJitterMs;
+  if (!slow && !jittery) return [];
+  const parts: string[] = [];
+  if (slow) parts.push(`ran at ${fmt(loop.achievedHz)} Hz instead of ${fmt(loop.targetHz)} Hz`);
+  if (jittery) parts.push(`its period was off by up to ${fmt(loop.periodErrorP99Ms)} ms (p99)`);
+  return [
+    {
+      kind: "off_rate_loop",
+      message: `The control loop ${parts.join(" and ")}. Close other heavy tabs or apps, or choose a lower loop rate.`,
+    },
+  ];
+}
