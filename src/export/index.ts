@@ -5,3 +5,6 @@ export { MemoryExportSource, planEpisodes, type ExportSource } from "./source.ts
 export { FolderSink, MemorySink, ZipSink, type DirectoryHandleLike } from "./sinks.ts";
 export { configureParquetWasm } from "./parquet.ts";
 export { exportV3 } from "./v3.ts";
+export { exportV21 } from "./v21.ts";
+export { exportDataset } from "./exportDataset.ts";
+export { HubSink, type HubSinkOptions } from "./hub.ts";
