@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import type { MediaBatch } from "../core/dataset.ts";
+import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
+import { StorageError } from "../storage/errors.ts";
+import { EpisodeRecorder, type CameraTakeResult, type TakeCamera } from "./EpisodeRecorder.ts";
+
+interface FakeFrame {
+  id: number;
+  t: number;
+  released: boolean;
+}
+
+/** Encodes a frame as 4 bytes: its id; keyframe every 2 rows; batches of `perBatch` frames. */
+class FakeCamera implements TakeCamera<FakeFrame> {
+  onBatch: (batch: MediaBatch) => void = () => undefined;
+  readonly encoded: { row: number; id: number }[] = [];
+  private pending: { row: number; id: number; t: number }[] = [];
+  released = 0;
+  constructor(
+    readonly key: string,
+    private readonly perBatch = 30,
+  ) {}
+  encode(frame: FakeFrame, row: number, captureTimeMs: number): void {
+    expect(frame.released).toBe(false);
+    this.encoded.push({ row, id: frame.id });
+    this.pending.push({ row, id: frame.id, t: captureTimeMs });
+    if (this.pending.length >= this.perBatch) this.emit();
+  }
+  release(frame: FakeFrame): void {
+    expect(frame.released).toBe(false);
+    frame.released = true;
+    this.released++;
+  }
+  private emit(): void {
+    const frames = this.pending.splice(0);
+    if (frames.length === 0) return;
+    const data = new Uint8Array(frames.length * 4);
+    frames.forEach((f, i) => new DataView(data.buffer).setUint32(i * 4, f.id));
+    this.onBatch({
+      episodeId: "",
+      camera: this.key,
+      seq: 0,
+      frames: frames.map((f, i) => ({ row: f.row, key: f.row % 2 === 0, offset: i * 4, size: 4, captureTimeMs: f.t })),
+      data: data.buffer,
+    });
+  }
+  finish(): Promise<CameraTakeResult> {
+    this.emit();
+    return Promise.resolve({ track: { camera: this.key, codec: "vp09.00.10.08", codecName: "vp9", width: 64, height: 48 }, qa: { lumaMean: this.encoded.map(() => 120), hash: this.encoded.map((e) => e.id) }, stats: null });
+  }
+  abort(): void {
+    this.pending = [];
+  }
+}
+
+async function setup(options: { quotaBytes?: number; cameras?: string[] } = {}) {
+  const store = new MemoryEpisodeStore(options.quotaBytes !== undefined ? { quotaBytes: options.quotaBytes } : {});
+  const ds = await store.createDataset({ name: "t", fps: 30, robotType: "so101_follower", jointNames: ["a.pos", "b.pos"], units: "degrees", cameras: (options.cameras ?? ["front", "wrist"]).map((key) => ({ key, source: "simulated" as const, deviceId: "", label: key, width: 64, height: 48, fps: 30 })), tasks: [] });
+  const episode = await store.createEpisode({ datasetId: ds.id, task: "pick", startedAtEpochMs: 0, t0Ms: 1000 });
+  return { store, episode };
+}
+
+describe("EpisodeRecorder", () => {
+  it("rows at k/fps take the newest joint sample; each camera's nearest frame is encoded per row; all of it is stored", async () => {
+    const { store, episode } = await setup();
+    const cams = [new FakeCamera("front"), new FakeCamera("wrist")];
+    let jointT = NaN;
+    const rec = new EpisodeRecorder<FakeFrame>({
+      store,
+      episode,
+      jointNames: ["a", "b"],
+      cameras: cams,
+      readJoints: (state, action) => {
+        state.set([jointT, -jointT]);
+        action.set([jointT + 1, 0]);
+        return jointT;
+      },
+    });
+    let id = 0;
+    const all: FakeFrame[] = [];
+    // 3 s: the loop at 100 Hz, the front camera at 30 fps offset by 5 ms, the wrist at 25 fps.
+    const frontTimes = new Set(Array.from({ length: 100 }, (_, i) => 1005 + Math.round((i * 1000) / 30)));
+    for (let t = 1000; t <= 4000; t += 1) {
+      if (t % 10 === 0) jointT = t;
+      if (frontTimes.has(t)) {
+        const f = { id: id++, t, released: false };
+        all.push(f);
+        rec.pushFrame("front", f, t);
+      }
+      if (t % 40 === 0) {
+        const f = { id: id++, t, released: false };
+        all.push(f);
+        rec.pushFrame("wrist", f, t);
+      }
+      rec.sampleRows(t);
+    }
+    const result = await rec.stop();
+    const rows = rec.rows;
+    expect(rows).toBe(91); // rows at 1000, 1033.3, …, 4000
+    expect(result.episode.status).toBe("complete");
+    expect(result.episode.length).toBe(rows);
+    // Every row was encoded once per camera, in order.
+    for (const c of cams) expect(c.encoded.map((e) => e.row)).toEqual([...Array(rows).keys()]);
+    // Every frame was released exactly once (release asserts no double release).
+    expect(all.every((f) => f.released)).toBe(true);
+    // Joint rows: the newest sample at each row's time (the loop ticks every 10 ms).
+    const stored: number[] = [];
+    for await (const b of store.readRows(episode.id)) stored.push(...b.state.filter((_, i) => i % 2 === 0));
+    expect(stored).toHaveLength(rows);
+    stored.forEach((v, k) => {
+      const rowT = 1000 + (k * 1000) / 30;
+      expect(v).toBeLessThanOrEqual(rowT);
+      expect(rowT - v).toBeLessThan(10);
+    });
+    // Frames stored per camera = rows; skew within half a frame period for the 30 fps camera.
+    let frames = 0;
+    for await (const b of store.readMedia(episode.id, "front")) frames += b.frames.length;
+    expect(frames).toBe(rows);
+    expect(result.sync.skewP99Ms["front"]).toBeLessThanOrEqual(16.7);
+    expect(result.sync.jointAgeP99Ms).toBeLessThan(10);
+    expect(result.episode.tracks.map((t) => t.camera).sort()).toEqual(["front", "wrist"]);
+  });
+
+  it("rows without a joint sample are stored as NaN (missing), never invented", async () => {
+    const { store, episode } = await setup();
+    const rec = new EpisodeRecorder<FakeFrame>({ store, episode, jointNames: ["a", "b"], cameras: [], readJoints: () => NaN });
+    rec.sampleRows(1000 + 1000);
+    await rec.stop();
+    for await (const b of store.readRows(episode.id)) expect([...b.state].every(Number.isNaN)).toBe(true);
+  });
+
+  it("a full disk stops the take cleanly: what was stored stays, the error is reported", async () => {
+    const { store, episode } = await setup({ quotaBytes: 20_000, cameras: ["front"] });
+    const cam = new FakeCamera("front", 30);
+    const errors: unknown[] = [];
+    const rec = new EpisodeRecorder<FakeFrame>({ store, episode, jointNames: ["a", "b"], cameras: [cam], readJoints: (s) => (s.fill(1), 1), onStorageError: (e) => errors.push(e) });
+    let id = 0;
+    for (let t = 1000; t < 1000 + 60_000 && rec.error === undefined; t += 33.333) {
+      rec.pushFrame("front", { id: id++, t, released: false }, t);
+      rec.sampleRows(t);
+      await Promise.resolve();
+    }
+    await rec.settled();
+    expect(errors.length).toBe(1);
+    expect(errors[0]).toBeInstanceOf(StorageError);
+    expect((errors[0] as StorageError).code).toBe("quota");
+    await expect(rec.stop()).rejects.toBeInstanceOf(StorageError);
+    // Finishing what was stored still works: complete rows only.
+    const ep = await store.finishEpisode(episode.id, { sync: null, qa: [], imageStats: {} });
+    expect(ep.length).toBeGreaterThan(0);
+    let rows = 0;
+    for await (const b of store.readRows(episode.id)) rows += b.count;
+    expect(rows).toBe(ep.length);
+  });
+});
