@@ -1,21 +1,39 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
+import { phoneCameraPlugin } from "./server/vitePlugin.ts";
 
 const ISOLATION = {
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Embedder-Policy": "require-corp",
 };
 
+const page = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
-  plugins: [react()],
+  // phoneCameraPlugin: the phone-camera signaling WebSocket on /signal (dev and preview), and in dev
+  // an extra HTTPS listener on the LAN (port 5443) for phones; see docs/phone-camera.md.
+  plugins: [react(), phoneCameraPlugin()],
   worker: { format: "es" },
   // Cross-origin isolation, so the control loop's newest sample can live in a
   // SharedArrayBuffer that the page reads at render rate (no messages, no React state).
   server: { port: 5173, strictPort: false, headers: ISOLATION },
   preview: { port: 4173, strictPort: true, headers: ISOLATION },
-  build: { target: "es2022", sourcemap: true },
+  build: {
+    target: "es2022",
+    sourcemap: true,
+    rollupOptions: {
+      input: {
+        main: page("./index.html"),
+        // the page a phone opens to stream its camera into the studio
+        phone: page("./phone.html"),
+        // e2e only: drives the studio side of the phone-camera link (e2e/phoneCamera.spec.ts)
+        "phone-studio-harness": page("./e2e/harness/phone-studio.html"),
+      },
+    },
+  },
   test: {
-    include: ["src/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "server/**/*.test.ts"],
     environment: "node",
   },
 });
