@@ -20,3 +20,24 @@ export { openStudioDB } from "./db.ts";
 export type { OpenStudioDBEvents } from "./db.ts";
 export { IdbProfileStore } from "./IdbProfileStore.ts";
 export { MemoryProfileStore } from "./MemoryProfileStore.ts";
+export { DATASET_SCHEMA_VERSION, EPISODE_SCHEMA_VERSION } from "./EpisodeStore.ts";
+export type {
+  DatasetListing,
+  DatasetPatch,
+  EpisodeListing,
+  EpisodePatch,
+  EpisodeStore,
+  FinishEpisode,
+  NewDataset,
+  NewEpisode,
+  PersistenceResult,
+  RecoveredEpisode,
+  StorageUsage,
+} from "./EpisodeStore.ts";
+export { migrateDataset, migrateEpisode } from "./episodeRecord.ts";
+export type { StoredDataset, StoredEpisode } from "./episodeRecord.ts";
+export type { EstimateFn, PersistFn } from "./browserStorage.ts";
+export { IdbEpisodeStore } from "./IdbEpisodeStore.ts";
+export type { EpisodeStoreOptions } from "./IdbEpisodeStore.ts";
+export { MemoryEpisodeStore } from "./MemoryEpisodeStore.ts";
+export type { MemoryEpisodeStoreOptions } from "./MemoryEpisodeStore.ts";

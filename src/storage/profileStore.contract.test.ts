@@ -269,7 +269,7 @@ describe("IdbProfileStore", () => {
 
     const db = await openDB(name);
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames]).toStrictEqual(["profiles"]);
+    expect([...db.objectStoreNames]).toStrictEqual(["datasets", "episodes", "media", "profiles", "rows"]);
     const tx = db.transaction("profiles");
     expect(tx.store.keyPath).toBe("id");
     expect(await tx.store.get(profile().id)).toStrictEqual({ ...profile(), schemaVersion: PROFILE_SCHEMA_VERSION });

@@ -1,12 +1,24 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
+import type { MediaBatch, RowBatch } from "../core/dataset.ts";
+import type { StoredDataset, StoredEpisode } from "./episodeRecord.ts";
 import type { StoredProfile } from "./ProfileStore.ts";
 
 /**
  * The studio's IndexedDB database: one database, "robot-studio", one object store per kind of
- * record. Later issues add episodes and datasets as further stores here.
+ * record (docs/storage.md).
  *
  *   version 1
  *     profiles   key: RobotProfile.id (in-line, keyPath "id")   value: StoredProfile
+ *   version 2
+ *     datasets   key: id                                        value: StoredDataset
+ *     episodes   key: id                                        value: StoredEpisode (metadata only)
+ *                indexes: "by-dataset" (datasetId), "by-status" (status)
+ *     rows       key: [episodeId, seq]                          value: RowBatch (~1 s of joint rows)
+ *     media      key: [episodeId, camera, seq]                  value: MediaBatch (~1 s of one camera's
+ *                                                               encoded video; data is an ArrayBuffer)
+ *
+ * Rows and media sort by episode first, so one key range holds everything of an episode (or of
+ * one camera of it): discarding an episode is two range deletes, reading is a range walk.
  *
  * Two levels of migration:
  *
@@ -22,12 +34,29 @@ import type { StoredProfile } from "./ProfileStore.ts";
  */
 
 export const DB_NAME = "robot-studio";
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 export interface StudioDB extends DBSchema {
   profiles: {
     key: string;
     value: StoredProfile;
+  };
+  datasets: {
+    key: string;
+    value: StoredDataset;
+  };
+  episodes: {
+    key: string;
+    value: StoredEpisode;
+    indexes: { "by-dataset": string; "by-status": string };
+  };
+  rows: {
+    key: [string, number];
+    value: RowBatch;
+  };
+  media: {
+    key: [string, string, number];
+    value: MediaBatch;
   };
 }
 
@@ -42,5 +71,13 @@ export function upgrade(
   if (oldVersion < 1) {
     db.createObjectStore("profiles", { keyPath: "id" });
   }
-  // if (oldVersion < 2) { db.createObjectStore("episodes", …); }
+  if (oldVersion < 2) {
+    db.createObjectStore("datasets", { keyPath: "id" });
+    const episodes = db.createObjectStore("episodes", { keyPath: "id" });
+    episodes.createIndex("by-dataset", "datasetId");
+    episodes.createIndex("by-status", "status");
+    db.createObjectStore("rows", { keyPath: ["episodeId", "seq"] });
+    db.createObjectStore("media", { keyPath: ["episodeId", "camera", "seq"] });
+  }
+  // if (oldVersion < 3) { … }
 }
