@@ -89,7 +89,9 @@ describe("FrameSelector", () => {
     expect(sel.push(1, -5)).toEqual([]);
     expect(sel.outOfOrder).toBe(1);
     expect(sel.push(2, 1000).map((r) => r.row)).toEqual([1]);
+    expect(sel.heldFrame).toBe(2);
     expect(sel.flush(2)).toEqual([]);
+    expect(sel.heldFrame).toBeNull();
     const empty = new FrameSelector<number>({ t0Ms: 0, fps: 30 });
     expect(empty.flush(10)).toEqual([]);
     expect(() => new FrameSelector({ t0Ms: 0, fps: 0 })).toThrow(RangeError);

@@ -67,6 +67,15 @@ export class FrameSelector<F> {
     return this.t0Ms + (k * 1000) / this.fps;
   }
 
+  /**
+   * The frame the selector still holds (it may be chosen for rows not yet decided), or null.
+   * After handling the rows a push or flush returned, every frame pushed so far other than
+   * this one is no longer needed: close VideoFrames then.
+   */
+  get heldFrame(): F | null {
+    return this.held === null ? null : this.held.frame;
+  }
+
   /** The next row not yet decided. */
   get pendingRow(): number {
     return this.nextRow;
