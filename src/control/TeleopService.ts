@@ -21,6 +21,8 @@ export interface TeleopStatus extends LoopSnapshot {
   /** The newest sample (t, flags, leader, follower, command), for pages without shared memory. */
   readonly sample: readonly number[];
   readonly joints: readonly string[];
+  /** performance.timeOrigin where the loop runs: sample times + (this − reader's timeOrigin) = reader's clock. */
+  readonly clockOriginMs: number;
 }
 
 /**
@@ -94,9 +96,9 @@ export class TeleopService {
 
   status(loop = this.loop): TeleopStatus {
     if (!loop) {
-      return { state: "idle", source: "leader", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0, health: [], warnings: [], sample: [], joints: [] };
+      return { state: "idle", source: "leader", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0, health: [], warnings: [], sample: [], joints: [], clockOriginMs: performance.timeOrigin };
     }
     const ok = loop.sample.read(this.scratch);
-    return { ...loop.snapshot, sample: ok ? Array.from(this.scratch) : [], joints: loop.follower.arm.motors.map((m) => m.name) };
+    return { ...loop.snapshot, sample: ok ? Array.from(this.scratch) : [], joints: loop.follower.arm.motors.map((m) => m.name), clockOriginMs: performance.timeOrigin };
   }
 }

@@ -1,0 +1,171 @@
+import { createStore, type StoreApi } from "zustand/vanilla";
+import type { CameraSpec } from "../core/dataset.ts";
+import { calibratedToUrdfRad, KINEMATIC_CHAINS } from "../core/kinematics.ts";
+import { JOINT_NAMES, type RobotKind } from "../core/robots.ts";
+import { CameraError, listCameras, openCamera, requestCameraPermission } from "../capture/CameraManager.ts";
+import type { VideoInput } from "../capture/cameraIdentity.ts";
+import { SimulatedCamera } from "../capture/SimulatedCamera.ts";
+import type { RecorderClient } from "../recording/RecorderClient.ts";
+import type { TeleopStore } from "./teleopStore.ts";
+
+export interface CameraEntry extends CameraSpec {
+  readonly source: CameraSpec["source"];
+  /** Measured by the recorder worker about once a second. */
+  readonly measuredFps: number | undefined;
+  /** Frames the camera skipped (gaps in its timestamps). */
+  readonly dropped: number;
+  readonly status: "live" | "ended";
+}
+
+export interface CameraState {
+  readonly cameras: readonly CameraEntry[];
+  readonly devices: readonly VideoInput[];
+  readonly error: string | undefined;
+  readonly busy: boolean;
+  /** The live track of a camera, for previews (not React state: tracks are not data). */
+  track(key: string): MediaStreamTrack | undefined;
+  refreshDevices(): Promise<void>;
+  addSimulated(options?: { key?: string; width?: number; height?: number; fps?: number }): Promise<void>;
+  addUsb(deviceId: string, key: string, width: number, height: number, fps: number): Promise<void>;
+  /** A track from elsewhere (a phone over WebRTC). */
+  addTrack(key: string, source: CameraSpec["source"], track: MediaStreamTrack, label: string): Promise<void>;
+  remove(key: string): Promise<void>;
+}
+
+export type CameraStore = StoreApi<CameraState>;
+
+type ProcessorCtor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> };
+
+const KEY_RE = /^[a-z][a-z0-9_]{0,31}$/;
+
+export function validCameraKey(key: string): string | undefined {
+  return KEY_RE.test(key) ? undefined : "A camera name is lowercase letters, digits and _ (e.g. front, wrist), starting with a letter.";
+}
+
+/**
+ * The cameras of the rig: simulated (drawing the follower's twin with a timecode), USB
+ * (getUserMedia) and phones (WebRTC). Each camera's frames go to the recorder worker as a
+ * transferred stream (MediaStreamTrackProcessor on a clone of the track); previews use the
+ * track itself. Frame rate and drops are measured in the worker and reported here ~1 Hz.
+ */
+export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore, robot: () => RobotKind): CameraStore {
+  const tracks = new Map<string, { track: MediaStreamTrack; close: () => void }>();
+
+  const attach = async (key: string, track: MediaStreamTrack, fps: number) => {
+    const Processor = (globalThis as unknown as { MediaStreamTrackProcessor?: ProcessorCtor }).MediaStreamTrackProcessor;
+    if (!Processor) throw new Error("This browser cannot read camera frames for recording (no MediaStreamTrackProcessor). Use a current Chrome or Edge.");
+    const clone = track.clone();
+    const readable = new Processor({ track: clone, maxBufferSize: 4 }).readable;
+    await recorder.addCamera(key, readable, fps);
+    return () => clone.stop();
+  };
+
+  const add = async (entry: CameraEntry, track: MediaStreamTrack, close: () => void) => {
+    if (store.getState().cameras.some((c) => c.key === entry.key)) {
+      close();
+      throw new Error(`There is already a camera named "${entry.key}". Choose another name.`);
+    }
+    const detach = await attach(entry.key, track, entry.fps);
+    tracks.set(entry.key, {
+      track,
+      close: () => {
+        detach();
+        close();
+      },
+    });
+    track.addEventListener("ended", () => store.setState((s) => ({ cameras: s.cameras.map((c) => (c.key === entry.key ? { ...c, status: "ended" } : c)) })));
+    store.setState((s) => ({ cameras: [...s.cameras, entry] }));
+  };
+
+  const guarded = async (fn: () => Promise<void>) => {
+    store.setState({ busy: true, error: undefined });
+    try {
+      await fn();
+    } catch (e) {
+      store.setState({ error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      store.setState({ busy: false });
+    }
+  };
+
+  const store = createStore<CameraState>()((set, get) => ({
+    cameras: [],
+    devices: [],
+    error: undefined,
+    busy: false,
+    track: (key) => tracks.get(key)?.track,
+    refreshDevices: () =>
+      guarded(async () => {
+        await requestCameraPermission().catch((e: unknown) => {
+          if (e instanceof CameraError && e.code === "no_media_devices") throw e;
+        });
+        set({ devices: await listCameras() });
+      }),
+    addSimulated: (o = {}) =>
+      guarded(async () => {
+        const kind = robot();
+        const chain = KINEMATIC_CHAINS[kind];
+        const joints = JOINT_NAMES.map((name) => chain.joints.find((j) => j.name === name)!);
+        const key = o.key ?? (get().cameras.some((c) => c.key === "front") ? `sim_${get().cameras.length}` : "front");
+        const n = joints.length;
+        const buf = new Float64Array(2 + 3 * n);
+        const pose = () => {
+          const t = teleop.getState();
+          let sample: ArrayLike<number> | undefined;
+          if (t.shared && t.shared.joints === n && t.shared.read(buf)) sample = buf;
+          else if (t.status && t.status.sample.length >= 2 + 3 * n) sample = t.status.sample;
+          if (!sample) return null;
+          const q: Record<string, number> = {};
+          joints.forEach((j, i) => {
+            const v = sample[2 + n + i]!;
+            if (Number.isNaN(v)) return;
+            q[j.name] = j.name === "gripper" ? (j.lower + j.upper) / 2 : calibratedToUrdfRad(j, (v * Math.PI) / 180);
+          });
+          return q;
+        };
+        const cam = new SimulatedCamera({ width: o.width ?? 640, height: o.height ?? 480, fps: o.fps ?? 30, chain, pose, label: `simulated ${key}` });
+        await add(
+          { key, source: "simulated", deviceId: "", label: "Simulated camera", width: cam.width, height: cam.height, fps: cam.fps, measuredFps: undefined, dropped: 0, status: "live" },
+          cam.track,
+          () => cam.stop(),
+        );
+      }),
+    addUsb: (deviceId, key, width, height, fps) =>
+      guarded(async () => {
+        const problem = validCameraKey(key);
+        if (problem) throw new Error(problem);
+        const cam = await openCamera({ deviceId, width, height, fps });
+        await add(
+          { key, source: "usb", deviceId: cam.identity.deviceId, label: cam.identity.label, width: cam.width, height: cam.height, fps: Math.round(cam.fps), measuredFps: undefined, dropped: 0, status: "live" },
+          cam.track,
+          () => cam.close(),
+        );
+      }),
+    addTrack: (key, source, track, label) =>
+      guarded(async () => {
+        const problem = validCameraKey(key);
+        if (problem) throw new Error(problem);
+        const s = track.getSettings();
+        await add(
+          { key, source, deviceId: "", label, width: s.width ?? 640, height: s.height ?? 480, fps: Math.round(s.frameRate ?? 30), measuredFps: undefined, dropped: 0, status: "live" },
+          track,
+          () => track.stop(),
+        );
+      }),
+    remove: async (key) => {
+      const t = tracks.get(key);
+      tracks.delete(key);
+      t?.close();
+      set((s) => ({ cameras: s.cameras.filter((c) => c.key !== key) }));
+      await recorder.removeCamera(key).catch(() => undefined);
+    },
+  }));
+
+  recorder.on((e) => {
+    if (e.type !== "camera") return;
+    store.setState((s) => ({
+      cameras: s.cameras.map((c) => (c.key === e.key ? { ...c, measuredFps: e.fps, dropped: e.dropped, ...(e.ended ? { status: "ended" as const } : {}) } : c)),
+    }));
+  });
+  return store;
+}
