@@ -8,3 +8,6 @@ export { exportV3 } from "./v3.ts";
 export { exportV21 } from "./v21.ts";
 export { exportDataset } from "./exportDataset.ts";
 export { HubSink, type HubSinkOptions } from "./hub.ts";
+export { importDataset, type ImportOptions, type ImportSummary, type ImportTarget } from "./import/importDataset.ts";
+export { FolderFiles, MemoryFiles, ZipFiles, type DatasetFiles, type ReadableDirectoryLike } from "./import/files.ts";
+export { MemoryImportTarget } from "./import/memoryTarget.ts";

@@ -101,10 +101,14 @@ export function aggregateStats(list: FeatureStats[]): FeatureStats {
   return { kind: first.kind, integer: first.integer, count: total, values: out };
 }
 
-/** The JSON form lerobot writes: vectors as lists, images as [[[r]],[[g]],[[b]]], count as [n]. */
+/**
+ * The JSON form lerobot writes: vectors as lists, images as [[[r]],[[g]],[[b]]], count as [n].
+ * A stat holding NaN (unknown, e.g. quantiles of an imported v2.1 dataset) is left out.
+ */
 export function statsToJson(s: FeatureStats, keys: readonly StatKey[] = STAT_KEYS): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (const k of keys) {
+    if (k !== "count" && s.values[k].some((v) => Number.isNaN(v))) continue;
     if (k === "count") o[k] = [s.count];
     else if (s.kind === "image") o[k] = s.values[k].map((v) => [[v]]);
     else o[k] = s.integer && (k === "min" || k === "max") ? s.values[k].map((v) => Math.round(v)) : s.values[k];

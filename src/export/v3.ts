@@ -240,7 +240,11 @@ async function episodesParquetFiles(
       const integer = spec.dtype === "int64";
       for (const stat of STAT_KEYS) {
         const name = `stats/${feature}/${stat}`;
-        const values = rows.map((o) => statsToJson(o.stats[feature]!, [stat])[stat]);
+        const values = rows.map((o) => {
+          const st = o.stats[feature]!;
+          // NaN (unknown) stays NaN in parquet; JSON would drop it.
+          return stat === "count" ? [st.count] : image ? st.values[stat].map((x) => [[x]]) : st.values[stat];
+        });
         const type =
           stat === "count"
             ? listOf(new arrow.Int64())

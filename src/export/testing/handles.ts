@@ -1,6 +1,7 @@
 /** Test support: DirectoryHandleLike over a real node folder, and an in-memory fake. */
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { ReadableDirectoryLike, ReadableFileLike } from "../import/files.ts";
 import type { DirectoryHandleLike, FileHandleLike, WritableLike } from "../sinks.ts";
 
 export class NodeDirectoryHandle implements DirectoryHandleLike {
@@ -76,4 +77,18 @@ export class MemoryDirectoryHandle implements DirectoryHandleLike {
       },
     });
   }
+}
+
+/** A read-only directory handle (entries/getFile) over a node folder, for import tests. */
+export function nodeReadableDir(path: string): ReadableDirectoryLike {
+  return {
+    kind: "directory",
+    async *entries(): AsyncIterable<[string, ReadableDirectoryLike | ReadableFileLike]> {
+      for (const e of await readdir(path, { withFileTypes: true })) {
+        const p = join(path, e.name);
+        if (e.isDirectory()) yield [e.name, nodeReadableDir(p)];
+        else yield [e.name, { kind: "file", getFile: async () => new Blob([await readFile(p)]) }];
+      }
+    },
+  };
 }
