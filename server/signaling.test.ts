@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { CLOSE_CODE, type ServerMessage } from "../src/capture/phone/signalingProtocol.ts";
-import { type RunningSignaling, startSignalingServer, type StandaloneOptions } from "./standalone.ts";
+import { lanAddresses, type RunningSignaling, startSignalingServer, type StandaloneOptions } from "./standalone.ts";
 
 /** A ws client that queues the server's messages and remembers how it was closed. */
 class Client {
@@ -290,5 +290,19 @@ describe("signaling server", () => {
     const m = await third.next();
     expect(m.type === "error" && m.reason).toBe("busy");
     expect((await third.closed).code).toBe(CLOSE_CODE.busy);
+  });
+});
+
+describe("LAN addresses for the pairing link", () => {
+  const iface = (address: string, internal = false) => ({ address, netmask: "255.255.255.0", family: "IPv4" as const, mac: "00:00:00:00:00:00", internal, cidr: null });
+  it("puts the likeliest Wi-Fi/Ethernet address first and leaves out loopback, link-local and IPv6", () => {
+    const found = lanAddresses({
+      lo: [iface("127.0.0.1", true)],
+      docker0: [iface("172.17.0.1")],
+      tailscale0: [iface("100.101.102.103")],
+      wlan0: [iface("192.168.1.20"), { ...iface("fe80::1"), family: "IPv6", scopeid: 2 }],
+      eth1: [iface("10.0.0.5"), iface("169.254.3.4")],
+    });
+    expect(found).toEqual(["192.168.1.20", "10.0.0.5", "172.17.0.1", "100.101.102.103"]);
   });
 });

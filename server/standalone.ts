@@ -5,15 +5,23 @@ import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import { SignalingServer, type SignalingOptions } from "./signaling.ts";
 
-/** This machine's IPv4 LAN addresses (not loopback, not link-local), e.g. ["192.168.1.20"]. */
-export function lanAddresses(): string[] {
-  const out: string[] = [];
-  for (const list of Object.values(networkInterfaces())) {
+/** Interfaces that are rarely the Wi-Fi/Ethernet a phone is on (containers, VMs, VPNs). */
+const VIRTUAL = /^(docker|br-|veth|virbr|vmnet|vboxnet|tun|tap|utun|tailscale|zt|wg|lxc|cni|flannel)/i;
+
+/**
+ * This machine's IPv4 LAN addresses (not loopback, not link-local), the likeliest first:
+ * physical interfaces before container/VM/VPN ones, then 192.168/16, 10/8, 172.16/12.
+ */
+export function lanAddresses(interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string[] {
+  const found: Array<{ address: string; rank: number }> = [];
+  for (const [name, list] of Object.entries(interfaces)) {
     for (const a of list ?? []) {
-      if (a.family === "IPv4" && !a.internal && !a.address.startsWith("169.254.")) out.push(a.address);
+      if (a.family !== "IPv4" || a.internal || a.address.startsWith("169.254.")) continue;
+      const range = a.address.startsWith("192.168.") ? 0 : a.address.startsWith("10.") ? 1 : /^172\.(1[6-9]|2\d|3[01])\./.test(a.address) ? 2 : 3;
+      found.push({ address: a.address, rank: (VIRTUAL.test(name) ? 10 : 0) + range });
     }
   }
-  return out;
+  return found.sort((x, y) => x.rank - y.rank).map((f) => f.address);
 }
 
 /** `https://<lan address>:<port>` for each LAN address. */

@@ -69,14 +69,22 @@ export function phoneCameraPlugin(options: PhoneCameraPluginOptions = {}): Plugi
       // /signal here; anything else (Vite's HMR socket) goes to the dev server's own handlers.
       if (!signaling.handleUpgrade(req, socket, head)) server.httpServer?.emit("upgrade", req, socket, head);
     });
-    await new Promise<void>((resolve, reject) => {
-      https.once("error", reject);
-      https.listen(lanPort, "0.0.0.0", () => {
-        https.off("error", reject);
-        resolve();
-      });
-    });
-    return https;
+    // After a config change Vite restarts in-process: the previous listener may still be closing.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          https.once("error", reject);
+          https.listen(lanPort, "0.0.0.0", () => {
+            https.off("error", reject);
+            resolve();
+          });
+        });
+        return https;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt >= 10) throw e;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
   }
 
   return {
