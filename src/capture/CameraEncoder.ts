@@ -268,7 +268,8 @@ export interface ProbeResult {
 /**
  * Measures how fast this machine encodes a codec at a size: encodes about `seconds`·fps frames
  * of synthetic noise (the hardest content) as fast as the encoder takes them (at most 8
- * queued), and returns frames per second achieved.
+ * queued), and returns the frames per second achieved between the first and the last encoded
+ * frame (the encoder's start-up is not counted). Other load on the machine lowers the figure.
  */
 export async function probeEncoder(codecName: CodecName, width: number, height: number, fps: number, seconds = 1): Promise<ProbeResult> {
   const base: ProbeResult = { codecName, codec: null, width, height, fps: 0 };
@@ -286,11 +287,15 @@ export async function probeEncoder(codecName: CodecName, width: number, height: 
     noise[i] = x & 0xff;
   }
   let outputs = 0;
+  let firstOutput = NaN;
+  let lastOutput = NaN;
   let error: string | undefined;
   let wake: (() => void) | null = null;
   const encoder = new VideoEncoder({
     output: () => {
       outputs++;
+      lastOutput = performance.now();
+      if (outputs === 1) firstOutput = lastOutput;
       wake?.();
     },
     error: (e) => {
@@ -300,7 +305,6 @@ export async function probeEncoder(codecName: CodecName, width: number, height: 
   });
   try {
     encoder.configure(config);
-    const start = performance.now();
     for (let k = 0; k < count && error === undefined; k++) {
       while (encoder.encodeQueueSize >= 8 && error === undefined) await new Promise<void>((r) => (wake = r));
       wake = null;
@@ -315,9 +319,11 @@ export async function probeEncoder(codecName: CodecName, width: number, height: 
       frame.close();
     }
     if (error === undefined) await encoder.flush();
-    const elapsed = (performance.now() - start) / 1000;
     if (error !== undefined) return { ...base, codec: config.codec, error };
-    return { ...base, codec: config.codec, fps: outputs / elapsed };
+    // Steady-state throughput: from the first encoded frame to the last (start-up excluded).
+    const elapsed = (lastOutput - firstOutput) / 1000;
+    if (!(outputs >= 2 && elapsed > 0)) return { ...base, codec: config.codec, error: "the encoder produced too few frames to measure" };
+    return { ...base, codec: config.codec, fps: (outputs - 1) / elapsed };
   } catch (e) {
     return { ...base, codec: config.codec, error: (e as Error).message };
   } finally {

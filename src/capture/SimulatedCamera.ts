@@ -30,6 +30,8 @@ export interface SimulatedCameraOptions {
   pose: () => JointAngles | null;
   /** Text drawn at the bottom (e.g. the camera's name). */
   label?: string;
+  /** "auto" (default): MediaStreamTrackGenerator when available, else canvas capture; "canvas" forces canvas capture. */
+  source?: "auto" | "canvas";
 }
 
 /** Frames in flight to the track before new ones are skipped (bounded memory). */
@@ -84,7 +86,7 @@ export class SimulatedCamera {
     this.fps = options.fps ?? 30;
     timecodeLayout(this.width, this.height); // throws for frames too small for the timecode
     const Gen = (globalThis as unknown as { MediaStreamTrackGenerator?: GeneratorCtor }).MediaStreamTrackGenerator;
-    if (Gen !== undefined && typeof OffscreenCanvas !== "undefined") {
+    if (Gen !== undefined && typeof OffscreenCanvas !== "undefined" && options.source !== "canvas") {
       const canvas = new OffscreenCanvas(this.width, this.height);
       const ctx = canvas.getContext("2d", { alpha: false });
       if (ctx === null) throw new Error("The simulated camera could not get a 2D canvas.");
