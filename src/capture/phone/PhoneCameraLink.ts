@@ -10,6 +10,10 @@
  *
  * The studio offers a receive-only video transceiver; no STUN/TURN server is used (host
  * candidates only: both devices must be on the same LAN).
+ *
+ * `waitForCamera()` settles once. If the phone comes back later (its page reloaded, or its video
+ * dropped and it asked for a new offer), the link negotiates again and `getState().camera` holds
+ * the new track; a resolution change on the phone updates `camera.width/height` with the same track.
  */
 import { renderSVG } from "uqr";
 import { SignalingConnection, type SignalingCloseInfo, type SocketFactory } from "./signalingClient.ts";
