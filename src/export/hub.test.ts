@@ -52,8 +52,12 @@ describe("Hugging Face Hub target (fake Hub)", () => {
 
   it("a rejected token is reported as such", async () => {
     const hub = new FakeHub();
-    const sink = new HubSink({ repo: "alice/pick", accessToken: "", hubUrl: hub.url, fetch: hub.fetch });
-    await expect(sink.open()).rejects.toThrow(/token/);
+    const malformed = new HubSink({ repo: "alice/pick", accessToken: "", hubUrl: hub.url, fetch: hub.fetch });
+    await expect(malformed.open()).rejects.toThrow(/Check that the access token is valid/);
+    const refused: typeof fetch = (input, init) =>
+      new URL(String(input)).pathname === "/api/repos/create" ? Promise.resolve(new Response('{"error":"Invalid credentials"}', { status: 401 })) : hub.fetch(input, init);
+    const sink = new HubSink({ repo: "alice/pick", accessToken: "hf_revoked", hubUrl: hub.url, fetch: refused });
+    await expect(sink.open()).rejects.toThrow(/Could not create the dataset repository on the Hugging Face Hub \(alice\/pick\).*Check that the access token is valid/);
   });
 
   it("gitBlobOid matches git's blob hash", async () => {

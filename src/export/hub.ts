@@ -100,7 +100,8 @@ export class HubSink implements DatasetSink {
 
   private fail(path: string, what: string, e: unknown): ExportError {
     const status = (e as { statusCode?: number }).statusCode;
-    const hint = status === 401 || status === 403 ? "Check that the token has write access." : "Check the connection and export again; files already uploaded are skipped.";
+    const tokenProblem = status === 401 || status === 403 || /token/i.test(e instanceof Error ? e.message : "");
+    const hint = tokenProblem ? "Check that the access token is valid and has write access." : "Check the connection and export again; files already uploaded are skipped.";
     return new ExportError(`Could not ${what} on the Hugging Face Hub (${this.opts.repo}${path ? `, ${path}` : ""}): ${e instanceof Error ? e.message : String(e)}. ${hint}`, path ? { file: path } : {}, { cause: e });
   }
 

@@ -11,3 +11,4 @@ export { HubSink, type HubSinkOptions } from "./hub.ts";
 export { importDataset, type ImportOptions, type ImportSummary, type ImportTarget } from "./import/importDataset.ts";
 export { FolderFiles, MemoryFiles, ZipFiles, type DatasetFiles, type ReadableDirectoryLike } from "./import/files.ts";
 export { MemoryImportTarget } from "./import/memoryTarget.ts";
+export { exportToFolder, exportToHub, exportToZip } from "./targets.ts";

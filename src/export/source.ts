@@ -217,7 +217,9 @@ export async function* episodeFrames(source: ExportSource, ep: PlannedEpisode, c
       }
       if (f.row === ep.start && !f.key) {
         throw new ExportError(
-          `Episode ${id}, camera "${camera}": the trim starts at row ${ep.start}, which is not a key frame, so the video cannot be cut there without re-encoding. Move the trim start to a key frame (every other frame with the default GOP of 2).`,
+          ep.start === 0
+            ? `Episode ${id}, camera "${camera}": the first stored frame is not a key frame, so the video cannot start there without re-encoding. Trim the start to the first key frame.`
+            : `Episode ${id}, camera "${camera}": the trim starts at row ${ep.start}, which is not a key frame, so the video cannot be cut there without re-encoding. Move the trim start to a key frame (every other frame with the default GOP of 2).`,
           where,
         );
       }
