@@ -35,7 +35,7 @@ export interface SimulatedCameraOptions {
 }
 
 /** Frames in flight to the track before new ones are skipped (bounded memory). */
-const MAX_PENDING_WRITES = 4;
+const MAX_PENDING_WRITES = 8;
 
 type Generator = MediaStreamTrack & { writable: WritableStream<VideoFrame> };
 type GeneratorCtor = new (init: { kind: "video" }) => Generator;
@@ -88,7 +88,9 @@ export class SimulatedCamera {
     const Gen = (globalThis as unknown as { MediaStreamTrackGenerator?: GeneratorCtor }).MediaStreamTrackGenerator;
     if (Gen !== undefined && typeof OffscreenCanvas !== "undefined" && options.source !== "canvas") {
       const canvas = new OffscreenCanvas(this.width, this.height);
-      const ctx = canvas.getContext("2d", { alpha: false });
+      // A CPU-backed canvas: VideoFrames are then made without a GPU read-back, which is slow
+      // with software GL and stalled frame delivery under load.
+      const ctx = canvas.getContext("2d", { alpha: false, willReadFrequently: true });
       if (ctx === null) throw new Error("The simulated camera could not get a 2D canvas.");
       const gen = new Gen({ kind: "video" });
       this.canvas = canvas;

@@ -17,3 +17,5 @@ export { CameraEncoder, EncoderError, chooseCodec, probeEncoder, supportedEncode
 export type { CameraEncoderOptions, CameraEncoderStats, CameraLoad, CodecChoice, ProbeResult } from "./CameraEncoder.ts";
 export { CODEC_NAMES, codecStrings, defaultBitrate, rowOfTimestampUs, rowTimestampUs } from "./codecs.ts";
 export type { CodecName } from "./codecs.ts";
+export { frameLuma, frameTimecode } from "./frameLuma.ts";
+export type { LumaPlane } from "./frameLuma.ts";
