@@ -7,7 +7,7 @@ import { exportDataset } from "./exportDataset.ts";
 import { FolderSink } from "./sinks.ts";
 import { buildSource, demuxMp4, ffmpegAv1, type DemuxedVideo } from "./testing/av1Fixture.ts";
 import { NodeDirectoryHandle } from "./testing/handles.ts";
-import { describe, ffprobePackets, ffprobeStream, query } from "./testing/probes.ts";
+import { describe, ffprobePackets, ffprobeStream, kvMetadata, query } from "./testing/probes.ts";
 
 let root: string;
 let files: string[];
@@ -63,6 +63,8 @@ suite("LeRobot v2.1 export", () => {
   it("per-episode parquet: feature columns, index continues across episodes, timestamps restart", async () => {
     const f1 = join(root, "data/chunk-000/episode_000001.parquet");
     expect(await describe(f1)).toEqual({ action: "FLOAT[]", "observation.state": "FLOAT[]", timestamp: "FLOAT", frame_index: "BIGINT", episode_index: "BIGINT", index: "BIGINT", task_index: "BIGINT" });
+    // lerobot 0.3 loads v2.1 parquet without explicit features: the HF metadata gives the types.
+    expect(JSON.parse((await kvMetadata(f1)).get("huggingface")!)).toMatchObject({ info: { features: { action: { _type: "Sequence", length: 6, feature: { dtype: "float32" } } } } });
     const rows = await query(`SELECT index, frame_index, episode_index, timestamp, task_index FROM '${f1}'`);
     expect(rows).toHaveLength(20);
     rows.forEach((r, i) => {

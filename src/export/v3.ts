@@ -17,7 +17,6 @@ import {
   DEFAULT_CHUNKS_SIZE,
   DEFAULT_DATA_FILE_SIZE_MB,
   DEFAULT_VIDEO_FILE_SIZE_MB,
-  huggingfaceMetadata,
   json4,
   nextChunkFile,
   Tracker,
@@ -65,7 +64,9 @@ export async function exportV3(source: ExportSource, sink: DatasetSink, opts: Ex
   const out: EpisodeOut[] = plan.episodes.map((ep) => ({ ep, dataChunk: 0, dataFile: 0, videos: new Map(), stats: {} }));
 
   // Data files.
-  const hf = new Map([["huggingface", huggingfaceMetadata(features)]]);
+  // No HF `huggingface` features metadata: the v3 loader passes the features explicitly, and
+  // the metadata's type names differ between `datasets` 3 and 4.
+  const hf = new Map<string, string>();
   const w = d.jointNames.length;
   const bytesPerRow = 2 * 4 * w + 4 + 4 * 8;
   let pos = { chunk: 0, file: 0 };
