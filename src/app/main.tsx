@@ -2,8 +2,13 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { TeleopService, type TeleopRequest, type TeleopStatus } from "../control/index.ts";
 import { RigService, type RigEvent, WorkerRigClient } from "../hardware/index.ts";
-import { createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
+import { createCameraStore, createRecordingStore, createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
 import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../storage/index.ts";
+import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
+import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
+import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import { RecorderClient } from "../recording/RecorderClient.ts";
+import { ARMS } from "../core/robots.ts";
 import { Shell, StudioProvider } from "../ui/index.ts";
 import "../ui/styles.css";
 import { FakeSerial } from "./fakeSerial.ts";
@@ -38,6 +43,15 @@ async function openProfiles(): Promise<{ store: ProfileStore; warning: string | 
   }
 }
 
+async function openEpisodes(): Promise<{ store: EpisodeStore; warning: string | undefined }> {
+  try {
+    return { store: await IdbEpisodeStore.open(), warning: undefined };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { store: new MemoryEpisodeStore(), warning: `Recordings cannot be saved in this browser (${why}).` };
+  }
+}
+
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const serial = pickSerial();
@@ -67,6 +81,18 @@ async function start(): Promise<void> {
   worker?.onEvent((e) => {
     if (e.kind === "extra" && e.topic === "teleop") reportTeleop(e.payload as TeleopStatus);
   });
+  // Recording: the recorder worker captures, encodes and stores; the page sequences takes.
+  const episodes = await openEpisodes();
+  const recorder = new RecorderClient(new Worker(new URL("./recorder.worker.ts", import.meta.url), { type: "module", name: "recorder" }));
+  const followerKind = () => {
+    const s = teleop.getState();
+    const profiles = rig.getState().profiles;
+    const f = profiles.find((p) => p.id === s.followerId) ?? profiles.find((p) => p.arm.endsWith("follower"));
+    return f ? ARMS[f.arm].kind : "so101";
+  };
+  const cameras = createCameraStore(recorder, teleop, followerKind);
+  const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop });
+
   // Closing the tab: torque off (best effort; the watchdog in the loop covers the rest).
   window.addEventListener("pagehide", () => void teleop.getState().estop());
 
@@ -74,7 +100,7 @@ async function start(): Promise<void> {
   if (!root) throw new Error("index.html has no #root");
   createRoot(root).render(
     <StrictMode>
-      <StudioProvider value={{ rig, telemetry, teleop, webSerial: serial !== undefined }}>
+      <StudioProvider value={{ rig, telemetry, teleop, cameras, recording, webSerial: serial !== undefined }}>
         <Shell />
       </StudioProvider>
     </StrictMode>,
@@ -86,6 +112,12 @@ async function start(): Promise<void> {
   const sim = params.get("rig");
   if (sim !== "none") await rig.getState().connectSimulatedRig(sim === "koch" ? "koch" : "so101");
   await rig.getState().reconnectKnownPorts();
+  if (episodes.warning) rig.setState((s) => ({ problems: [...s.problems, { id: -2, severity: "warning", message: episodes.warning! }] }));
+  // Takes interrupted by a crash or reload are kept as "interrupted" and offered.
+  await recording.getState().recover().catch(() => undefined);
+  void recording.getState().refreshUsage();
+  // The simulated rig comes with a simulated camera (?camera=none for none).
+  if (sim !== "none" && params.get("camera") !== "none") await cameras.getState().addSimulated({ key: "front" });
 }
 
 void start();

@@ -206,10 +206,14 @@ export class RecorderHost {
     ref.take = take;
     this.take = take;
     const offset = performance.timeOrigin - this.pageOrigin; // page time − this worker's time
+    let reported = 0;
     const tick = () => {
       if (this.take !== take || take.failure !== undefined) return;
       recorder.sampleRows(this.pageNow());
-      if (recorder.rows % 30 === 0) this.emit({ type: "progress", rows: recorder.rows });
+      if (recorder.rows - reported >= spec.episode.fps / 2) {
+        reported = recorder.rows;
+        this.emit({ type: "progress", rows: recorder.rows });
+      }
       take.cancelTimer = runAt(recorder.nextRowTimeMs - offset, tick);
     };
     take.cancelTimer = runAt(recorder.nextRowTimeMs - offset, tick);

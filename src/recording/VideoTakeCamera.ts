@@ -8,6 +8,8 @@ import type { CameraTakeResult, TakeCamera } from "./EpisodeRecorder.ts";
 /** Size of the small copy each encoded frame is analysed at (QA, image stats, thumbnail). */
 const PROBE_W = 160;
 const PROBE_H = 120;
+/** Frames analysed for QA and statistics: one in this many (10 a second at 30 fps). */
+const ANALYSE_EVERY = 3;
 
 export interface VideoTakeCameraOptions {
   episodeId: string;
@@ -40,6 +42,8 @@ export class VideoTakeCamera implements TakeCamera<VideoFrame> {
   private readonly lumaPlane = new Uint8Array(PROBE_W * PROBE_H);
   private thumbnail: Promise<ArrayBuffer> | undefined;
   private failed = false;
+  private inFlight = 0;
+  private pending: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly options: VideoTakeCameraOptions,
@@ -81,7 +85,23 @@ export class VideoTakeCamera implements TakeCamera<VideoFrame> {
         );
       return;
     }
-    this.analyse(frame, row);
+    // A small copy of every ANALYSE_EVERY-th frame, scaled off this thread (createImageBitmap):
+    // reading a full frame's pixels synchronously costs tens of ms and would stall the worker.
+    if ((row % ANALYSE_EVERY === 0 || row === 0) && this.inFlight < 2) {
+      this.inFlight++;
+      const copy = frame.clone();
+      const job = createImageBitmap(copy, { resizeWidth: PROBE_W, resizeHeight: PROBE_H, resizeQuality: "low" })
+        .then((bmp) => {
+          this.analyse(bmp, row);
+          bmp.close();
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          copy.close();
+          this.inFlight--;
+        });
+      this.pending = Promise.all([this.pending, job]).then(() => undefined);
+    }
   }
 
   release(frame: VideoFrame): void {
@@ -90,6 +110,7 @@ export class VideoTakeCamera implements TakeCamera<VideoFrame> {
 
   async finish(): Promise<CameraTakeResult> {
     await this.encoder.flush();
+    await this.pending;
     const track = this.encoder.trackInfo ?? undefined;
     this.encoder.close();
     const thumbnail = this.thumbnail ? await this.thumbnail.catch(() => undefined) : undefined;
@@ -107,7 +128,7 @@ export class VideoTakeCamera implements TakeCamera<VideoFrame> {
     this.options.onFailure(message);
   }
 
-  private analyse(frame: VideoFrame, row: number): void {
+  private analyse(frame: ImageBitmap, row: number): void {
     const ctx = this.ctx;
     ctx.drawImage(frame, 0, 0, PROBE_W, PROBE_H);
     const rgba = ctx.getImageData(0, 0, PROBE_W, PROBE_H).data;

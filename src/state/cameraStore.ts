@@ -5,6 +5,7 @@ import { JOINT_NAMES, type RobotKind } from "../core/robots.ts";
 import { CameraError, listCameras, openCamera, requestCameraPermission } from "../capture/CameraManager.ts";
 import type { VideoInput } from "../capture/cameraIdentity.ts";
 import { SimulatedCamera } from "../capture/SimulatedCamera.ts";
+import { PhoneCameraLink } from "../capture/phone/PhoneCameraLink.ts";
 import type { RecorderClient } from "../recording/RecorderClient.ts";
 import type { TeleopStore } from "./teleopStore.ts";
 
@@ -30,6 +31,8 @@ export interface CameraState {
   /** A track from elsewhere (a phone over WebRTC). */
   addTrack(key: string, source: CameraSpec["source"], track: MediaStreamTrack, label: string): Promise<void>;
   remove(key: string): Promise<void>;
+  /** A pairing with a phone over WebRTC (QR code + link); add its track with addTrack once live. */
+  phoneLink(): PhoneCameraLink;
 }
 
 export type CameraStore = StoreApi<CameraState>;
@@ -152,6 +155,7 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
           () => track.stop(),
         );
       }),
+    phoneLink: () => new PhoneCameraLink(),
     remove: async (key) => {
       const t = tracks.get(key);
       tracks.delete(key);

@@ -9,3 +9,9 @@ export type { CalibrationSession, CalibrationSnapshot, CalibrationPhase, JointLi
 export { createTeleopStore } from "./teleopStore.ts";
 export type { TeleopBackends, TeleopHost, TeleopState, TeleopStore } from "./teleopStore.ts";
 export type { TeleopStatus, LoopState } from "../control/index.ts";
+export { createCameraStore, validCameraKey } from "./cameraStore.ts";
+export type { CameraEntry, CameraState, CameraStore } from "./cameraStore.ts";
+export { createRecordingStore, DEFAULT_SETTINGS } from "./recordingStore.ts";
+export type { RecordingBackends, RecordingPhase, RecordingSettings, RecordingState, RecordingStore } from "./recordingStore.ts";
+export type { DatasetRecord, EpisodeRecord, QaFlag, SyncReport } from "../core/dataset.ts";
+export type { PhoneLinkState } from "../capture/phone/PhoneCameraLink.ts";

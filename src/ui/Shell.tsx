@@ -4,10 +4,12 @@ import { RigScreen } from "./rig/RigScreen.tsx";
 import { StatusStrip } from "./StatusStrip.tsx";
 import { useStudio } from "./StudioContext.tsx";
 import { TeleopScreen } from "./teleop/TeleopScreen.tsx";
+import { RecordScreen } from "./record/RecordScreen.tsx";
 
 const SCREENS = [
   { id: "rig", label: "Rig" },
   { id: "teleop", label: "Teleop" },
+  { id: "record", label: "Record" },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]["id"];
 
@@ -44,7 +46,7 @@ export function Shell() {
           </a>
         ))}
       </nav>
-      <main className="main">{screen === "rig" ? <RigScreen /> : <TeleopScreen />}</main>
+      <main className="main">{screen === "rig" ? <RigScreen /> : screen === "teleop" ? <TeleopScreen /> : <RecordScreen />}</main>
       <StatusStrip />
     </div>
   );

@@ -1,11 +1,13 @@
 import { createContext, useContext, useSyncExternalStore } from "react";
 import { useStore } from "zustand";
-import type { RigState, RigStore, TelemetryPoller, TelemetrySnapshot, TeleopStore } from "../state/index.ts";
+import type { CameraStore, RecordingStore, RigState, RigStore, TelemetryPoller, TelemetrySnapshot, TeleopStore } from "../state/index.ts";
 
 export interface Studio {
   readonly rig: RigStore;
   readonly telemetry: TelemetryPoller;
   readonly teleop: TeleopStore;
+  readonly cameras: CameraStore;
+  readonly recording: RecordingStore;
   readonly webSerial: boolean;
 }
 

@@ -4,6 +4,7 @@ import { CalibrationWizard } from "./CalibrationWizard.tsx";
 import { ConnectPanel } from "./ConnectPanel.tsx";
 import { MotorSetupPanel } from "./MotorSetupPanel.tsx";
 import { ProfilesPanel } from "./ProfilesPanel.tsx";
+import { CamerasPanel } from "../cameras/CamerasPanel.tsx";
 
 export function RigScreen() {
   const buses = useRig((s) => s.buses);
@@ -26,6 +27,7 @@ export function RigScreen() {
         />
       )}
       <MotorSetupPanel />
+      <CamerasPanel />
       <h2>Bus console</h2>
       {buses.length === 0 && <p className="muted">Connect the simulated rig or a real arm to see its motors.</p>}
       {buses.map((b) => (

@@ -6,6 +6,7 @@ import { ErrorBoundary } from "../ErrorBoundary.tsx";
 import { ManualControls } from "./ManualControls.tsx";
 import { TeleopTwin } from "./TeleopTwin.tsx";
 import { LoopChart } from "./LoopChart.tsx";
+import { CameraGrid } from "../cameras/CameraGrid.tsx";
 
 const STATE_TEXT: Record<string, string> = {
   idle: "ready",
@@ -126,6 +127,7 @@ export function TeleopScreen() {
           />
         </ErrorBoundary>
       )}
+      <CameraGrid />
       {n > 0 && sample.length >= 2 + 3 * n && (
         <table className="motors" data-testid="teleop-joints">
           <thead>
