@@ -68,6 +68,16 @@ export async function listCameras(): Promise<VideoInput[]> {
   return devices.filter((d) => d.kind === "videoinput").map((d) => ({ deviceId: d.deviceId, groupId: d.groupId, label: d.label }));
 }
 
+/**
+ * Calls `listener` whenever cameras are plugged in or out (the devicechange event); re-run
+ * {@link findCameras} then. Returns the unsubscribe function.
+ */
+export function onCamerasChanged(listener: () => void): () => void {
+  const md = mediaDevices();
+  md.addEventListener("devicechange", listener);
+  return () => md.removeEventListener("devicechange", listener);
+}
+
 /** Finds remembered cameras among the connected ones (see matchCameras). */
 export async function findCameras(wanted: readonly CameraIdentity[]): Promise<CameraMatch[]> {
   return matchCameras(wanted, await listCameras());
