@@ -23,7 +23,8 @@ export { StorageError, isStorageError, type StorageErrorCode } from "./errors.ts
  * - Each mutation is atomic: it happens entirely or not at all. A failed append (quota, closed
  *   connection) leaves what the episode already stored untouched.
  * - Rows and frames arrive in order: a RowBatch continues at the episode's stored row count, a
- *   MediaBatch's frames continue that camera's frames one per row; seq grows per stream.
+ *   MediaBatch's frames continue that camera's frames one per row; seq grows per stream. An empty
+ *   batch (no rows, no frames) is checked and then not stored.
  * - An episode's `length` is the number of rows for which the joint row AND every camera's frame
  *   are stored. When an episode stops being "recording" (finish, recovery), rows and frames beyond
  *   its length are removed, so a stored non-recording episode has exactly `length` rows and

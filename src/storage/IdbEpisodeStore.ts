@@ -191,6 +191,7 @@ export class IdbEpisodeStore implements EpisodeStore {
     await this.run(["episodes", "rows"], "readwrite", "store the episode's joint rows", async (tx) => {
       const episode = readEpisode(batch.episodeId, await tx.objectStore("episodes").get(batch.episodeId), "joint rows");
       const next = applyRowAppend(episode, batch);
+      if (batch.count === 0) return; // checked, nothing to keep
       await tx.objectStore("rows").add(compactRows(batch));
       await tx.objectStore("episodes").put(next);
     }, appendError);
@@ -200,6 +201,7 @@ export class IdbEpisodeStore implements EpisodeStore {
     await this.run(["episodes", "media"], "readwrite", `store the video of camera ${batch.camera}`, async (tx) => {
       const episode = readEpisode(batch.episodeId, await tx.objectStore("episodes").get(batch.episodeId), `video frames (camera ${batch.camera})`);
       const next = applyMediaAppend(episode, batch);
+      if (batch.frames.length === 0) return; // checked, nothing to keep
       await tx.objectStore("media").add(batch);
       await tx.objectStore("episodes").put(next);
     }, appendError);

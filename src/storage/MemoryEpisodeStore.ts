@@ -168,6 +168,7 @@ export class MemoryEpisodeStore implements EpisodeStore {
     const action = "store the episode's joint rows";
     await this.enter(action, appendError);
     const next = applyRowAppend(this.episode(batch.episodeId, "joint rows"), batch);
+    if (batch.count === 0) return; // checked, nothing to keep
     const copy = structuredClone(compactRows(batch));
     try {
       this.ensureRoom(rowBytes(copy), action);
@@ -182,6 +183,7 @@ export class MemoryEpisodeStore implements EpisodeStore {
     const action = `store the video of camera ${batch.camera}`;
     await this.enter(action, appendError);
     const next = applyMediaAppend(this.episode(batch.episodeId, `video frames (camera ${batch.camera})`), batch);
+    if (batch.frames.length === 0) return; // checked, nothing to keep
     const copy = structuredClone(batch);
     try {
       this.ensureRoom(copy.data.byteLength, action);
