@@ -71,7 +71,7 @@ export async function exportV21(source: ExportSource, sink: DatasetSink, opts: E
   const n = plan.episodes.length;
   const info = {
     codebase_version: "v2.1",
-    robot_type: d.robotType,
+    robot_type: d.robotType === "" ? null : d.robotType,
     total_episodes: n,
     total_frames: plan.totalFrames,
     total_tasks: plan.tasks.length,

@@ -148,7 +148,7 @@ export async function exportV3(source: ExportSource, sink: DatasetSink, opts: Ex
   await t.write("meta/stats.json", json4(stats));
   const info = {
     codebase_version: "v3.0",
-    robot_type: d.robotType,
+    robot_type: d.robotType === "" ? null : d.robotType,
     total_episodes: out.length,
     total_frames: plan.totalFrames,
     total_tasks: plan.tasks.length,
