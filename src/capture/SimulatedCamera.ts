@@ -15,7 +15,7 @@
  * timers, so keep the studio tab visible while recording.
  */
 
-import { forwardKinematics, getTranslation, transformPoint } from "../core/fk.ts";
+import { forwardKinematics, getTranslation } from "../core/fk.ts";
 import type { JointAngles } from "../core/fk.ts";
 import type { KinematicChain, Vec3 } from "../core/kinematics.ts";
 import { timecodeBits, timecodeLayout } from "../core/timecode.ts";
@@ -36,6 +36,11 @@ export interface SimulatedCameraOptions {
 
 /** Frames in flight to the track before new ones are skipped (bounded memory). */
 const MAX_PENDING_WRITES = 8;
+
+function readAngle(pose: JointAngles, name: string): number {
+  const v = pose instanceof Map ? pose.get(name as never) : (pose as Readonly<Record<string, number>>)[name];
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}
 
 type Generator = MediaStreamTrack & { writable: WritableStream<VideoFrame> };
 type GeneratorCtor = new (init: { kind: "video" }) => Generator;
@@ -251,18 +256,22 @@ export class SimulatedCamera {
     ctx.beginPath();
     points.forEach((p, i) => (i === 0 ? ctx.moveTo(view.x(p[0]), view.y(p[2])) : ctx.lineTo(view.x(p[0]), view.y(p[2]))));
     ctx.stroke();
-    if (jaw !== undefined) {
-      const jm = fk.frames.get(jaw.child);
-      if (jm !== undefined) {
-        const a = getTranslation(jm);
-        const b = transformPoint(jm, chain.toolFrame.xyz);
-        ctx.strokeStyle = "#ffb040";
-        ctx.lineWidth = lw * 0.7;
-        ctx.beginPath();
-        ctx.moveTo(view.x(a[0]), view.y(a[2]));
-        ctx.lineTo(view.x(b[0]), view.y(b[2]));
-        ctx.stroke();
-      }
+    // The moving jaw: from the gripper link, along the fixed jaw turned by the gripper angle
+    // (in the image plane), so opening and closing is visible from the side.
+    const grip = points[points.length - 2];
+    const tip = points[points.length - 1];
+    if (jaw !== undefined && grip !== undefined && tip !== undefined) {
+      const angle = readAngle(pose, jaw.name);
+      const dx = view.x(tip[0]) - view.x(grip[0]);
+      const dy = view.y(tip[2]) - view.y(grip[2]);
+      const c = Math.cos(angle);
+      const s = Math.sin(angle);
+      ctx.strokeStyle = "#ffb040";
+      ctx.lineWidth = lw * 0.7;
+      ctx.beginPath();
+      ctx.moveTo(view.x(grip[0]), view.y(grip[2]));
+      ctx.lineTo(view.x(grip[0]) + 0.9 * (c * dx - s * dy), view.y(grip[2]) + 0.9 * (s * dx + c * dy));
+      ctx.stroke();
     }
     ctx.fillStyle = "#40a0ff";
     for (const p of points.slice(0, -1)) {
