@@ -54,6 +54,15 @@ describe("FrameSelector", () => {
     expect(sel.droppedFrames).toBe(0);
   });
 
+  it("frames before row 0 or after the last row are outside the take, not dropped", () => {
+    const times = Array.from({ length: 20 }, (_, k) => 900 + k * 50); // 20 fps, from 900 to 1850 ms
+    const { sel } = run(times, 1000, 10, 5); // rows at 1000…1400 ms
+    // 900 precedes row 0 by more than half a period; 1500…1850 follow the last row (1400) by more
+    expect(sel.framesOutside).toBe(1 + 8);
+    // 950, 1050, 1150, 1250, 1350, 1450: inside the take, used for no row
+    expect(sel.droppedFrames).toBe(6);
+  });
+
   it("a camera faster than the rows drops the frames no row needs", () => {
     const times = Array.from({ length: 120 }, (_, k) => (k * 1000) / 60);
     const { sel } = run(times, 0, 30, 60);
@@ -123,8 +132,8 @@ describe("FrameSelector", () => {
           });
           const dup = [...uses.values()].filter((u) => u > 1).length;
           expect(sel.duplicatedFrames).toBe(dup);
-          // frames after the last decided row's frame may still be pending when endRow stops; all others are accounted for
-          expect(sel.droppedFrames).toBeLessThanOrEqual(times.length - uses.size);
+          // after flush every frame is accounted for: used, dropped, or outside the take
+          expect(uses.size + sel.droppedFrames + sel.framesOutside).toBe(times.length);
           expect(sel.skewMs.length).toBe(rows);
         },
       ),

@@ -37,7 +37,8 @@ export interface RowFrame<F> {
  *
  * Counters are final for frames no longer held (call {@link flush} at the end of the take):
  * - `duplicatedFrames`: frames used for more than one row (`repeatedRows` counts the extra uses),
- * - `droppedFrames`: frames that arrived but were used for no row.
+ * - `droppedFrames`: frames that arrived during the take but were used for no row (frames more
+ *   than half a period before row 0 or after the last row count in `framesOutside` instead).
  * Rows before the first frame take the first frame; rows after the last frame take the last
  * one at `flush` — each such repeat counts as a duplicate.
  */
@@ -50,6 +51,8 @@ export class FrameSelector<F> {
   duplicatedFrames = 0;
   repeatedRows = 0;
   droppedFrames = 0;
+  /** Frames used for no row that lie outside the take's rows (before row 0 or after the last). */
+  framesOutside = 0;
   outOfOrder = 0;
   framesPushed = 0;
   /** |capture time − row time| of every decided row, ms, in row order. */
@@ -130,8 +133,14 @@ export class FrameSelector<F> {
     this.nextRow++;
   }
 
-  private retire(f: { uses: number }): void {
-    if (f.uses === 0) this.droppedFrames++;
+  private retire(f: { t: number; uses: number }): void {
+    if (f.uses === 0) {
+      // Frames captured more than half a period before row 0 or after the last row are
+      // outside the take (pre-roll, or arriving while the take ends), not dropped.
+      const half = 500 / this.fps;
+      if (f.t < this.t0Ms - half || f.t > this.rowTimeMs(this.endRow - 1) + half) this.framesOutside++;
+      else this.droppedFrames++;
+    }
     else if (f.uses > 1) {
       this.duplicatedFrames++;
       this.repeatedRows += f.uses - 1;
