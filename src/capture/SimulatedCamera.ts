@@ -30,6 +30,12 @@ export interface SimulatedCameraOptions {
   pose: () => JointAngles | null;
   /** Text drawn at the bottom (e.g. the camera's name). */
   label?: string;
+  /**
+   * Frame deadlines are phaseOriginMs + k/fps (page clock). Give several simulated cameras and
+   * the recording's row clock the same origin to put their frames in phase with the rows
+   * (skew then is only the timer's lateness); default: when the camera is created.
+   */
+  phaseOriginMs?: number;
   /** "auto" (default): MediaStreamTrackGenerator when available, else canvas capture; "canvas" forces canvas capture. */
   source?: "auto" | "canvas";
 }
@@ -121,7 +127,10 @@ export class SimulatedCamera {
       this.timestampsOnPageClock = false;
     }
     this.stream = new MediaStream([this.track]);
-    this.t0 = performance.now();
+    const now = performance.now();
+    this.t0 = options.phaseOriginMs ?? now;
+    // Start at the first deadline not in the past.
+    this.k = Math.max(0, Math.ceil(((now - this.t0) * this.fps) / 1000));
     this.schedule();
   }
 
