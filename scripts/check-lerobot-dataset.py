@@ -3,7 +3,7 @@
 meta/tasks.parquet, HF `datasets` with explicit features for data/*/*.parquet and
 meta/episodes/*/*.parquet) and checks the invariants of docs/dataset-format.md.
 
-Needs: pip install pandas pyarrow datasets. Usage: scripts/check-lerobot-dataset.py <folder>
+Needs: pip install pandas pyarrow datasets (and av to decode the videos). Usage: scripts/check-lerobot-dataset.py <folder>
 (Not part of the test suite: the suite validates with DuckDB and ffprobe, which CI has.)"""
 import glob
 import json
@@ -41,6 +41,27 @@ for ep in episodes:
             continue
         path = info["video_path"].format(video_key=key, chunk_index=ep[f"videos/{key}/chunk_index"], file_index=ep[f"videos/{key}/file_index"])
         assert os.path.isfile(os.path.join(root, path)), path
+
+# Video: decode each episode's first and last frame as lerobot's pyav backend does (seek to the
+# key frame before, decode forward) and check the decoded pts against from_timestamp + ts.
+try:
+    import av
+except ImportError:
+    av = None
+if av is not None:
+    for ep in episodes:
+        for key, f in info["features"].items():
+            if f["dtype"] != "video":
+                continue
+            path = os.path.join(root, info["video_path"].format(video_key=key, chunk_index=ep[f"videos/{key}/chunk_index"], file_index=ep[f"videos/{key}/file_index"]))
+            start = ep[f"videos/{key}/from_timestamp"]
+            for ts in (0.0, (ep["length"] - 1) / fps):
+                query = start + ts
+                with av.open(path) as c:
+                    s = c.streams.video[0]
+                    c.seek(int(query / s.time_base), stream=s, backward=True, any_frame=False)
+                    best = min((abs(float(fr.pts * s.time_base) - query) for fr in c.decode(s) if float(fr.pts * s.time_base) <= query + 1), default=None)
+                assert best is not None and best < 1e-4, f"{path}: no frame within 1e-4 s of {query}"
 stats = json.load(open(os.path.join(root, "meta/stats.json")))
 for key in info["features"]:
     assert {"min", "max", "mean", "std", "count"} <= set(stats[key]), key
