@@ -9,6 +9,18 @@ import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import { RecorderClient } from "../recording/RecorderClient.ts";
 import { ARMS } from "../core/robots.ts";
+import { verifyEpisode, type EpisodeCheck } from "../recording/verifyEpisode.ts";
+
+declare global {
+  interface Window {
+    /** Set by tests and benchmarks before the page loads: exposes {@link Window.__studioTest}. */
+    __STUDIO_TEST__?: boolean;
+    __studioTest?: {
+      episodes: EpisodeStore;
+      verifyEpisode(id: string): Promise<EpisodeCheck>;
+    };
+  }
+}
 import { Shell, StudioProvider } from "../ui/index.ts";
 import "../ui/styles.css";
 import { FakeSerial } from "./fakeSerial.ts";
@@ -92,6 +104,7 @@ async function start(): Promise<void> {
   };
   const cameras = createCameraStore(recorder, teleop, followerKind);
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop });
+  if (window.__STUDIO_TEST__) window.__studioTest = { episodes: episodes.store, verifyEpisode: (id) => verifyEpisode(episodes.store, id) };
 
   // Closing the tab: torque off (best effort; the watchdog in the loop covers the rest).
   window.addEventListener("pagehide", () => void teleop.getState().estop());

@@ -27,6 +27,8 @@ export interface TakeCamera<F> {
   finish(): Promise<CameraTakeResult>;
   /** Stops at once, dropping whatever is pending (discard, failure). */
   abort(): void;
+  /** How to decode this camera's media, once the encoder has said (after its first output). */
+  track?(): VideoTrackInfo | undefined;
 }
 
 /** The newest joint sample: writes state and action (dataset units) and returns its time (page clock, ms), or NaN. */
@@ -288,7 +290,18 @@ export class EpisodeRecorder<F> {
     const seq = this.mediaSeq.get(st.cam.key) ?? 0;
     this.mediaSeq.set(st.cam.key, seq + 1);
     const stored: MediaBatch = { ...batch, episodeId: this.episode.id, camera: st.cam.key, seq };
+    // Before a camera's first media, the episode learns how to decode it: an episode
+    // interrupted by a crash is then playable and exportable.
+    if (seq === 0) st.writes = st.writes.then(() => this.write(() => this.storeTracks()));
     st.writes = st.writes.then(() => this.write(() => this.options.store.appendMedia(stored)));
+  }
+
+  private async storeTracks(): Promise<void> {
+    const tracks = [...this.cameras.values()].flatMap((st) => {
+      const t = st.cam.track?.();
+      return t ? [t] : [];
+    });
+    if (tracks.length > 0) await this.options.store.updateEpisode(this.episode.id, { tracks });
   }
 
   private async write(fn: () => Promise<void>): Promise<void> {

@@ -34,8 +34,9 @@ export class RecorderClient {
   }
 
   /** Hands a camera's frames to the recorder (the stream is transferred). */
-  addCamera(key: string, stream: ReadableStream<VideoFrame>, fps: number): Promise<void> {
-    return this.call({ type: "addCamera", key, stream, fps }, [stream as unknown as Transferable]).then(() => undefined);
+  /** `pageClock`: the frames' timestamps already are the page's performance.now() in µs (simulated cameras). */
+  addCamera(key: string, stream: ReadableStream<VideoFrame>, fps: number, pageClock = false): Promise<void> {
+    return this.call({ type: "addCamera", key, stream, fps, pageClock }, [stream as unknown as Transferable]).then(() => undefined);
   }
 
   removeCamera(key: string): Promise<void> {

@@ -14,6 +14,8 @@ interface CameraFeed {
   key: string;
   reader: ReadableStreamDefaultReader<VideoFrame>;
   clock: ClockMapper;
+  /** Frame timestamps are the page clock already (µs). */
+  pageClock: boolean;
   fps: number;
   width: number;
   height: number;
@@ -72,7 +74,7 @@ export class RecorderHost {
         this.setSample(call.source);
         return undefined;
       case "addCamera":
-        this.addCamera(call.key, call.stream, call.fps);
+        this.addCamera(call.key, call.stream, call.fps, call.pageClock);
         return undefined;
       case "removeCamera":
         await this.removeCamera(call.key);
@@ -92,8 +94,8 @@ export class RecorderHost {
     this.sample = source ? { latest: new LatestSample(source.buffer, source.joints), hostOffsetMs: source.hostOffsetMs, scratch: new Float64Array(2 + 3 * source.joints) } : null;
   }
 
-  private addCamera(key: string, stream: ReadableStream<VideoFrame>, fps: number): void {
-    const feed: CameraFeed = { key, reader: stream.getReader(), clock: new ClockMapper(), fps, width: 0, height: 0, frames: 0, dropped: 0, lastTsUs: NaN, ended: false };
+  private addCamera(key: string, stream: ReadableStream<VideoFrame>, fps: number, pageClock: boolean): void {
+    const feed: CameraFeed = { key, reader: stream.getReader(), clock: new ClockMapper(), pageClock, fps, width: 0, height: 0, frames: 0, dropped: 0, lastTsUs: NaN, ended: false };
     const old = this.feeds.get(key);
     if (old) void old.reader.cancel();
     this.feeds.set(key, feed);
@@ -118,7 +120,7 @@ export class RecorderHost {
       if (r.done) break;
       const frame = r.value;
       const arrival = this.pageNow();
-      const captureMs = feed.clock.observe(frame.timestamp, arrival);
+      const captureMs = feed.pageClock ? frame.timestamp / 1000 : feed.clock.observe(frame.timestamp, arrival);
       feed.frames++;
       feed.width = frame.displayWidth;
       feed.height = frame.displayHeight;

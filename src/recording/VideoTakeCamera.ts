@@ -1,4 +1,4 @@
-import type { MediaBatch } from "../core/dataset.ts";
+import type { MediaBatch, VideoTrackInfo } from "../core/dataset.ts";
 import { ImageStatsAccumulator, LiveFrameSampler } from "../core/imageStats.ts";
 import { frameHash } from "../core/qa.ts";
 import { CameraEncoder, type EncoderError } from "../capture/CameraEncoder.ts";
@@ -102,6 +102,10 @@ export class VideoTakeCamera implements TakeCamera<VideoFrame> {
         });
       this.pending = Promise.all([this.pending, job]).then(() => undefined);
     }
+  }
+
+  track(): VideoTrackInfo | undefined {
+    return this.encoder.trackInfo ?? undefined;
   }
 
   release(frame: VideoFrame): void {

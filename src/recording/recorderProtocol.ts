@@ -30,7 +30,7 @@ export interface TakeOutcome {
 export type RecorderRequest =
   | { type: "init"; pageOrigin: number }
   | { type: "sample"; source: SampleSource | null }
-  | { type: "addCamera"; key: string; stream: ReadableStream<VideoFrame>; fps: number }
+  | { type: "addCamera"; key: string; stream: ReadableStream<VideoFrame>; fps: number; pageClock: boolean }
   | { type: "removeCamera"; key: string }
   | { type: "start"; take: TakeSpec }
   | { type: "stop" }

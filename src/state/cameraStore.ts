@@ -54,21 +54,21 @@ export function validCameraKey(key: string): string | undefined {
 export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore, robot: () => RobotKind): CameraStore {
   const tracks = new Map<string, { track: MediaStreamTrack; close: () => void }>();
 
-  const attach = async (key: string, track: MediaStreamTrack, fps: number) => {
+  const attach = async (key: string, track: MediaStreamTrack, fps: number, pageClock: boolean) => {
     const Processor = (globalThis as unknown as { MediaStreamTrackProcessor?: ProcessorCtor }).MediaStreamTrackProcessor;
     if (!Processor) throw new Error("This browser cannot read camera frames for recording (no MediaStreamTrackProcessor). Use a current Chrome or Edge.");
     const clone = track.clone();
     const readable = new Processor({ track: clone, maxBufferSize: 4 }).readable;
-    await recorder.addCamera(key, readable, fps);
+    await recorder.addCamera(key, readable, fps, pageClock);
     return () => clone.stop();
   };
 
-  const add = async (entry: CameraEntry, track: MediaStreamTrack, close: () => void) => {
+  const add = async (entry: CameraEntry, track: MediaStreamTrack, close: () => void, pageClock = false) => {
     if (store.getState().cameras.some((c) => c.key === entry.key)) {
       close();
       throw new Error(`There is already a camera named "${entry.key}". Choose another name.`);
     }
-    const detach = await attach(entry.key, track, entry.fps);
+    const detach = await attach(entry.key, track, entry.fps, pageClock);
     tracks.set(entry.key, {
       track,
       close: () => {
@@ -126,11 +126,14 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
           });
           return q;
         };
-        const cam = new SimulatedCamera({ width: o.width ?? 640, height: o.height ?? 480, fps: o.fps ?? 30, chain, pose, label: `simulated ${key}` });
+        // Frames on the page clock's whole periods (0, 1/fps, …): recording rows start on the same
+        // grid, so each row has a frame drawn at its own time (see recordingStore.beginTake).
+        const cam = new SimulatedCamera({ width: o.width ?? 640, height: o.height ?? 480, fps: o.fps ?? 30, chain, pose, label: `simulated ${key}`, phaseOriginMs: 0 });
         await add(
           { key, source: "simulated", deviceId: "", label: "Simulated camera", width: cam.width, height: cam.height, fps: cam.fps, measuredFps: undefined, dropped: 0, status: "live" },
           cam.track,
           () => cam.stop(),
+          cam.timestampsOnPageClock,
         );
       }),
     addUsb: (deviceId, key, width, height, fps) =>

@@ -156,7 +156,11 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
       store.setState({ phase: "done", phaseEndsAt: undefined });
       return;
     }
-    const episode = await b.episodes.createEpisode({ datasetId: dataset.id, task: s.settings.task, startedAtEpochMs: Date.now(), t0Ms: now() + 50 });
+    // Row 0 a little ahead, on the grid of whole frame periods of the page clock that simulated
+    // cameras draw on (a real camera's phase is its own: its frames are up to half a period off).
+    const period = 1000 / dataset.fps;
+    const t0Ms = Math.ceil((now() + 50) / period) * period;
+    const episode = await b.episodes.createEpisode({ datasetId: dataset.id, task: s.settings.task, startedAtEpochMs: Date.now(), t0Ms });
     const cams = b.cameras.getState().cameras;
     await b.recorder.start({
       episode,
@@ -178,7 +182,19 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     if (store.getState().phase !== "recording") return;
     clearTimer();
     store.setState({ phase: "saving", phaseEndsAt: undefined });
-    const outcome: TakeOutcome = await b.recorder.stop();
+    let outcome: TakeOutcome;
+    try {
+      outcome = await b.recorder.stop();
+    } catch (e) {
+      // Not even the episode's record could be finished (e.g. the disk is full): it stays as
+      // recorded so far and is recovered as "interrupted" at the next start.
+      const why = e instanceof Error ? e.message : String(e);
+      store.setState((st) => ({ phase: "done", error: st.error ?? why }));
+      // Keep what is complete (rows with every camera's frame) as an "interrupted" episode now;
+      // if even that cannot be written, the next start does it.
+      await b.episodes.recoverInterrupted().catch(() => undefined);
+      return;
+    }
     const failed = outcome.failure !== undefined;
     store.setState((st) => ({
       kept: st.kept + 1,

@@ -1,0 +1,127 @@
+import type { EpisodeRecord, VideoTrackInfo } from "../core/dataset.ts";
+import { quantile } from "../core/frameSync.ts";
+import { decodeTimecode } from "../core/timecode.ts";
+import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+
+export interface CameraCheck {
+  frames: number;
+  /** Frames whose timecode could be read (simulated cameras draw one). */
+  timecodes: number;
+  /** |timecode capture time − row time| p50 / p99 / max, ms (NaN without timecodes). */
+  skewP50Ms: number;
+  skewP99Ms: number;
+  skewMaxMs: number;
+  /** Presentation times that were not exactly row / fps. */
+  badTimestamps: number;
+  /** Frames the decoder rejected or that came out in the wrong order. */
+  decodeErrors: number;
+}
+
+export interface EpisodeCheck {
+  episode: EpisodeRecord;
+  rows: number;
+  cameras: Record<string, CameraCheck>;
+}
+
+function lumaOf(frame: VideoFrame, buffer: Uint8Array, layout: PlaneLayout[]): { luma: Uint8Array; stride: number } | null {
+  const format = frame.format;
+  if (format === "I420" || format === "I420A" || format === "NV12" || format === "I422" || format === "I444") {
+    const p = layout[0];
+    if (!p) return null;
+    return { luma: buffer.subarray(p.offset), stride: p.stride };
+  }
+  if (format === "RGBA" || format === "RGBX" || format === "BGRA" || format === "BGRX") {
+    const p = layout[0];
+    if (!p) return null;
+    const w = frame.visibleRect?.width ?? frame.codedWidth;
+    const h = frame.visibleRect?.height ?? frame.codedHeight;
+    const luma = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const i = p.offset + y * p.stride + x * 4;
+        luma[y * w + x] = (buffer[i]! + 2 * buffer[i + 1]! + buffer[i + 2]!) >> 2;
+      }
+    return { luma, stride: w };
+  }
+  return null;
+}
+
+/**
+ * Reads a stored episode back the hard way: every row, and every camera's video decoded with
+ * WebCodecs, checking presentation times (frame k at k/fps) and reading the timecode a
+ * simulated camera draws to measure the frame-vs-row skew from the video alone. Used by the
+ * end-to-end tests and the recording benchmark; browser only.
+ */
+export async function verifyEpisode(store: EpisodeStore, episodeId: string): Promise<EpisodeCheck> {
+  const episode = await store.getEpisode(episodeId);
+  if (!episode) throw new Error(`No episode ${episodeId}.`);
+  let rows = 0;
+  const rowTimes: number[] = [];
+  for await (const b of store.readRows(episodeId)) {
+    rows += b.count;
+    for (const t of b.rowTimeMs) rowTimes.push(t);
+  }
+  const cameras: Record<string, CameraCheck> = {};
+  for (const track of episode.tracks) cameras[track.camera] = await checkCamera(store, episode, track, rowTimes);
+  return { episode, rows, cameras };
+}
+
+async function checkCamera(store: EpisodeStore, episode: EpisodeRecord, track: VideoTrackInfo, rowTimes: readonly number[]): Promise<CameraCheck> {
+  const fps = episode.fps;
+  const skews: number[] = [];
+  let frames = 0;
+  let badTimestamps = 0;
+  let decodeErrors = 0;
+  let expectRow = 0;
+  const outputs: Promise<void>[] = [];
+  const decoder = new VideoDecoder({
+    output: (frame) => {
+      const row = expectRow++;
+      const ts = frame.timestamp;
+      if (ts !== Math.round((row * 1e6) / fps)) badTimestamps++;
+      outputs.push(
+        (async () => {
+          try {
+            const size = frame.allocationSize();
+            const buf = new Uint8Array(size);
+            const layout = await frame.copyTo(buf);
+            const l = lumaOf(frame, buf, layout);
+            const w = frame.visibleRect?.width ?? frame.codedWidth;
+            const h = frame.visibleRect?.height ?? frame.codedHeight;
+            const tc = l ? decodeTimecode(l.luma, w, h, l.stride) : null;
+            const rowT = rowTimes[row];
+            if (tc && rowT !== undefined) skews.push(Math.abs(tc.timeMs - rowT));
+          } finally {
+            frame.close();
+          }
+        })(),
+      );
+    },
+    error: () => {
+      decodeErrors++;
+    },
+  });
+  decoder.configure({ codec: track.codec, codedWidth: track.width, codedHeight: track.height, ...(track.description ? { description: track.description } : {}) });
+  for await (const batch of store.readMedia(episode.id, track.camera)) {
+    for (const f of batch.frames) {
+      frames++;
+      decoder.decode(new EncodedVideoChunk({ type: f.key ? "key" : "delta", timestamp: Math.round((f.row * 1e6) / fps), duration: Math.round(1e6 / fps), data: new Uint8Array(batch.data, f.offset, f.size) }));
+      if (decoder.decodeQueueSize > 30) await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  await decoder.flush().catch(() => {
+    decodeErrors++;
+  });
+  decoder.close();
+  await Promise.all(outputs);
+  if (expectRow !== frames) decodeErrors += Math.abs(frames - expectRow);
+  return {
+    frames,
+    timecodes: skews.length,
+    skewP50Ms: quantile(skews, 0.5),
+    skewP99Ms: quantile(skews, 0.99),
+    skewMaxMs: skews.length ? Math.max(...skews) : NaN,
+    badTimestamps,
+    decodeErrors,
+  };
+}
