@@ -178,15 +178,13 @@ export class EpisodeRecorder<F> {
       return;
     }
     this.framesDelivered.set(key, (this.framesDelivered.get(key) ?? 0) + 1);
-    const refusedBefore = st.selector.outOfOrder;
     const decided = st.selector.push(frame, captureTimeMs);
     for (const d of decided) st.cam.encode(d.frame, d.row, d.captureTimeMs);
-    if (st.selector.outOfOrder !== refusedBefore) {
-      st.cam.release(frame);
-      return;
-    }
-    if (st.held !== undefined) st.cam.release(st.held);
-    st.held = frame;
+    // The selector keeps one frame for the next row; every other frame is done with.
+    const held = st.selector.heldFrame ?? undefined;
+    if (st.held !== undefined && st.held !== held) st.cam.release(st.held);
+    if (frame !== held && frame !== st.held) st.cam.release(frame);
+    st.held = held;
   }
 
   /**
