@@ -12,3 +12,4 @@ export { importDataset, type ImportOptions, type ImportSummary, type ImportTarge
 export { FolderFiles, MemoryFiles, ZipFiles, type DatasetFiles, type ReadableDirectoryLike } from "./import/files.ts";
 export { MemoryImportTarget } from "./import/memoryTarget.ts";
 export { exportToFolder, exportToHub, exportToZip } from "./targets.ts";
+export { exportSourceFromStore, StoreImportTarget } from "./storageAdapters.ts";

@@ -1,0 +1,67 @@
+/**
+ * Export and import over the studio's EpisodeStore (storage layer): an ExportSource reading a
+ * stored dataset, and an ImportTarget writing an imported one (deleted again on abort).
+ */
+import type { DatasetRecord, EpisodeRecord, MediaBatch, RowBatch } from "../core/dataset.ts";
+import type { EpisodeStore } from "../storage/index.ts";
+import { ExportError } from "./errors.ts";
+import type { ImportTarget } from "./import/importDataset.ts";
+import type { ExportSource } from "./source.ts";
+
+/** The stored dataset's kept episodes (complete or interrupted), in index order. */
+export async function exportSourceFromStore(store: EpisodeStore, datasetId: string): Promise<ExportSource> {
+  const dataset = await store.getDataset(datasetId);
+  if (!dataset) throw new ExportError(`Dataset ${datasetId} is not in this browser's storage.`);
+  const listing = await store.listEpisodes(datasetId);
+  if (listing.skipped.length > 0) {
+    const list = listing.skipped.map((s) => `${s.id} (${s.error})`).join(", ");
+    throw new ExportError(`${listing.skipped.length} episode(s) of "${dataset.name}" could not be read from storage: ${list}. Discard them before exporting.`, {
+      episode: listing.skipped[0]!.id,
+    });
+  }
+  return {
+    dataset,
+    episodes: listing.episodes.filter((e) => e.status === "complete" || e.status === "interrupted"),
+    rows: (id) => store.readRows(id),
+    media: (id, camera) => store.readMedia(id, camera),
+  };
+}
+
+/** Writes an imported dataset into the store; `abort` deletes it (nothing stored before changes). */
+export class StoreImportTarget implements ImportTarget {
+  private readonly store: EpisodeStore;
+  private datasetId: string | undefined;
+  constructor(store: EpisodeStore) {
+    this.store = store;
+  }
+  /** The stored dataset's id once `begin` ran. */
+  get id(): string | undefined {
+    return this.datasetId;
+  }
+  async begin(d: DatasetRecord): Promise<void> {
+    const created = await this.store.createDataset({
+      id: d.id,
+      name: d.name,
+      fps: d.fps,
+      robotType: d.robotType,
+      jointNames: d.jointNames,
+      units: d.units,
+      cameras: d.cameras,
+      tasks: d.tasks,
+    });
+    this.datasetId = created.id;
+  }
+  async addEpisode(e: EpisodeRecord, rows: RowBatch[], media: MediaBatch[]): Promise<void> {
+    if (!this.datasetId) throw new Error("StoreImportTarget: begin first");
+    const ep = await this.store.createEpisode({ id: e.id, datasetId: this.datasetId, task: e.task, startedAtEpochMs: e.startedAtEpochMs, t0Ms: e.t0Ms, tracks: e.tracks });
+    for (const r of rows) await this.store.appendRows({ ...r, episodeId: ep.id });
+    for (const m of media) await this.store.appendMedia({ ...m, episodeId: ep.id });
+    await this.store.finishEpisode(ep.id, { length: e.length, tracks: e.tracks, sync: e.sync, qa: e.qa, imageStats: e.imageStats });
+  }
+  commit(): Promise<void> {
+    return Promise.resolve();
+  }
+  async abort(): Promise<void> {
+    if (this.datasetId) await this.store.deleteDataset(this.datasetId);
+  }
+}
