@@ -2,7 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { TeleopService, type TeleopRequest, type TeleopStatus } from "../control/index.ts";
 import { RigService, type RigEvent, WorkerRigClient } from "../hardware/index.ts";
-import { createCameraStore, createRecordingStore, createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
+import { createCameraStore, createDatasetsStore, createRecordingStore, createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
 import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../storage/index.ts";
 import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
@@ -10,6 +10,8 @@ import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import { RecorderClient } from "../recording/RecorderClient.ts";
 import { ARMS } from "../core/robots.ts";
 import { verifyEpisode, type EpisodeCheck } from "../recording/verifyEpisode.ts";
+import { configureParquetWasm } from "../export/index.ts";
+import parquetWasmUrl from "../export/parquetWasmUrl.ts";
 
 declare global {
   interface Window {
@@ -104,6 +106,8 @@ async function start(): Promise<void> {
   };
   const cameras = createCameraStore(recorder, teleop, followerKind);
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop });
+  configureParquetWasm(parquetWasmUrl);
+  const datasets = createDatasetsStore(episodes.store);
   if (window.__STUDIO_TEST__) window.__studioTest = { episodes: episodes.store, verifyEpisode: (id) => verifyEpisode(episodes.store, id) };
 
   // Closing the tab: torque off (best effort; the watchdog in the loop covers the rest).
@@ -113,7 +117,7 @@ async function start(): Promise<void> {
   if (!root) throw new Error("index.html has no #root");
   createRoot(root).render(
     <StrictMode>
-      <StudioProvider value={{ rig, telemetry, teleop, cameras, recording, webSerial: serial !== undefined }}>
+      <StudioProvider value={{ rig, telemetry, teleop, cameras, recording, datasets, webSerial: serial !== undefined }}>
         <Shell />
       </StudioProvider>
     </StrictMode>,

@@ -5,11 +5,13 @@ import { StatusStrip } from "./StatusStrip.tsx";
 import { useStudio } from "./StudioContext.tsx";
 import { TeleopScreen } from "./teleop/TeleopScreen.tsx";
 import { RecordScreen } from "./record/RecordScreen.tsx";
+import { DatasetsScreen } from "./datasets/DatasetsScreen.tsx";
 
 const SCREENS = [
   { id: "rig", label: "Rig" },
   { id: "teleop", label: "Teleop" },
   { id: "record", label: "Record" },
+  { id: "datasets", label: "Datasets" },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]["id"];
 
@@ -46,7 +48,7 @@ export function Shell() {
           </a>
         ))}
       </nav>
-      <main className="main">{screen === "rig" ? <RigScreen /> : screen === "teleop" ? <TeleopScreen /> : <RecordScreen />}</main>
+      <main className="main">{screen === "rig" ? <RigScreen /> : screen === "teleop" ? <TeleopScreen /> : screen === "record" ? <RecordScreen /> : <DatasetsScreen />}</main>
       <StatusStrip />
     </div>
   );

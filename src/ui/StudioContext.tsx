@@ -1,6 +1,6 @@
 import { createContext, useContext, useSyncExternalStore } from "react";
 import { useStore } from "zustand";
-import type { CameraStore, RecordingStore, RigState, RigStore, TelemetryPoller, TelemetrySnapshot, TeleopStore } from "../state/index.ts";
+import type { CameraStore, DatasetsStore, RecordingStore, RigState, RigStore, TelemetryPoller, TelemetrySnapshot, TeleopStore } from "../state/index.ts";
 
 export interface Studio {
   readonly rig: RigStore;
@@ -8,6 +8,7 @@ export interface Studio {
   readonly teleop: TeleopStore;
   readonly cameras: CameraStore;
   readonly recording: RecordingStore;
+  readonly datasets: DatasetsStore;
   readonly webSerial: boolean;
 }
 

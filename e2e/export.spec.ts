@@ -1,0 +1,120 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { expect, test } from "./fixtures.ts";
+
+/** Every file under `dir`, relative, sorted. */
+function files(dir: string, base = ""): string[] {
+  return readdirSync(join(dir, base), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(dir, join(base, e.name)) : [join(base, e.name)]))
+    .sort();
+}
+
+test.describe("export", () => {
+  test.setTimeout(240_000);
+
+  test("records with the simulated rig, exports LeRobot v3.0 as a zip, and DuckDB and ffprobe agree with it", async ({ page }) => {
+    await page.addInitScript(() => {
+      window.__STUDIO_TEST__ = true;
+    });
+    await page.goto("/");
+    await expect(page.getByTestId("motor-row")).toHaveCount(12);
+    await expect(page.getByTestId("camera-preview")).toHaveCount(1);
+    await page.getByRole("link", { name: "Record" }).click();
+    await page.getByLabel("Dataset name").fill("e2e_export");
+    await page.getByLabel("Task").fill("Pick the cube");
+    await page.getByLabel("Episode seconds").fill("2");
+    await page.getByLabel("Reset seconds").fill("1");
+    await page.getByLabel("Episodes").fill("2");
+    await page.getByRole("button", { name: "Start recording" }).click();
+    await expect(page.getByTestId("record-state")).toHaveAttribute("data-phase", "done", { timeout: 90_000 });
+
+    await page.getByRole("link", { name: "Datasets" }).click();
+    const row = page.locator('[data-testid="dataset-row"][data-dataset="e2e_export"]');
+    await expect(row.getByTestId("dataset-episodes")).toHaveText("2");
+    const downloading = page.waitForEvent("download");
+    await row.getByRole("button", { name: "Download .zip" }).click();
+    const download = await downloading;
+    await expect(page.getByTestId("export-job")).toHaveAttribute("data-state", "done");
+
+    const dir = mkdtempSync(join(tmpdir(), "studio-export-"));
+    try {
+      const zip = join(dir, "dataset.zip");
+      await download.saveAs(zip);
+      const root = join(dir, "ds");
+      execFileSync("unzip", ["-q", zip, "-d", root]);
+      const all = files(root);
+      expect(all).toEqual(
+        expect.arrayContaining([
+          "README.md",
+          "data/chunk-000/file-000.parquet",
+          "meta/episodes/chunk-000/file-000.parquet",
+          "meta/info.json",
+          "meta/stats.json",
+          "meta/tasks.parquet",
+          "videos/observation.images.front/chunk-000/file-000.mp4",
+        ]),
+      );
+      const info = JSON.parse(readFileSync(join(root, "meta/info.json"), "utf8")) as Record<string, unknown> & { features: Record<string, { dtype: string; shape: number[]; info?: Record<string, unknown> }> };
+      expect(info["codebase_version"]).toBe("v3.0");
+      expect(info["fps"]).toBe(30);
+      expect(info["total_episodes"]).toBe(2);
+      const total = info["total_frames"] as number;
+      expect(total).toBeGreaterThan(100);
+      expect(info.features["action"]).toMatchObject({ dtype: "float32", shape: [6] });
+      expect(info.features["observation.images.front"]).toMatchObject({ dtype: "video", shape: [480, 640, 3] });
+
+      // DuckDB, not our reader: the data parquet's schema, types and values.
+      const db = await (await DuckDBInstance.create()).connect();
+      const data = join(root, "data/chunk-000/file-000.parquet");
+      const schema = (await db.runAndReadAll(`DESCRIBE SELECT * FROM '${data}'`)).getRowObjects();
+      const types = Object.fromEntries(schema.map((r) => [String(r["column_name"]), String(r["column_type"])]));
+      // Parquet has no fixed-size list: DuckDB reads the vectors as FLOAT[] (their width is checked below).
+      expect(types).toEqual({
+        action: "FLOAT[]",
+        "observation.state": "FLOAT[]",
+        timestamp: "FLOAT",
+        frame_index: "BIGINT",
+        episode_index: "BIGINT",
+        index: "BIGINT",
+        task_index: "BIGINT",
+      });
+      const agg = (
+        await db.runAndReadAll(
+          `SELECT count(*)::INTEGER AS n, min("index")::INTEGER AS lo, max("index")::INTEGER AS hi,
+                  count(DISTINCT episode_index)::INTEGER AS eps,
+                  max(abs(timestamp - frame_index / 30.0))::DOUBLE AS drift,
+                  min(len(action))::INTEGER AS wmin, max(len("observation.state"))::INTEGER AS wmax
+           FROM '${data}'`,
+        )
+      ).getRowObjects()[0]!;
+      expect(agg["n"]).toBe(total);
+      expect(agg["lo"]).toBe(0);
+      expect(agg["hi"]).toBe(total - 1);
+      expect(agg["eps"]).toBe(2);
+      expect(Number(agg["drift"])).toBeLessThan(1e-4);
+      expect([agg["wmin"], agg["wmax"]]).toEqual([6, 6]);
+      const tasks = (await db.runAndReadAll(`SELECT * FROM '${join(root, "meta/tasks.parquet")}'`)).getRowObjects();
+      expect(tasks.map((t) => t["task_index"])).toEqual([0n]);
+      const episodes = (await db.runAndReadAll(`SELECT episode_index, length FROM '${join(root, "meta/episodes/chunk-000/file-000.parquet")}' ORDER BY episode_index`)).getRowObjects();
+      expect(episodes.map((e) => Number(e["episode_index"]))).toEqual([0, 1]);
+      expect(episodes.reduce((n, e) => n + Number(e["length"]), 0)).toBe(total);
+
+      // ffprobe, not our muxer: codec, frame count, and every frame at k / fps.
+      const video = join(root, "videos/observation.images.front/chunk-000/file-000.mp4");
+      const probe = JSON.parse(
+        execFileSync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height:packet=pts_time", "-of", "json", video]).toString(),
+      ) as { streams: { codec_name: string; width: number; height: number }[]; packets: { pts_time: string }[] };
+      expect(["av1", "h264", "vp9"]).toContain(probe.streams[0]!.codec_name);
+      expect(probe.streams[0]!.codec_name).toBe(info.features["observation.images.front"]!.info!["video.codec"]);
+      expect(probe.streams[0]).toMatchObject({ width: 640, height: 480 });
+      const pts = probe.packets.map((p) => Number(p.pts_time)).sort((a, b) => a - b);
+      expect(pts).toHaveLength(total);
+      pts.forEach((t, k) => expect(Math.abs(t - k / 30)).toBeLessThan(1e-4));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
