@@ -103,6 +103,11 @@ export interface EpisodeAnnotations {
   /** Rows kept on export: [trimStart, trimEnd). */
   trimStart: number;
   trimEnd: number | null;
+  /**
+   * Deleted in the episode browser but kept, so it can be restored ("soft delete"). Export and
+   * training skip deleted episodes. Absent = not deleted.
+   */
+  deleted?: boolean;
 }
 
 /** Per-channel image statistics in [0,1] over sampled frames (lerobot's (3,1,1) stats). */
