@@ -3,6 +3,7 @@
  * rig and the 3D twin rendering: the loop runs in the bus worker; the page renders.
  */
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "@playwright/test";
 import { build, preview } from "vite";
 import type { Benchmark } from "./types.ts";
@@ -24,10 +25,24 @@ async function measure(rateHz: number): Promise<LoopFigures> {
   const server = await preview({ preview: { port: 4180 + rateHz, strictPort: false }, logLevel: "warn" });
   const url = server.resolvedUrls?.local[0] ?? `http://localhost:${4180 + rateHz}/`;
   const executablePath = [process.env["CHROMIUM_PATH"], "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
+  // As root, run Chromium without CAP_SYS_NICE (bench/chromium-as-user.sh): a user's browser
+  // cannot raise its GPU thread's priority above the page's workers; a root one does.
+  const asUser = executablePath !== undefined && process.getuid?.() === 0 && existsSync("/usr/bin/setpriv") && !process.env["BENCH_ROOT_PRIORITIES"];
+  const wrapper = fileURLToPath(new URL("./chromium-as-user.sh", import.meta.url));
   const browser = await chromium.launch({
-    ...(executablePath ? { executablePath } : {}),
+    ...(asUser ? { executablePath: wrapper, env: { ...process.env, STUDIO_REAL_CHROMIUM: executablePath } } : executablePath ? { executablePath } : {}),
+    // This machine has no GPU: WebGL runs on SwiftShader (software), and the page is composited
+    // in software, as Chromium does on a machine without a usable GPU. (Forcing the compositor
+    // through SwiftShader GL as well — BENCH_GL_COMPOSITING=1 — costs the GPU process about
+    // 0.6 core on its own, at a raised thread priority, and is not a configuration users run.)
     // BENCH_NO_GL=1: no WebGL (the twin falls back to a message), to separate rendering cost from the loop's own.
-    args: ["--no-sandbox", "--disable-background-networking", ...(process.env["BENCH_NO_GL"] ? ["--disable-gpu", "--disable-webgl"] : ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"])],
+    args: [
+      "--no-sandbox",
+      "--disable-background-networking",
+      ...(process.env["BENCH_NO_GL"]
+        ? ["--disable-gpu", "--disable-webgl"]
+        : ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", ...(process.env["BENCH_GL_COMPOSITING"] ? [] : ["--disable-gpu-compositing"])]),
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
