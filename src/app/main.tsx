@@ -2,7 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { TeleopService, type TeleopRequest, type TeleopStatus } from "../control/index.ts";
 import { RigService, type RigEvent, WorkerRigClient } from "../hardware/index.ts";
-import { createCameraStore, createDatasetsStore, createRecordingStore, createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
+import { createCameraStore, createDatasetsStore, createEpisodesStore, createRecordingStore, createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
 import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../storage/index.ts";
 import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
@@ -108,6 +108,7 @@ async function start(): Promise<void> {
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop });
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
+  const episodeBrowser = createEpisodesStore(episodes.store, teleop);
   if (window.__STUDIO_TEST__) window.__studioTest = { episodes: episodes.store, verifyEpisode: (id) => verifyEpisode(episodes.store, id) };
 
   // Closing the tab: torque off (best effort; the watchdog in the loop covers the rest).
@@ -117,7 +118,7 @@ async function start(): Promise<void> {
   if (!root) throw new Error("index.html has no #root");
   createRoot(root).render(
     <StrictMode>
-      <StudioProvider value={{ rig, telemetry, teleop, cameras, recording, datasets, webSerial: serial !== undefined }}>
+      <StudioProvider value={{ rig, telemetry, teleop, cameras, recording, datasets, episodes: episodeBrowser, webSerial: serial !== undefined }}>
         <Shell />
       </StudioProvider>
     </StrictMode>,

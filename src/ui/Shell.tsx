@@ -6,11 +6,13 @@ import { useStudio } from "./StudioContext.tsx";
 import { TeleopScreen } from "./teleop/TeleopScreen.tsx";
 import { RecordScreen } from "./record/RecordScreen.tsx";
 import { DatasetsScreen } from "./datasets/DatasetsScreen.tsx";
+import { EpisodesScreen } from "./episodes/EpisodesScreen.tsx";
 
 const SCREENS = [
   { id: "rig", label: "Rig" },
   { id: "teleop", label: "Teleop" },
   { id: "record", label: "Record" },
+  { id: "episodes", label: "Episodes" },
   { id: "datasets", label: "Datasets" },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]["id"];
@@ -48,7 +50,7 @@ export function Shell() {
           </a>
         ))}
       </nav>
-      <main className="main">{screen === "rig" ? <RigScreen /> : screen === "teleop" ? <TeleopScreen /> : screen === "record" ? <RecordScreen /> : <DatasetsScreen />}</main>
+      <main className="main">{screen === "rig" ? <RigScreen /> : screen === "teleop" ? <TeleopScreen /> : screen === "record" ? <RecordScreen /> : screen === "episodes" ? <EpisodesScreen /> : <DatasetsScreen />}</main>
       <StatusStrip />
     </div>
   );

@@ -1,6 +1,6 @@
 import { createContext, useContext, useSyncExternalStore } from "react";
 import { useStore } from "zustand";
-import type { CameraStore, DatasetsStore, RecordingStore, RigState, RigStore, TelemetryPoller, TelemetrySnapshot, TeleopStore } from "../state/index.ts";
+import type { CameraStore, DatasetsStore, EpisodesStore, RecordingStore, RigState, RigStore, TelemetryPoller, TelemetrySnapshot, TeleopStore } from "../state/index.ts";
 
 export interface Studio {
   readonly rig: RigStore;
@@ -9,6 +9,7 @@ export interface Studio {
   readonly cameras: CameraStore;
   readonly recording: RecordingStore;
   readonly datasets: DatasetsStore;
+  readonly episodes: EpisodesStore;
   readonly webSerial: boolean;
 }
 
