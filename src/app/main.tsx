@@ -20,6 +20,7 @@ declare global {
     __studioTest?: {
       episodes: EpisodeStore;
       verifyEpisode(id: string): Promise<EpisodeCheck>;
+      recording: RecordingStore;
     };
   }
 }
@@ -109,7 +110,7 @@ async function start(): Promise<void> {
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
   const episodeBrowser = createEpisodesStore(episodes.store, teleop);
-  if (window.__STUDIO_TEST__) window.__studioTest = { episodes: episodes.store, verifyEpisode: (id) => verifyEpisode(episodes.store, id) };
+  if (window.__STUDIO_TEST__) window.__studioTest = { episodes: episodes.store, verifyEpisode: (id) => verifyEpisode(episodes.store, id), recording };
 
   // Closing the tab: torque off (best effort; the watchdog in the loop covers the rest).
   window.addEventListener("pagehide", () => void teleop.getState().estop());

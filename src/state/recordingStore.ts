@@ -41,6 +41,8 @@ export interface RecordingState {
   readonly codecWarning: string | undefined;
   readonly error: string | undefined;
   readonly rows: number;
+  /** Last take: from the stop to ready for the next take (saved, QA shown), ms. */
+  readonly turnoverMs: number | undefined;
   readonly usage: StorageUsage | undefined;
   readonly persisted: "granted" | "denied" | "unsupported" | undefined;
   readonly recovered: readonly RecoveredEpisode[];
@@ -181,6 +183,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
   const endTake = async (): Promise<void> => {
     if (store.getState().phase !== "recording") return;
     clearTimer();
+    const stoppedAt = now();
     store.setState({ phase: "saving", phaseEndsAt: undefined });
     let outcome: TakeOutcome;
     try {
@@ -206,6 +209,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
       return;
     }
     startReset();
+    store.setState({ turnoverMs: now() - stoppedAt });
   };
 
   const startReset = () => {
@@ -235,6 +239,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     codecWarning: undefined,
     error: undefined,
     rows: 0,
+    turnoverMs: undefined,
     usage: undefined,
     persisted: undefined,
     recovered: [],
