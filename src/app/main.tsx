@@ -2,7 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { TeleopService, type TeleopRequest, type TeleopStatus } from "../control/index.ts";
 import { RigService, type RigEvent, WorkerRigClient } from "../hardware/index.ts";
-import { createCameraStore, createDatasetsStore, createEpisodesStore, createRecordingStore, createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
+import { createCameraStore, createDatasetsStore, createEpisodesStore, createRecordingStore, type RecordingStore, createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
 import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../storage/index.ts";
 import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
