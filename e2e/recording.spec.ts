@@ -114,6 +114,12 @@ test.describe("recording episodes", () => {
     expect(ep!.rows).toBeGreaterThanOrEqual(30);
     expect(ep!.cameras["front"]!.frames).toBe(ep!.rows);
     expect(ep!.cameras["front"]!.decodeErrors).toBe(0);
+    // Its image statistics (never written by the interrupted take) are computed from the stored
+    // video, so it exports like any other episode.
+    const id = ep!.episode.id;
+    await expect
+      .poll(() => page.evaluate(async (eid) => Object.keys((await window.__studioTest!.episodes.getEpisode(eid))!.imageStats), id), { timeout: 30_000 })
+      .toEqual(["front"]);
   });
 
   test("when storage runs out, recording stops cleanly and the stored takes stay intact", async ({ page }) => {

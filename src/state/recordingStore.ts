@@ -5,6 +5,7 @@ import { chooseCodec } from "../capture/CameraEncoder.ts";
 import type { CodecName } from "../capture/codecs.ts";
 import type { RecorderClient } from "../recording/RecorderClient.ts";
 import type { TakeOutcome } from "../recording/recorderProtocol.ts";
+import { imageStatsFromStorage } from "../recording/episodeImageStats.ts";
 import type { EpisodeStore, RecoveredEpisode, StorageUsage } from "../storage/EpisodeStore.ts";
 import type { CameraStore } from "./cameraStore.ts";
 import type { RigStore } from "./rigStore.ts";
@@ -195,7 +196,8 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
       store.setState((st) => ({ phase: "done", error: st.error ?? why }));
       // Keep what is complete (rows with every camera's frame) as an "interrupted" episode now;
       // if even that cannot be written, the next start does it.
-      await b.episodes.recoverInterrupted().catch(() => undefined);
+      const recovered = await b.episodes.recoverInterrupted().catch(() => []);
+      for (const r of recovered) await fillImageStats(r.episode);
       return;
     }
     const failed = outcome.failure !== undefined;
@@ -206,6 +208,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     void get().refreshUsage();
     if (failed) {
       store.setState({ phase: "done", error: outcome.failure?.message });
+      await fillImageStats(outcome.episode);
       return;
     }
     startReset();
@@ -227,6 +230,20 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
   };
 
   const get = () => store.getState();
+
+  /**
+   * A take that did not finish normally (crash, full disk) has no image statistics: compute them
+   * from its stored video so it can be exported like any other. Best effort.
+   */
+  const fillImageStats = async (episode: EpisodeRecord): Promise<void> => {
+    if (episode.length === 0 || episode.tracks.length === 0 || Object.keys(episode.imageStats).length >= episode.tracks.length) return;
+    try {
+      const imageStats = await imageStatsFromStorage(b.episodes, episode);
+      await b.episodes.updateEpisode(episode.id, { imageStats });
+    } catch {
+      // export will say which episode lacks statistics
+    }
+  };
 
   const store = createStore<RecordingState>()((set) => ({
     settings: DEFAULT_SETTINGS,
@@ -329,6 +346,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     async recover() {
       const recovered = await b.episodes.recoverInterrupted();
       if (recovered.length > 0) set({ recovered });
+      for (const r of recovered) await fillImageStats(r.episode);
     },
     dismissRecovered() {
       set({ recovered: [] });

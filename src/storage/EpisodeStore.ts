@@ -81,7 +81,7 @@ export interface FinishEpisode {
 }
 
 /** Edits from the episode browser or the recording session (status and data are not editable here). */
-export type EpisodePatch = Partial<Pick<EpisodeRecord, "task" | "annotations" | "index" | "tracks" | "qa">>;
+export type EpisodePatch = Partial<Pick<EpisodeRecord, "task" | "annotations" | "index" | "tracks" | "qa" | "imageStats">>;
 
 export interface DatasetListing {
   /** Ordered by creation time, then id. */
