@@ -5,6 +5,8 @@ import type { PointEvent } from "../../core/dataset.ts";
 import type { EpisodeData } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
 
+const NO_TASKS: readonly string[] = [];
+
 const newId = () => (typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 /** A text field that commits once (Enter or leaving it), so each edit is one undo step. */
@@ -95,7 +97,7 @@ export function AnnotationPanel({ data }: { data: EpisodeData }) {
   const save = useStore(episodes, (s) => s.save);
   const saveError = useStore(episodes, (s) => s.saveError);
   const frame = useStore(episodes, (s) => s.frame);
-  const library = useStore(episodes, (s) => s.datasets.find((d) => d.id === data.episode.datasetId)?.tasks ?? []);
+  const library = useStore(episodes, (s) => s.datasets.find((d) => d.id === data.episode.datasetId)?.tasks ?? NO_TASKS);
   const { edit, undo, redo } = episodes.getState();
   const [taskDraft, setTaskDraft] = useState<string | undefined>(undefined);
   const [pending, setPending] = useState<{ a: number; b: number } | undefined>(undefined);

@@ -5,6 +5,8 @@ import { allTags, filterEpisodes, type EpisodeSort } from "../../state/index.ts"
 import { useStudio } from "../StudioContext.tsx";
 import { formatTime } from "./EpisodePlayer.tsx";
 
+const NO_TASKS: readonly string[] = [];
+
 function Thumbnail({ thumb }: { thumb: Blob | ArrayBuffer | undefined }) {
   const [url, setUrl] = useState<string | undefined>(undefined);
   useEffect(() => {
@@ -80,7 +82,7 @@ export function EpisodeBrowser() {
   const view = useStore(es, (s) => s.view);
   const selection = useStore(es, (s) => s.selection);
   const openId = useStore(es, (s) => s.open?.id);
-  const datasetTasks = useStore(es, (s) => s.datasets.find((d) => d.id === s.datasetId)?.tasks ?? []);
+  const datasetTasks = useStore(es, (s) => s.datasets.find((d) => d.id === s.datasetId)?.tasks ?? NO_TASKS);
   const { setFilter, setSort, setView, setSelection, openEpisode, bulkSetTask, bulkAddTag, bulkDelete, bulkRestore } = es.getState();
   const shown = useMemo(() => filterEpisodes(all, filter, sort), [all, filter, sort]);
   const tags = useMemo(() => allTags(all), [all]);

@@ -33,6 +33,8 @@ export function plotColumns(data: EpisodeData, joint: number): uPlot.AlignedData
 export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: EpisodeData; jointNames: readonly string[]; frame: number; onSeek: (frame: number) => void }) {
   const host = useRef<HTMLDivElement>(null);
   const plots = useRef<uPlot[]>([]);
+  const frameRef = useRef(frame);
+  frameRef.current = frame;
   const seekRef = useRef(onSeek);
   seekRef.current = onSeek;
   const names = useMemo(() => Array.from({ length: data.joints }, (_, j) => jointNames[j] ?? `joint ${j}`), [data.joints, jointNames]);
@@ -42,7 +44,6 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
     if (!el) return;
     const t0 = performance.now();
     const width = Math.max(240, el.clientWidth);
-    const sync = uPlot.sync(`episode-${data.episode.id}`);
     const out: uPlot[] = [];
     names.forEach((name, j) => {
       const cell = document.createElement("div");
@@ -55,13 +56,15 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
         height: 110,
         legend: { show: false },
         scales: { x: { time: false } },
-        cursor: { sync: { key: sync.key, setSeries: false }, drag: { x: false, y: false }, points: { show: false } },
+        cursor: { drag: { x: false, y: false }, points: { show: false } },
         axes: [
           { stroke: "#8b949e", grid: { stroke: "#2a3039", width: 1 }, ticks: { show: false }, font: "10px monospace", size: 24 },
           { stroke: "#8b949e", grid: { stroke: "#2a3039", width: 1 }, ticks: { show: false }, font: "10px monospace", size: 44 },
         ],
         series: [{}, { label: "state", stroke: STATE_COLOR, width: 1.5, points: { show: false } }, { label: "action", stroke: ACTION_COLOR, width: 1, dash: [4, 3], points: { show: false } }],
         hooks: {
+          // uPlot lays itself out in a microtask: the first cursor position waits for it.
+          ready: [(u) => u.setCursor({ left: u.valToPos(frameRef.current, "x"), top: 10 })],
           setCursor: [
             (u) => {
               if (j === 0 && u.cursor.idx != null) el.dataset["cursorFrame"] = String(u.data[0][u.cursor.idx]);
@@ -92,11 +95,10 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
 
   // The shared cursor follows the player's frame.
   useEffect(() => {
-    for (const p of plots.current) {
-      const left = p.valToPos(frame, "x");
-      p.setCursor({ left, top: 10 }, false);
-    }
-    if (host.current && plots.current.length === 0) host.current.dataset["cursorFrame"] = String(frame);
+    const id = requestAnimationFrame(() => {
+      for (const p of plots.current) p.setCursor({ left: p.valToPos(frame, "x"), top: 10 });
+    });
+    return () => cancelAnimationFrame(id);
   }, [frame, data]);
 
   return (
