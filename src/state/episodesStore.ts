@@ -48,7 +48,7 @@ export function filterEpisodes(episodes: readonly EpisodeRecord[], f: EpisodeFil
   return out.sort((a, b) => {
     const x = by(a);
     const y = by(b);
-    return (x < y ? -1 : x > y ? 1 : a.index - b.index) * dir;
+    return x < y ? -dir : x > y ? dir : a.index - b.index;
   });
 }
 
