@@ -113,6 +113,20 @@ test.describe("export", () => {
       const pts = probe.packets.map((p) => Number(p.pts_time)).sort((a, b) => a - b);
       expect(pts).toHaveLength(total);
       pts.forEach((t, k) => expect(Math.abs(t - k / 30)).toBeLessThan(1e-4));
+
+      // Import it back: a new dataset with the same episodes and frames.
+      await page.getByLabel("Import a LeRobot dataset zip").setInputFiles(zip);
+      await expect(page.getByTestId("import-status")).toHaveAttribute("data-state", "done", { timeout: 60_000 });
+      await expect(page.getByTestId("import-status")).toContainText(`2 episodes, ${total} frames`);
+      await expect(page.getByTestId("dataset-row")).toHaveCount(2);
+
+      // A zip that is not a dataset: a clear error, nothing added.
+      const junk = join(dir, "photos.zip");
+      execFileSync("python3", ["-c", `import zipfile; z = zipfile.ZipFile(${JSON.stringify(junk)}, "w"); z.writestr("holiday.txt", "sun"); z.close()`]);
+      await page.getByLabel("Import a LeRobot dataset zip").setInputFiles(junk);
+      await expect(page.getByTestId("import-status")).toHaveAttribute("data-state", "failed");
+      await expect(page.getByTestId("import-status")).toContainText("meta/info.json");
+      await expect(page.getByTestId("dataset-row")).toHaveCount(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,18 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type { DatasetRecord, EpisodeRecord } from "../core/dataset.ts";
-import { exportToFolder, exportToHub, exportToZip, type DirectoryHandleLike, type ExportProgress, type ExportSource } from "../export/index.ts";
+import {
+  exportToFolder,
+  exportToHub,
+  exportToZip,
+  FolderFiles,
+  importDataset,
+  StoreImportTarget,
+  ZipFiles,
+  type DirectoryHandleLike,
+  type ExportProgress,
+  type ExportSource,
+  type ReadableDirectoryLike,
+} from "../export/index.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 
 export interface DatasetSummary {
@@ -34,6 +46,10 @@ export interface DatasetsState {
   exportHub(datasetId: string, version: "v3.0" | "v2.1", hub: { token: string; repo: string; private: boolean }): Promise<void>;
   cancel(): void;
   deleteDataset(datasetId: string): Promise<void>;
+  /** Imports a LeRobot v3.0 or v2.1 dataset from a .zip or a folder (then browse, annotate, append). */
+  importZip(file: Blob, name: string): Promise<void>;
+  importFolder(dir: ReadableDirectoryLike): Promise<void>;
+  readonly importing: { state: "running" | "done" | "failed"; message: string; done: number; total: number } | undefined;
 }
 
 export type DatasetsStore = StoreApi<DatasetsState>;
@@ -73,8 +89,25 @@ export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
   };
   const finish = (message: string) => s.setState((st) => (st.job ? { job: { ...st.job, state: "done", message } } : {}));
 
+  const doImport = async (open: () => Promise<ZipFiles | FolderFiles>) => {
+    s.setState({ importing: { state: "running", message: "Reading the dataset…", done: 0, total: 0 } });
+    try {
+      const files = await open();
+      const sum = await importDataset(files, new StoreImportTarget(store), {
+        onProgress: (p) => s.setState({ importing: { state: "running", message: "Importing…", done: p.done, total: p.total } }),
+      });
+      s.setState({ importing: { state: "done", message: `Imported "${sum.dataset.name}" (LeRobot ${sum.version}): ${sum.episodes} episodes, ${sum.frames} frames.`, done: 1, total: 1 } });
+    } catch (e) {
+      s.setState({ importing: { state: "failed", message: e instanceof Error ? e.message : String(e), done: 0, total: 0 } });
+    }
+    await s.getState().refresh();
+  };
+
   const s = createStore<DatasetsState>()((set) => ({
     datasets: [],
+    importing: undefined,
+    importZip: (file, name) => doImport(() => ZipFiles.open(file, name)),
+    importFolder: (dir) => doImport(() => FolderFiles.open(dir)),
     job: undefined,
     error: undefined,
     async refresh() {

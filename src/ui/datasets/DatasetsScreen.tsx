@@ -103,6 +103,8 @@ export function DatasetsScreen() {
   const list = useStore(datasets, (s) => s.datasets);
   const job = useStore(datasets, (s) => s.job);
   const error = useStore(datasets, (s) => s.error);
+  const importing = useStore(datasets, (s) => s.importing);
+  const w = window as unknown as SavePicker;
   const [version, setVersion] = useState<Version>("v3.0");
   useEffect(() => {
     void datasets.getState().refresh();
@@ -123,7 +125,40 @@ export function DatasetsScreen() {
         <button type="button" onClick={() => void datasets.getState().refresh()}>
           Refresh
         </button>
+        <label className="button">
+          Import a LeRobot .zip…{" "}
+          <input
+            type="file"
+            accept=".zip,application/zip"
+            aria-label="Import a LeRobot dataset zip"
+            disabled={importing?.state === "running"}
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = "";
+              if (f) void datasets.getState().importZip(f, f.name);
+            }}
+          />
+        </label>
+        {w.showDirectoryPicker && (
+          <button
+            type="button"
+            disabled={importing?.state === "running"}
+            onClick={() =>
+              void (async () => {
+                const dir = await w.showDirectoryPicker!().catch(() => undefined);
+                if (dir) await datasets.getState().importFolder(dir as never);
+              })()
+            }
+          >
+            Import a folder…
+          </button>
+        )}
       </div>
+      {importing && (
+        <p className={importing.state === "failed" ? "bad" : importing.state === "done" ? "ok" : ""} data-testid="import-status" data-state={importing.state}>
+          {importing.state === "running" && importing.total > 0 ? <progress max={importing.total} value={importing.done} /> : null} {importing.message}
+        </p>
+      )}
       {error && <p className="bad">{error}</p>}
       {job && (
         <div className="export-job" data-testid="export-job" data-state={job.state}>
