@@ -197,109 +197,110 @@ export class SimulatedCamera {
 
   /** Draws one frame: background, arm, label, timecode. */
   private draw(captureMs: number, frameNo: number): void {
-    const { ctx, width: w, height: h } = this;
-    // Background: dark blue-grey with a band and a dot that move with time.
-    ctx.fillStyle = "#283040";
-    ctx.fillRect(0, 0, w, h);
-    const phase = (captureMs / 4000) % 1;
-    ctx.fillStyle = "#34405a";
-    ctx.fillRect(phase * w - w * 0.1, 0, w * 0.1, h);
-    ctx.fillStyle = "#5a6a8a";
+    drawSimulatedFrame(this.ctx, this.width, this.height, this.options.chain, this.options.pose(), this.options.label, captureMs, frameNo);
+  }
+}
+
+/** Draws one simulated-camera frame: background, arm (or "no data"), label, timecode. */
+export function drawSimulatedFrame(ctx: Ctx2D, w: number, h: number, chain: KinematicChain, pose: JointAngles | null, label: string | undefined, captureMs: number, frameNo: number): void {
+  // Background: dark blue-grey with a band and a dot that move with time.
+  ctx.fillStyle = "#283040";
+  ctx.fillRect(0, 0, w, h);
+  const phase = (captureMs / 4000) % 1;
+  ctx.fillStyle = "#34405a";
+  ctx.fillRect(phase * w - w * 0.1, 0, w * 0.1, h);
+  ctx.fillStyle = "#5a6a8a";
+  ctx.beginPath();
+  ctx.arc(w * (0.5 + 0.4 * Math.cos(captureMs / 700)), h * (0.85 + 0.08 * Math.sin(captureMs / 700)), Math.max(3, h / 60), 0, 2 * Math.PI);
+  ctx.fill();
+  // Floor line.
+  const view = viewport(w, h);
+  ctx.strokeStyle = "#48536a";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  ctx.moveTo(0, view.y(0));
+  ctx.lineTo(w, view.y(0));
+  ctx.stroke();
+  if (pose === null) {
+    ctx.fillStyle = "#e0a040";
+    ctx.font = `${Math.round(h / 12)}px sans-serif`;
+    ctx.textAlign = "center";
+    ctx.fillText("no data", w / 2, h / 2);
+  } else {
+    drawArm(ctx, chain, pose, view);
+  }
+  if (label !== undefined) {
+    ctx.fillStyle = "#c8d0e0";
+    ctx.font = `${Math.round(h / 24)}px sans-serif`;
+    ctx.textAlign = "right";
+    ctx.fillText(label, w - h / 40, h - h / 40);
+  }
+  drawTimecode(ctx, w, h, captureMs, frameNo);
+}
+
+type View = { x: (wx: number) => number; y: (wz: number) => number; scale: number };
+
+/** Side view from the arm's left: world x (forward) → right, z (up) → up. */
+function viewport(w: number, h: number): View {
+  // World window: x ∈ [−0.25, 0.5] m, z ∈ [−0.05, 0.55] m.
+  const scale = Math.min(w / 0.75, h / 0.6);
+  const ox = w / 2 - ((-0.25 + 0.5) / 2) * scale;
+  const oy = h / 2 + ((-0.05 + 0.55) / 2) * scale;
+  return { x: (wx) => ox + wx * scale, y: (wz) => oy - wz * scale, scale };
+}
+
+function drawArm(ctx: Ctx2D, chain: KinematicChain, pose: JointAngles, view: View): void {
+  const fk = forwardKinematics(chain, pose);
+  const points: Vec3[] = [getTranslation(fk.frames.get(chain.baseLink)!)];
+  const jaw = chain.joints.find((j) => j.name === "gripper");
+  for (const j of chain.joints) {
+    if (j === jaw) continue;
+    const m = fk.frames.get(j.child);
+    if (m !== undefined) points.push(getTranslation(m));
+  }
+  points.push(getTranslation(fk.tool));
+  const lw = Math.max(3, view.scale * 0.025);
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  ctx.strokeStyle = "#f0f0f0";
+  ctx.lineWidth = lw;
+  ctx.beginPath();
+  points.forEach((p, i) => (i === 0 ? ctx.moveTo(view.x(p[0]), view.y(p[2])) : ctx.lineTo(view.x(p[0]), view.y(p[2]))));
+  ctx.stroke();
+  // The moving jaw: from the gripper link, along the fixed jaw turned by the gripper angle
+  // (in the image plane), so opening and closing is visible from the side.
+  const grip = points[points.length - 2];
+  const tip = points[points.length - 1];
+  if (jaw !== undefined && grip !== undefined && tip !== undefined) {
+    const angle = readAngle(pose, jaw.name);
+    const dx = view.x(tip[0]) - view.x(grip[0]);
+    const dy = view.y(tip[2]) - view.y(grip[2]);
+    const c = Math.cos(angle);
+    const s = Math.sin(angle);
+    ctx.strokeStyle = "#ffb040";
+    ctx.lineWidth = lw * 0.7;
     ctx.beginPath();
-    ctx.arc(w * (0.5 + 0.4 * Math.cos(captureMs / 700)), h * (0.85 + 0.08 * Math.sin(captureMs / 700)), Math.max(3, h / 60), 0, 2 * Math.PI);
+    ctx.moveTo(view.x(grip[0]), view.y(grip[2]));
+    ctx.lineTo(view.x(grip[0]) + 0.9 * (c * dx - s * dy), view.y(grip[2]) + 0.9 * (s * dx + c * dy));
+    ctx.stroke();
+  }
+  ctx.fillStyle = "#40a0ff";
+  for (const p of points.slice(0, -1)) {
+    ctx.beginPath();
+    ctx.arc(view.x(p[0]), view.y(p[2]), lw * 0.8, 0, 2 * Math.PI);
     ctx.fill();
-    // Floor line.
-    const view = this.viewport();
-    ctx.strokeStyle = "#48536a";
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.moveTo(0, view.y(0));
-    ctx.lineTo(w, view.y(0));
-    ctx.stroke();
-
-    const pose = this.options.pose();
-    if (pose === null) {
-      ctx.fillStyle = "#e0a040";
-      ctx.font = `${Math.round(h / 12)}px sans-serif`;
-      ctx.textAlign = "center";
-      ctx.fillText("no data", w / 2, h / 2);
-    } else {
-      this.drawArm(pose, view);
-    }
-    if (this.options.label !== undefined) {
-      ctx.fillStyle = "#c8d0e0";
-      ctx.font = `${Math.round(h / 24)}px sans-serif`;
-      ctx.textAlign = "right";
-      ctx.fillText(this.options.label, w - h / 40, h - h / 40);
-    }
-    this.drawTimecode(captureMs, frameNo);
   }
+}
 
-  /** Side view from the arm's left: world x (forward) → right, z (up) → up. */
-  private viewport(): { x: (wx: number) => number; y: (wz: number) => number; scale: number } {
-    const { width: w, height: h } = this;
-    // World window: x ∈ [−0.25, 0.5] m, z ∈ [−0.05, 0.55] m.
-    const scale = Math.min(w / 0.75, h / 0.6);
-    const ox = w / 2 - ((-0.25 + 0.5) / 2) * scale;
-    const oy = h / 2 + ((-0.05 + 0.55) / 2) * scale;
-    return { x: (wx) => ox + wx * scale, y: (wz) => oy - wz * scale, scale };
-  }
 
-  private drawArm(pose: JointAngles, view: { x: (wx: number) => number; y: (wz: number) => number; scale: number }): void {
-    const { ctx } = this;
-    const chain = this.options.chain;
-    const fk = forwardKinematics(chain, pose);
-    const points: Vec3[] = [getTranslation(fk.frames.get(chain.baseLink)!)];
-    const jaw = chain.joints.find((j) => j.name === "gripper");
-    for (const j of chain.joints) {
-      if (j === jaw) continue;
-      const m = fk.frames.get(j.child);
-      if (m !== undefined) points.push(getTranslation(m));
-    }
-    points.push(getTranslation(fk.tool));
-    const lw = Math.max(3, view.scale * 0.025);
-    ctx.lineCap = "round";
-    ctx.lineJoin = "round";
-    ctx.strokeStyle = "#f0f0f0";
-    ctx.lineWidth = lw;
-    ctx.beginPath();
-    points.forEach((p, i) => (i === 0 ? ctx.moveTo(view.x(p[0]), view.y(p[2])) : ctx.lineTo(view.x(p[0]), view.y(p[2]))));
-    ctx.stroke();
-    // The moving jaw: from the gripper link, along the fixed jaw turned by the gripper angle
-    // (in the image plane), so opening and closing is visible from the side.
-    const grip = points[points.length - 2];
-    const tip = points[points.length - 1];
-    if (jaw !== undefined && grip !== undefined && tip !== undefined) {
-      const angle = readAngle(pose, jaw.name);
-      const dx = view.x(tip[0]) - view.x(grip[0]);
-      const dy = view.y(tip[2]) - view.y(grip[2]);
-      const c = Math.cos(angle);
-      const s = Math.sin(angle);
-      ctx.strokeStyle = "#ffb040";
-      ctx.lineWidth = lw * 0.7;
-      ctx.beginPath();
-      ctx.moveTo(view.x(grip[0]), view.y(grip[2]));
-      ctx.lineTo(view.x(grip[0]) + 0.9 * (c * dx - s * dy), view.y(grip[2]) + 0.9 * (s * dx + c * dy));
-      ctx.stroke();
-    }
-    ctx.fillStyle = "#40a0ff";
-    for (const p of points.slice(0, -1)) {
-      ctx.beginPath();
-      ctx.arc(view.x(p[0]), view.y(p[2]), lw * 0.8, 0, 2 * Math.PI);
-      ctx.fill();
-    }
-  }
-
-  private drawTimecode(captureMs: number, frameNo: number): void {
-    const { ctx } = this;
-    const l = timecodeLayout(this.width, this.height);
-    const bits = timecodeBits(captureMs, frameNo);
-    ctx.fillStyle = "#000000";
-    ctx.fillRect(l.x, l.y, l.width, l.height);
-    ctx.fillStyle = "#ffffff";
-    for (let i = 0; i < bits.length; i++) {
-      if (bits[i] === 0) continue;
-      ctx.fillRect(l.x + (i % l.cols) * l.cell, l.y + Math.floor(i / l.cols) * l.cell, l.cell, l.cell);
-    }
+function drawTimecode(ctx: Ctx2D, w: number, h: number, captureMs: number, frameNo: number): void {
+  const l = timecodeLayout(w, h);
+  const bits = timecodeBits(captureMs, frameNo);
+  ctx.fillStyle = "#000000";
+  ctx.fillRect(l.x, l.y, l.width, l.height);
+  ctx.fillStyle = "#ffffff";
+  for (let i = 0; i < bits.length; i++) {
+    if (bits[i] === 0) continue;
+    ctx.fillRect(l.x + (i % l.cols) * l.cell, l.y + Math.floor(i / l.cols) * l.cell, l.cell, l.cell);
   }
 }

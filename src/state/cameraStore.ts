@@ -5,6 +5,7 @@ import { JOINT_NAMES, type RobotKind } from "../core/robots.ts";
 import { CameraError, listCameras, openCamera, requestCameraPermission } from "../capture/CameraManager.ts";
 import type { VideoInput } from "../capture/cameraIdentity.ts";
 import { SimulatedCamera } from "../capture/SimulatedCamera.ts";
+import { WorkerSimulatedCamera } from "../capture/WorkerSimulatedCamera.ts";
 import { PhoneCameraLink } from "../capture/phone/PhoneCameraLink.ts";
 import type { RecorderClient } from "../recording/RecorderClient.ts";
 import type { TeleopStore } from "./teleopStore.ts";
@@ -128,7 +129,32 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
         };
         // Frames on the page clock's whole periods (0, 1/fps, …): recording rows start on the same
         // grid, so each row has a frame drawn at its own time (see recordingStore.beginTake).
-        const cam = new SimulatedCamera({ width: o.width ?? 640, height: o.height ?? 480, fps: o.fps ?? 30, chain, pose, label: `simulated ${key}`, phaseOriginMs: 0 });
+        const size = { width: o.width ?? 640, height: o.height ?? 480, fps: o.fps ?? 30 };
+        const label = `simulated ${key}`;
+        if (WorkerSimulatedCamera.supported()) {
+          // Rendered in a worker: its frame timing does not depend on how busy the page is.
+          const cam = new WorkerSimulatedCamera({ ...size, robot: kind, label, phaseOriginMs: 0 });
+          const feed = () => {
+            const t = teleop.getState();
+            const buf = t.shared?.buffer;
+            cam.setSample(t.shared && t.status && typeof SharedArrayBuffer !== "undefined" && buf instanceof SharedArrayBuffer ? { buffer: buf, joints: t.shared.joints, hostOffsetMs: t.status.clockOriginMs - performance.timeOrigin } : null);
+          };
+          feed();
+          const unsubscribe = teleop.subscribe((s, prev) => {
+            if (s.shared !== prev.shared || (s.status?.clockOriginMs !== prev.status?.clockOriginMs)) feed();
+          });
+          await add(
+            { key, source: "simulated", deviceId: "", label: "Simulated camera", width: cam.width, height: cam.height, fps: cam.fps, measuredFps: undefined, dropped: 0, status: "live" },
+            cam.track,
+            () => {
+              unsubscribe();
+              cam.stop();
+            },
+            true,
+          );
+          return;
+        }
+        const cam = new SimulatedCamera({ ...size, chain, pose, label, phaseOriginMs: 0 });
         await add(
           { key, source: "simulated", deviceId: "", label: "Simulated camera", width: cam.width, height: cam.height, fps: cam.fps, measuredFps: undefined, dropped: 0, status: "live" },
           cam.track,
