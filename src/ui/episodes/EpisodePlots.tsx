@@ -45,6 +45,9 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
     const t0 = performance.now();
     const width = Math.max(240, el.clientWidth);
     const out: uPlot[] = [];
+    // Build-to-drawn time of all charts (data-draw-ms): uPlot draws after a microtask.
+    let undrawn = names.length;
+    const drawn = new Set<number>();
     names.forEach((name, j) => {
       const cell = document.createElement("div");
       cell.className = "episode-plot";
@@ -65,6 +68,16 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
         hooks: {
           // uPlot lays itself out in a microtask: the first cursor position waits for it.
           ready: [(u) => u.setCursor({ left: u.valToPos(frameRef.current, "x"), top: 10 })],
+          draw: [
+            () => {
+              if (drawn.has(j)) return;
+              drawn.add(j);
+              if (--undrawn === 0) {
+                el.dataset["drawMs"] = (performance.now() - t0).toFixed(1);
+                el.dataset["ready"] = "true";
+              }
+            },
+          ],
           setCursor: [
             (u) => {
               if (j === 0 && u.cursor.idx != null) el.dataset["cursorFrame"] = String(u.data[0][u.cursor.idx]);
@@ -80,8 +93,6 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
       out.push(p);
     });
     plots.current = out;
-    el.dataset["drawMs"] = (performance.now() - t0).toFixed(1);
-    el.dataset["ready"] = "true";
     const resize = new ResizeObserver(() => out.forEach((p) => p.setSize({ width: Math.max(240, el.clientWidth), height: 110 })));
     resize.observe(el);
     return () => {
@@ -89,6 +100,7 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
       out.forEach((p) => p.destroy());
       el.replaceChildren();
       delete el.dataset["ready"];
+      delete el.dataset["drawMs"];
       plots.current = [];
     };
   }, [data, names]);
