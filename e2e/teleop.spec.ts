@@ -164,3 +164,24 @@ test.describe("teleoperation safety and 3D drag", () => {
     }, { timeout: 8000 }).toBeLessThan(4);
   });
 });
+
+test("a profile can use the user's own URDF with meshes in the 3D view, and go back to the built-in one", async ({ page }) => {
+  const requests: string[] = [];
+  page.on("request", (r) => requests.push(r.url()));
+  await page.goto("/");
+  await expect(page.getByTestId("motor-row")).toHaveCount(12);
+  await page.getByRole("link", { name: "Teleop" }).click();
+  const picker = page.getByTestId("urdf-picker");
+  await expect(picker.getByTestId("urdf-source")).toHaveText("built-in");
+  await picker.getByLabel("URDF files").setInputFiles(["e2e/fixtures/urdf/so101_with_mesh.urdf", "e2e/fixtures/urdf/base_plate.stl"]);
+  await expect(picker.getByTestId("urdf-source")).toContainText("your URDF (so101_with_mesh.urdf, 2 files)");
+  // The twin loads it (and its mesh) from the chosen files: blob URLs, never the server.
+  await expect.poll(() => requests.filter((u) => u.startsWith("blob:")).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+  expect(requests.some((u) => u.includes("base_plate.stl") && !u.startsWith("blob:"))).toBe(false);
+  // Remembered with the profile.
+  await page.reload();
+  await page.getByRole("link", { name: "Teleop" }).click();
+  await expect(page.getByTestId("urdf-picker").getByTestId("urdf-source")).toContainText("your URDF");
+  await page.getByTestId("urdf-picker").getByRole("button", { name: "Use the built-in model" }).click();
+  await expect(page.getByTestId("urdf-picker").getByTestId("urdf-source")).toHaveText("built-in");
+});

@@ -4,7 +4,7 @@ import { ARMS, type ArmId } from "../core/robots.ts";
 import { CalibrationSession, configureArm, MotorSetupSession, readCalibrationFromMotors } from "../control/index.ts";
 import type { BusInfo, FoundMotor, RigApi, RigEvent, SerialPortLike, SerialPortRequest, SimCommand, SimState } from "../hardware/index.ts";
 import { PROTOCOL_FAMILIES } from "../protocol/models.ts";
-import type { PortIdentity, ProfileStore, RobotProfile } from "../storage/index.ts";
+import type { PortIdentity, ProfileStore, RobotProfile, UserUrdf } from "../storage/index.ts";
 
 /** A problem the user must see: what happened and what to do. Data, not a thrown error. */
 export interface Problem {
@@ -67,6 +67,8 @@ export interface RigState {
   renameProfile(id: string, name: string): Promise<void>;
   /** Units of body joints in teleop and datasets: degrees (current lerobot) or −100..100. */
   setBodyNormMode(id: string, mode: "degrees" | "range_m100_100"): Promise<void>;
+  /** The user's own URDF (with meshes) for this profile's 3D view; undefined: the built-in one. */
+  setProfileUrdf(id: string, urdf: UserUrdf | undefined): Promise<void>;
   deleteProfile(id: string): Promise<void>;
   scan(key: string, baudRates?: readonly number[]): Promise<void>;
   readRegister(key: string, id: number, register: string): Promise<number>;
@@ -352,6 +354,18 @@ export function createRigStore(backends: RigBackends): RigStore {
         if (!p) return;
         try {
           await saveProfile({ ...p, bodyNormMode: mode, updatedAt: now() });
+        } catch (e) {
+          report("error", messageOf(e));
+        }
+      },
+
+      async setProfileUrdf(id, urdf) {
+        const p = profile(id);
+        if (!p) return;
+        const { urdf: _old, ...rest } = p;
+        void _old;
+        try {
+          await saveProfile({ ...rest, ...(urdf ? { urdf } : {}), updatedAt: now() });
         } catch (e) {
           report("error", messageOf(e));
         }

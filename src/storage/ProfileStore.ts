@@ -36,6 +36,15 @@ export interface RobotProfile {
   calibratedAt: number | undefined;
   createdAt: number;
   updatedAt: number;
+  /** The user's own URDF for the 3D view (with its meshes), replacing the built-in one. */
+  urdf?: UserUrdf;
+}
+
+/** A URDF and the files it references (meshes, textures), by their path inside the chosen folder. */
+export interface UserUrdf {
+  /** Path of the .urdf file among `files`. */
+  main: string;
+  files: { path: string; data: ArrayBuffer }[];
 }
 
 /** Version of the stored record's shape. Bump it and add a step in profileRecord.ts. */

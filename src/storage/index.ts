@@ -11,6 +11,7 @@ export type {
   ProfileStore,
   RobotProfile,
   StoredProfile,
+  UserUrdf,
 } from "./ProfileStore.ts";
 export { migrateProfile, validateProfile } from "./profileRecord.ts";
 export type { ProfileCheck } from "./profileRecord.ts";

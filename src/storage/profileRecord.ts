@@ -8,6 +8,7 @@ import {
   type PortIdentity,
   type RobotProfile,
   type StoredProfile,
+  type UserUrdf,
 } from "./ProfileStore.ts";
 
 /**
@@ -110,7 +111,21 @@ function readProfile(raw: unknown): RobotProfile {
     calibratedAt: r["calibratedAt"] === undefined ? undefined : timestamp(r["calibratedAt"], "calibratedAt"),
     createdAt: timestamp(r["createdAt"], "createdAt"),
     updatedAt: timestamp(r["updatedAt"], "updatedAt"),
+    ...(r["urdf"] === undefined ? {} : { urdf: userUrdf(r["urdf"]) }),
   };
+}
+
+function userUrdf(x: unknown): UserUrdf {
+  const r = object(x, "urdf");
+  const main = nonEmptyString(r["main"], "urdf.main");
+  if (!Array.isArray(r["files"])) throw new Invalid(`urdf.files: expected a list, got ${describe(r["files"])}`);
+  const files = r["files"].map((f: unknown, i: number) => {
+    const o = object(f, `urdf.files[${i}]`);
+    if (!(o["data"] instanceof ArrayBuffer)) throw new Invalid(`urdf.files[${i}].data: expected bytes, got ${describe(o["data"])}`);
+    return { path: nonEmptyString(o["path"], `urdf.files[${i}].path`), data: o["data"] };
+  });
+  if (!files.some((f) => f.path === main)) throw new Invalid(`urdf.main: "${main}" is not among the files`);
+  return { main, files };
 }
 
 function bool(x: unknown, field: string): boolean {

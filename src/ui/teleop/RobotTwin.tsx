@@ -13,6 +13,7 @@ import type { CSSProperties, ReactNode } from "react";
 import { Canvas, useFrame, useThree } from "@react-three/fiber";
 import * as THREE from "three";
 import URDFLoader from "urdf-loader";
+import { userUrdfResolver } from "./userUrdf.ts";
 import type { URDFJoint, URDFRobot } from "urdf-loader";
 
 /**
@@ -68,6 +69,9 @@ export function loadUrdf(url: string): Promise<URDFRobot | null> {
   if (p === undefined) {
     p = new Promise<URDFRobot | null>((resolve) => {
       const manager = new THREE.LoadingManager();
+      // A user's URDF: its meshes are the files they chose (userUrdf.ts).
+      const toUserFile = userUrdfResolver(url);
+      if (toUserFile) manager.setURLModifier(toUserFile);
       const loader = new URDFLoader(manager);
       let robot: URDFRobot | null = null;
       manager.onLoad = () => {

@@ -7,6 +7,8 @@ import { ManualControls } from "./ManualControls.tsx";
 import { TeleopTwin } from "./TeleopTwin.tsx";
 import { LoopChart } from "./LoopChart.tsx";
 import { CameraGrid } from "../cameras/CameraGrid.tsx";
+import { UrdfPicker } from "./UrdfPicker.tsx";
+import { userUrdfUrl } from "./userUrdf.ts";
 
 const STATE_TEXT: Record<string, string> = {
   idle: "ready",
@@ -120,6 +122,7 @@ export function TeleopScreen() {
       {followerProfile && followerProfile.bodyNormMode === "degrees" && (
         <ErrorBoundary fallback={(m) => <p className="warn">The 3D view is unavailable in this browser ({m}); teleoperation works without it.</p>}>
           <TeleopTwin
+            urdfUrl={followerProfile.urdf ? userUrdfUrl(`${followerProfile.id}:${followerProfile.updatedAt}`, followerProfile.urdf) : undefined}
             robot={ARMS[followerProfile.arm].kind}
             status={status}
             shared={shared}
@@ -127,6 +130,7 @@ export function TeleopScreen() {
           />
         </ErrorBoundary>
       )}
+      {followerProfile && <UrdfPicker profile={followerProfile} />}
       <CameraGrid />
       {n > 0 && sample.length >= 2 + 3 * n && (
         <table className="motors" data-testid="teleop-joints">

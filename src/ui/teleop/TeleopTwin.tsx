@@ -20,8 +20,11 @@ export function TeleopTwin({
   status,
   shared,
   onDragJoints,
+  urdfUrl,
 }: {
   robot: RobotKind;
+  /** The profile's own URDF (userUrdf.ts), instead of the built-in one. */
+  urdfUrl?: string | undefined;
   status: TeleopStatus | undefined;
   shared: LatestSample | undefined;
   /** When set, shift-drag the blue handle to move the tool: joint targets in calibrated degrees. */
@@ -100,7 +103,7 @@ export function TeleopTwin({
   return (
     <div className="twin" data-testid="twin">
       <TwinCanvas target={target} distance={0.9}>
-        <RobotTwin urdfUrl={`/urdf/${robot}.urdf`} solid={solid} ghost={ghost} jointNames={JOINT_NAMES} yaw={yaw} />
+        <RobotTwin urdfUrl={urdfUrl ?? `/urdf/${robot}.urdf`} solid={solid} ghost={ghost} jointNames={JOINT_NAMES} yaw={yaw} />
         {onDragJoints && <DragHandle yaw={yaw} position={toolOf} onDrag={drag} />}
       </TwinCanvas>
     </div>
