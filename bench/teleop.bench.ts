@@ -64,7 +64,8 @@ async function measure(rateHz: number): Promise<LoopFigures> {
         last = now;
       }, 10);
     });
-    await page.goto(`${url}#teleop`);
+    // The issue's setting: the simulated rig and the twin, no camera (?camera=none).
+    await page.goto(`${url}?camera=none#teleop`);
     await page.getByLabel("Loop rate").selectOption(String(rateHz));
     await page.getByRole("button", { name: "Start teleoperation" }).click();
     await page.locator('[data-testid="teleop-state"][data-state="tracking"]').waitFor({ timeout: 30_000 });
