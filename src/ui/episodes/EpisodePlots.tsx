@@ -43,7 +43,8 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
     const el = host.current;
     if (!el) return;
     const t0 = performance.now();
-    const width = Math.max(240, el.clientWidth);
+    // Charts sit in a grid: each takes its cell's width.
+    const cellWidth = (cell: Element) => Math.max(200, Math.floor(cell.getBoundingClientRect().width));
     const out: uPlot[] = [];
     // Build-to-drawn time of all charts (data-draw-ms): uPlot draws after a microtask.
     let undrawn = names.length;
@@ -53,6 +54,7 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
       cell.className = "episode-plot";
       cell.dataset["joint"] = name;
       el.appendChild(cell);
+      const width = cellWidth(cell);
       const opts: uPlot.Options = {
         title: name,
         width,
@@ -93,7 +95,7 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
       out.push(p);
     });
     plots.current = out;
-    const resize = new ResizeObserver(() => out.forEach((p) => p.setSize({ width: Math.max(240, el.clientWidth), height: 110 })));
+    const resize = new ResizeObserver(() => out.forEach((p) => p.root.parentElement && p.setSize({ width: cellWidth(p.root.parentElement), height: 110 })));
     resize.observe(el);
     return () => {
       resize.disconnect();
