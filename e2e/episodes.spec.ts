@@ -3,6 +3,7 @@ import { decodeTimecode } from "../src/core/timecode.ts";
 import { expect, test } from "./fixtures.ts";
 
 const DATASET = "e2e_episodes";
+const REPLAY_DATASET = "e2e_replay";
 
 async function open(page: Page) {
   await page.addInitScript(() => {
@@ -13,23 +14,23 @@ async function open(page: Page) {
   await expect(page.getByTestId("camera-preview")).toHaveCount(1);
 }
 
-async function recordThree(page: Page) {
+async function record(page: Page, dataset = DATASET, takes = 3) {
   await page.getByRole("link", { name: "Record" }).click();
-  await page.getByLabel("Dataset name").fill(DATASET);
+  await page.getByLabel("Dataset name").fill(dataset);
   await page.getByLabel("Episode seconds").fill("2");
   await page.getByLabel("Reset seconds").fill("1");
-  await page.getByLabel("Episodes").fill("3");
+  await page.getByLabel("Episodes").fill(String(takes));
   await page.getByLabel("Codec").selectOption("vp9");
   await page.getByRole("button", { name: "Start recording" }).click();
   await expect(page.getByTestId("record-state")).toHaveAttribute("data-phase", "done", { timeout: 90_000 });
 }
 
-async function toEpisodes(page: Page) {
+async function toEpisodes(page: Page, dataset = DATASET, count = 3) {
   await page.getByRole("link", { name: "Episodes" }).click();
   const ds = page.getByLabel("Dataset", { exact: true });
-  await expect(ds.locator("option", { hasText: DATASET })).toHaveCount(1);
-  await ds.selectOption({ label: DATASET });
-  await expect(page.getByTestId("episode-item")).toHaveCount(3);
+  await expect(ds.locator("option", { hasText: dataset })).toHaveCount(1);
+  await ds.selectOption({ label: dataset });
+  await expect(page.getByTestId("episode-item")).toHaveCount(count);
 }
 
 /** The stored episodes of the dataset (metadata), by index. */
@@ -85,7 +86,7 @@ test.describe("episodes", () => {
 
   test("annotate an episode, reload and find it all; scrub frame-accurately; bulk-edit the task of three episodes", async ({ page }) => {
     await open(page);
-    await recordThree(page);
+    await record(page);
     await toEpisodes(page);
     const before = await stored(page);
     const first = before.episodes.find((e) => e.index === 0)!;
@@ -200,5 +201,32 @@ test.describe("episodes", () => {
     await page.getByLabel(/deleted \(0\)/).uncheck();
     await expect(page.getByTestId("episode-item")).toHaveCount(3);
     expect((await stored(page)).episodes.find((e) => e.index === 2)!.annotations.deleted).toBeUndefined();
+  });
+
+  test("replays an episode's actions on the simulated follower through teleoperation; Escape stops a replay", async ({ page }) => {
+    await open(page);
+    await record(page, REPLAY_DATASET, 1);
+    await toEpisodes(page, REPLAY_DATASET, 1);
+    await page.getByTestId("episode-item").first().click();
+    await expectFrame(page, 0);
+    const replay = page.getByTestId("replay");
+    await page.getByRole("button", { name: "Replay on the robot" }).click();
+    await expect(replay).toHaveAttribute("data-state", "running", { timeout: 20_000 });
+    await expect(replay).toHaveAttribute("data-state", "done", { timeout: 20_000 });
+    await expect(replay).toContainText("Replayed frames 0–");
+    // The player followed the replay to the last frame, and the follower reproduced the recorded actions closely.
+    const rows = Number(await page.getByTestId("episode-player").getAttribute("data-rows"));
+    await expectFrame(page, rows - 1);
+    const error = Number(await replay.getAttribute("data-follow-error"));
+    expect(Number.isFinite(error)).toBe(true);
+    expect(error).toBeLessThan(20);
+
+    await scrubTo(page, 0);
+    await page.getByRole("button", { name: "Replay on the robot" }).click();
+    await expect(replay).toHaveAttribute("data-state", "running", { timeout: 20_000 });
+    await page.keyboard.press("Escape");
+    await expect(replay).toHaveAttribute("data-state", "stopped");
+    const stoppedAt = Number(await page.getByTestId("episode-player").getAttribute("data-frame"));
+    expect(stoppedAt).toBeLessThan(rows - 1);
   });
 });

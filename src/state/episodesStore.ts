@@ -72,6 +72,11 @@ export interface ReplayState {
   readonly state: "idle" | "starting" | "running" | "done" | "stopped" | "failed";
   readonly row: number;
   readonly message: string | undefined;
+  /**
+   * Largest |follower position − recorded action| over the joints at the last tick (degrees,
+   * gripper 0..100), from the loop's newest status; undefined until known.
+   */
+  readonly followErrorDeg?: number;
 }
 
 export interface EpisodesState {
@@ -464,7 +469,7 @@ export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | u
         if (row >= end) {
           if (replayTimer) clearInterval(replayTimer);
           replayTimer = undefined;
-          set({ replay: { state: "done", row: end - 1, message: `Replayed frames ${from}–${end - 1}; the follower holds the last position.` } });
+          set((st) => ({ replay: { ...st.replay, state: "done", row: end - 1, message: `Replayed frames ${from}–${end - 1}; the follower holds the last position.` } }));
           return;
         }
         const targets = teleop.getState().targets;
@@ -477,7 +482,17 @@ export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | u
         next.forEach((v, j) => {
           if (v !== targets[j]) teleop.getState().setTarget(j, v);
         });
-        set({ replay: { state: "running", row, message: undefined } });
+        // How closely the follower reproduces the recording (its newest reported position vs the action).
+        const status = teleop.getState().status;
+        const n = status?.joints.length ?? 0;
+        let err: number | undefined;
+        if (status && status.sample.length >= 2 + 2 * n)
+          columns.forEach((c, j) => {
+            const want = c < 0 ? NaN : data.action[row * J + c]!;
+            const got = status.sample[2 + n + j]!;
+            if (Number.isFinite(want) && Number.isFinite(got)) err = Math.max(err ?? 0, Math.abs(got - want));
+          });
+        set({ replay: { state: "running", row, message: undefined, ...(err !== undefined ? { followErrorDeg: err } : {}) } });
         get().seek(row);
       }, Math.max(5, 1000 / fps / 2));
     },
@@ -486,7 +501,7 @@ export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | u
       if (replayTimer) clearInterval(replayTimer);
       const was = replayTimer !== undefined || get().replay.state === "starting";
       replayTimer = undefined;
-      if (was) set((st) => ({ replay: { state: "stopped", row: st.replay.row, message: msg ?? "Replay stopped; the follower holds where it is." } }));
+      if (was) set((st) => ({ replay: { ...st.replay, state: "stopped", message: msg ?? "Replay stopped; the follower holds where it is." } }));
     },
   }));
   return s;

@@ -13,7 +13,7 @@ function ReplayBar() {
   const loop = useStore(teleop, (s) => s.status?.state);
   const active = replay.state === "running" || replay.state === "starting";
   return (
-    <div className="row replay-bar" data-testid="replay" data-state={replay.state}>
+    <div className="row replay-bar" data-testid="replay" data-state={replay.state} data-follow-error={replay.followErrorDeg ?? ""}>
       {active ? (
         <button className="danger" onClick={() => episodes.getState().stopReplay()}>
           Stop replay (Esc)
@@ -25,6 +25,12 @@ function ReplayBar() {
       )}
       <span className="small">
         {replay.state === "running" ? `replaying frame ${replay.row}` : replay.message ?? ""} {loop && active ? <span className="muted">(loop: {loop})</span> : null}
+        {replay.followErrorDeg !== undefined && (
+          <span className="muted mono" title="Largest difference between the follower's position and the recorded action, over the joints, at the last frame sent">
+            {" "}
+            · follower vs recording: {replay.followErrorDeg.toFixed(1)}°
+          </span>
+        )}
       </span>
     </div>
   );
