@@ -7,6 +7,7 @@ import {
   addTag,
   commit,
   createHistory,
+  episodeLanguage,
   keptRange,
   redo,
   rememberTask,
@@ -114,5 +115,31 @@ describe("task library", () => {
     expect(suggestTasks(lib, "p")[0]).toBe("pick the red cube");
     expect(suggestTasks(lib, "Place The")).toEqual(["place the cup in the sink"]);
     expect(suggestTasks(lib, "grasp the cup")).toEqual([]);
+  });
+});
+
+describe("LeRobot language columns", () => {
+  it("turns spans into persistent subtask rows and corrections into events, re-based on the trim", () => {
+    const a = {
+      ...emptyAnnotations(),
+      trimStart: 10,
+      trimEnd: 100,
+      spans: [
+        { id: "2", startFrame: 50, endFrame: 90, text: " place it in the sink " },
+        { id: "1", startFrame: 0, endFrame: 40, text: "grasp the cup" },
+        { id: "3", startFrame: 100, endFrame: 120, text: "after the trim" },
+      ],
+      events: [
+        { id: "e", frame: 70, kind: "correction" as const, text: "further left" },
+        { id: "n", frame: 71, kind: "note" as const, text: "annotator's note" },
+        { id: "x", frame: 5, kind: "interjection" as const, text: "trimmed away" },
+      ],
+    };
+    const lang = episodeLanguage(a, 120, 30);
+    expect(lang.persistent).toEqual([
+      { role: "assistant", content: "grasp the cup", style: "subtask", timestamp: 0, camera: null, tool_calls: null },
+      { role: "assistant", content: "place it in the sink", style: "subtask", timestamp: Math.fround(40 / 30), camera: null, tool_calls: null },
+    ]);
+    expect([...lang.events.entries()]).toEqual([[60, [{ role: "user", content: "further left", style: "interjection", camera: null, tool_calls: null }]]]);
   });
 });

@@ -182,3 +182,67 @@ export function suggestTasks(library: readonly string[], typed: string, limit = 
   }
   return [...prefix, ...rest].slice(0, limit);
 }
+
+// ---- LeRobot language columns (opt-in on export; the default export stays plain v3.0)
+
+/**
+ * A row of lerobot's `language_persistent` column: state that stays active from `timestamp`
+ * (seconds into the exported episode, float32) until a later row of the same style replaces it.
+ */
+export interface LanguagePersistentRow {
+  readonly role: "user" | "assistant";
+  readonly content: string | null;
+  readonly style: string | null;
+  readonly timestamp: number;
+  readonly camera: string | null;
+  readonly tool_calls: null;
+}
+
+/** A row of lerobot's `language_events` column: stored on the one frame where it happened. */
+export interface LanguageEventRow {
+  readonly role: "user" | "assistant";
+  readonly content: string | null;
+  readonly style: string | null;
+  readonly camera: string | null;
+  readonly tool_calls: null;
+}
+
+export interface EpisodeLanguage {
+  /** Every frame of the exported episode carries this same list. */
+  readonly persistent: readonly LanguagePersistentRow[];
+  /** Event rows by frame index of the exported (trimmed) episode; frames without events are absent. */
+  readonly events: ReadonlyMap<number, readonly LanguageEventRow[]>;
+}
+
+/** info.json `features` entries of the two columns. */
+export const LANGUAGE_FEATURES = {
+  language_persistent: { dtype: "language", shape: [1], names: null },
+  language_events: { dtype: "language", shape: [1], names: null },
+} as const;
+
+/**
+ * The language columns of one exported episode from its annotations: each subtask span becomes a
+ * persistent `subtask` row (role assistant) stamped at its first kept frame; corrections and
+ * interjections become `interjection` events (role user) on their frame. Notes are the
+ * annotator's own and are not exported. Frames are re-based on the trim (kept row 0 = trimStart);
+ * spans and events outside the kept rows are left out. lerobot reads a subtask as active until
+ * the next one starts, so the end of a span is not represented (a gap keeps the previous text).
+ */
+export function episodeLanguage(a: EpisodeAnnotations, length: number, fps: number): EpisodeLanguage {
+  const { start, end } = keptRange(a, length);
+  const persistent: LanguagePersistentRow[] = [];
+  for (const s of [...a.spans].sort((x, y) => x.startFrame - y.startFrame)) {
+    if (s.endFrame <= start || s.startFrame >= end || !s.text.trim()) continue;
+    const first = Math.max(s.startFrame, start) - start;
+    persistent.push({ role: "assistant", content: s.text.trim(), style: "subtask", timestamp: Math.fround(first / fps), camera: null, tool_calls: null });
+  }
+  const events = new Map<number, LanguageEventRow[]>();
+  for (const e of a.events) {
+    if (e.kind === "note" || e.frame < start || e.frame >= end || !e.text.trim()) continue;
+    const f = e.frame - start;
+    const list = events.get(f) ?? [];
+    list.push({ role: "user", content: e.text.trim(), style: "interjection", camera: null, tool_calls: null });
+    events.set(f, list);
+  }
+  return { persistent, events };
+}
