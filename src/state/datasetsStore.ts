@@ -54,6 +54,11 @@ export interface DatasetsState {
 
 export type DatasetsStore = StoreApi<DatasetsState>;
 
+/** Episodes an export includes: complete or interrupted, with rows, not deleted in the episode browser. */
+function exportable(e: EpisodeRecord): boolean {
+  return (e.status === "complete" || e.status === "interrupted") && e.length > 0 && e.annotations.deleted !== true;
+}
+
 /** The export source of a stored dataset: complete and interrupted episodes, read lazily. */
 export async function storeSource(store: EpisodeStore, datasetId: string): Promise<ExportSource> {
   const dataset = await store.getDataset(datasetId);
@@ -61,7 +66,7 @@ export async function storeSource(store: EpisodeStore, datasetId: string): Promi
   const { episodes } = await store.listEpisodes(datasetId);
   return {
     dataset,
-    episodes: episodes.filter((e) => (e.status === "complete" || e.status === "interrupted") && e.length > 0),
+    episodes: episodes.filter(exportable),
     rows: (id) => store.readRows(id),
     media: (id, camera) => store.readMedia(id, camera),
   };
@@ -116,8 +121,8 @@ export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
         const out: DatasetSummary[] = [];
         for (const dataset of datasets) {
           const { episodes } = await store.listEpisodes(dataset.id);
-          const exportable = episodes.filter((e) => (e.status === "complete" || e.status === "interrupted") && e.length > 0);
-          out.push({ dataset, episodes, exportable: exportable.length, frames: exportable.reduce((n, e) => n + e.length, 0), mediaBytes: episodes.reduce((n, e) => n + e.mediaBytes, 0) });
+          const kept = episodes.filter(exportable);
+          out.push({ dataset, episodes, exportable: kept.length, frames: kept.reduce((n, e) => n + e.length, 0), mediaBytes: episodes.reduce((n, e) => n + e.mediaBytes, 0) });
         }
         set({ datasets: out, error: undefined });
       } catch (e) {
