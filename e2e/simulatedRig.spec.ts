@@ -97,3 +97,13 @@ test.describe("the studio on the simulated rig", () => {
     }
   });
 });
+
+test("? lists the keyboard shortcuts; Escape closes the list", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("motor-row")).toHaveCount(12);
+  await page.locator("body").press("?");
+  await expect(page.getByTestId("help-overlay")).toContainText("emergency stop");
+  await expect(page.getByTestId("help-overlay")).toContainText("record it again");
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("help-overlay")).toHaveCount(0);
+});

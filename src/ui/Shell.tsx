@@ -7,6 +7,7 @@ import { TeleopScreen } from "./teleop/TeleopScreen.tsx";
 import { RecordScreen } from "./record/RecordScreen.tsx";
 import { DatasetsScreen } from "./datasets/DatasetsScreen.tsx";
 import { EpisodesScreen } from "./episodes/EpisodesScreen.tsx";
+import { HelpOverlay } from "./HelpOverlay.tsx";
 
 const SCREENS = [
   { id: "rig", label: "Rig" },
@@ -25,6 +26,7 @@ function screenFromHash(): ScreenId {
 /** One left-hand navigation in the order of the work; screens arrive with their features. */
 export function Shell() {
   const [screen, setScreen] = useState<ScreenId>(screenFromHash);
+  const [help, setHelp] = useState(false);
   const { teleop } = useStudio();
   const estop = useStore(teleop, (s) => s.estop);
   useEffect(() => {
@@ -35,7 +37,13 @@ export function Shell() {
   // Escape is the stop key everywhere: torque off on every arm.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") void estop();
+      if (e.key === "Escape") {
+        void estop();
+        setHelp(false);
+        return;
+      }
+      const t = e.target as HTMLElement | null;
+      if (e.key === "?" && !(t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable))) setHelp((h) => !h);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -52,6 +60,7 @@ export function Shell() {
       </nav>
       <main className="main">{screen === "rig" ? <RigScreen /> : screen === "teleop" ? <TeleopScreen /> : screen === "record" ? <RecordScreen /> : screen === "episodes" ? <EpisodesScreen /> : <DatasetsScreen />}</main>
       <StatusStrip />
+      {help && <HelpOverlay onClose={() => setHelp(false)} />}
     </div>
   );
 }
