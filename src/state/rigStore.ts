@@ -137,6 +137,20 @@ export function createRigStore(backends: RigBackends): RigStore {
 
     const profile = (id: string) => get().profiles.find((p) => p.id === id);
 
+    /**
+     * Changes a stored profile: one change at a time per profile, each applied to the newest copy,
+     * so two changes made at once (calibration adopted while the user picks a URDF) both stay.
+     */
+    const profileWrites = new Map<string, Promise<void>>();
+    const updateProfile = (id: string, change: (p: RobotProfile) => RobotProfile): Promise<void> => {
+      const run = (profileWrites.get(id) ?? Promise.resolve()).then(async () => {
+        const current = profile(id);
+        if (current) await saveProfile(change(current));
+      });
+      profileWrites.set(id, run.catch(() => undefined));
+      return run;
+    };
+
     const scan = async (key: string, baudRates?: readonly number[]) => {
       const bus = get().buses.find((b) => b.key === key);
       if (!bus) return;
@@ -173,7 +187,9 @@ export function createRigStore(backends: RigBackends): RigStore {
       if (p.calibration === undefined && p.simulated) {
         // The simulated rig's motors come calibrated: adopt what they hold.
         const calibration = await readCalibrationFromMotors(rig, p.id, arm);
-        await saveProfile({ ...p, calibration, calibratedAt: now(), updatedAt: now() });
+        // The profile may have changed while the motors were read (renamed, a URDF chosen):
+        // update the newest copy, never write back the one this began with.
+        await updateProfile(p.id, (cur) => ({ ...cur, calibration, calibratedAt: now(), updatedAt: now() }));
       }
     };
 
@@ -343,7 +359,7 @@ export function createRigStore(backends: RigBackends): RigStore {
         const p = profile(id);
         if (!p || !name.trim()) return;
         try {
-          await saveProfile({ ...p, name: name.trim(), updatedAt: now() });
+          await updateProfile(id, (cur) => ({ ...cur, name: name.trim(), updatedAt: now() }));
         } catch (e) {
           report("error", messageOf(e));
         }
@@ -353,7 +369,7 @@ export function createRigStore(backends: RigBackends): RigStore {
         const p = profile(id);
         if (!p) return;
         try {
-          await saveProfile({ ...p, bodyNormMode: mode, updatedAt: now() });
+          await updateProfile(id, (cur) => ({ ...cur, bodyNormMode: mode, updatedAt: now() }));
         } catch (e) {
           report("error", messageOf(e));
         }
@@ -362,10 +378,12 @@ export function createRigStore(backends: RigBackends): RigStore {
       async setProfileUrdf(id, urdf) {
         const p = profile(id);
         if (!p) return;
-        const { urdf: _old, ...rest } = p;
-        void _old;
         try {
-          await saveProfile({ ...rest, ...(urdf ? { urdf } : {}), updatedAt: now() });
+          await updateProfile(id, (cur) => {
+            const { urdf: _old, ...rest } = cur;
+            void _old;
+            return { ...rest, ...(urdf ? { urdf } : {}), updatedAt: now() };
+          });
         } catch (e) {
           report("error", messageOf(e));
         }
@@ -406,7 +424,7 @@ export function createRigStore(backends: RigBackends): RigStore {
         const p = profile(c.profileId);
         if (!result || !p) return;
         try {
-          await saveProfile({ ...p, calibration: result, calibratedAt: now(), updatedAt: now() });
+          await updateProfile(p.id, (cur) => ({ ...cur, calibration: result, calibratedAt: now(), updatedAt: now() }));
           report("info", `${p.name} is calibrated.`);
         } catch (e) {
           report("error", `The calibration was written to the motors but could not be saved: ${messageOf(e)}`);
@@ -429,7 +447,7 @@ export function createRigStore(backends: RigBackends): RigStore {
         const bus = get().buses.find((b) => b.key === profileId && b.status === "connected");
         try {
           if (bus) await configureArm(api(profileId), profileId, ARMS[p.arm], parsed.table);
-          await saveProfile({ ...p, calibration: parsed.table, calibratedAt: now(), updatedAt: now() });
+          await updateProfile(profileId, (cur) => ({ ...cur, calibration: parsed.table, calibratedAt: now(), updatedAt: now() }));
         } catch (e) {
           return [`The file is valid but could not be applied: ${messageOf(e)}`];
         }
