@@ -18,6 +18,7 @@ import {
   type NewEpisode,
 } from "./EpisodeStore.ts";
 import { StorageError, toStorageError } from "./errors.ts";
+import { describe, Invalid, isRecord, nonEmptyString, object, timestamp, type Raw } from "./fields.ts";
 
 /**
  * Stored shapes of datasets and episodes, their validation and lazy migration, and the rules of
@@ -50,7 +51,6 @@ export interface EpisodeProgress {
 export type StoredDataset = DatasetRecord & { schemaVersion: number };
 export type StoredEpisode = EpisodeRecord & { schemaVersion: number; progress: EpisodeProgress };
 
-type Raw = Record<string, unknown>;
 type Upgrade = (record: Raw) => Raw;
 
 const DATASET_UPGRADES: readonly Upgrade[] = [];
@@ -448,7 +448,6 @@ export function compareKeys(a: string, b: string): number {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-class Invalid extends Error {}
 
 function attempt<T>(read: () => T): Checked<T> {
   try {
@@ -490,10 +489,6 @@ function isTyped(x: unknown, tag: "Float32Array" | "Float64Array"): boolean {
   return Object.prototype.toString.call(x) === `[object ${tag}]`;
 }
 
-function object(x: unknown, path: string): Raw {
-  if (!isRecord(x)) throw new Invalid(`${path}: expected an object, got ${describe(x)}`);
-  return x;
-}
 
 function array(x: unknown, path: string): unknown[] {
   if (!Array.isArray(x)) throw new Invalid(`${path}: expected an array, got ${describe(x)}`);
@@ -505,10 +500,6 @@ function string(x: unknown, path: string): string {
   return x;
 }
 
-function nonEmptyString(x: unknown, path: string): string {
-  if (typeof x !== "string" || x.trim() === "") throw new Invalid(`${path}: expected a non-empty string, got ${describe(x)}`);
-  return x;
-}
 
 function oneOf<T extends string>(x: unknown, options: readonly T[], path: string): T {
   const found = options.find((o) => o === x);
@@ -536,20 +527,5 @@ function positive(x: unknown, path: string): number {
   return x;
 }
 
-function timestamp(x: unknown, path: string): number {
-  if (typeof x !== "number" || !Number.isFinite(x) || x < 0) throw new Invalid(`${path}: expected ms since epoch, got ${describe(x)}`);
-  return x;
-}
 
-function isRecord(x: unknown): x is Raw {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
 
-function describe(x: unknown): string {
-  if (x === undefined) return "nothing";
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "an array";
-  if (typeof x === "string") return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
-  if (typeof x === "number" || typeof x === "boolean") return String(x);
-  return `a ${typeof x}`;
-}

@@ -10,6 +10,7 @@ import {
   type StoredProfile,
   type UserUrdf,
 } from "./ProfileStore.ts";
+import { describe, Invalid, isRecord, nonEmptyString, object, timestamp, type Raw } from "./fields.ts";
 
 /**
  * Validation and migration of stored profile records.
@@ -27,7 +28,6 @@ import {
  * turns vn into vn+1), update validateProfile. Never edit a step that has shipped.
  */
 
-type Raw = Record<string, unknown>;
 type Upgrade = (record: Raw) => Raw;
 
 const UPGRADES: readonly Upgrade[] = [
@@ -94,7 +94,6 @@ export function damagedProfileError(id: string, error: string): StorageError {
 
 // ---------------------------------------------------------------------------------------------
 
-class Invalid extends Error {}
 
 const NORM_MODES: readonly BodyNormMode[] = ["degrees", "range_m100_100"];
 
@@ -178,15 +177,7 @@ function calibration(x: unknown): CalibrationTable {
   );
 }
 
-function object(x: unknown, path: string): Raw {
-  if (!isRecord(x)) throw new Invalid(`${path}: expected an object, got ${describe(x)}`);
-  return x;
-}
 
-function nonEmptyString(x: unknown, path: string): string {
-  if (typeof x !== "string" || x.trim() === "") throw new Invalid(`${path}: expected a non-empty string, got ${describe(x)}`);
-  return x;
-}
 
 function integer(x: unknown, path: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof x !== "number" || !Number.isSafeInteger(x) || x < min || x > max) {
@@ -196,20 +187,5 @@ function integer(x: unknown, path: string, min = Number.MIN_SAFE_INTEGER, max = 
   return x;
 }
 
-function timestamp(x: unknown, path: string): number {
-  if (typeof x !== "number" || !Number.isFinite(x) || x < 0) throw new Invalid(`${path}: expected ms since epoch, got ${describe(x)}`);
-  return x;
-}
 
-function isRecord(x: unknown): x is Raw {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
 
-function describe(x: unknown): string {
-  if (x === undefined) return "nothing";
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "an array";
-  if (typeof x === "string") return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
-  if (typeof x === "number" || typeof x === "boolean") return String(x);
-  return `a ${typeof x}`;
-}
