@@ -44,9 +44,17 @@ function layerRules(layer) {
         ? {
             "no-restricted-globals": [
               "error",
-              ...["window", "document", "navigator", "setTimeout", "setInterval", "requestAnimationFrame", "performance", "fetch", "indexedDB"].map(
-                (name) => ({ name, message: `${layer} is pure: no DOM, no timers, no I/O.` }),
-              ),
+              ...[
+                "window",
+                "document",
+                "navigator",
+                "setTimeout",
+                "setInterval",
+                "requestAnimationFrame",
+                "performance",
+                "fetch",
+                "indexedDB",
+              ].map((name) => ({ name, message: `${layer} is pure: no DOM, no timers, no I/O.` })),
             ],
           }
         : {}),

@@ -16,7 +16,11 @@ function cycleBytes(def: ArmDefinition): number {
   const pos = fam.table[fam.telemetry.position]!;
   const goal = fam.table[fam.telemetry.goal]!;
   const read = fam.codec.syncRead(pos.address, pos.size, IDS).length + IDS.length * fam.codec.statusPacketSize(pos.size);
-  const write = fam.codec.syncWrite(goal.address, goal.size, IDS.map((id) => ({ id, data: new Uint8Array(goal.size) }))).length;
+  const write = fam.codec.syncWrite(
+    goal.address,
+    goal.size,
+    IDS.map((id) => ({ id, data: new Uint8Array(goal.size) })),
+  ).length;
   return read + write;
 }
 

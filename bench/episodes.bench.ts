@@ -38,7 +38,15 @@ async function seed(page: Page): Promise<{ listId: string }> {
       const store = window.__studioTest!.episodes;
       const JOINTS = ["shoulder_pan.pos", "shoulder_lift.pos", "elbow_flex.pos", "wrist_flex.pos", "wrist_roll.pos", "gripper.pos"];
       const base = { fps: 30, robotType: "so101_follower", jointNames: JOINTS, units: "degrees" as const, tasks: ["pick the cube"] };
-      const cam = (w: number, h: number) => ({ key: "front", source: "simulated" as const, deviceId: "", label: "bench", width: w, height: h, fps: 30 });
+      const cam = (w: number, h: number) => ({
+        key: "front",
+        source: "simulated" as const,
+        deviceId: "",
+        label: "bench",
+        width: w,
+        height: h,
+        fps: 30,
+      });
       const rows = (id: string, seq: number, first: number, count: number) => {
         const state = new Float32Array(count * 6);
         for (let i = 0; i < count; i++) for (let j = 0; j < 6; j++) state[i * 6 + j] = 40 * Math.sin((first + i) / (40 + 7 * j)) + j;
@@ -54,11 +62,34 @@ async function seed(page: Page): Promise<{ listId: string }> {
       const list = await store.createDataset({ ...base, name: "bench_500", cameras: [cam(640, 480)] });
       const track = { camera: "front", codec: "vp09.00.10.08", codecName: "vp9" as const, width: 640, height: 480 };
       for (let e = 0; e < episodes; e++) {
-        const ep = await store.createEpisode({ datasetId: list.id, task: `task ${e % 7}`, startedAtEpochMs: Date.now(), t0Ms: 0, tracks: [track] });
+        const ep = await store.createEpisode({
+          datasetId: list.id,
+          task: `task ${e % 7}`,
+          startedAtEpochMs: Date.now(),
+          t0Ms: 0,
+          tracks: [track],
+        });
         await store.appendRows(rows(ep.id, 0, 0, 30));
         const data = new Uint8Array(30 * 64).fill(e % 256);
-        await store.appendMedia({ episodeId: ep.id, camera: "front", seq: 0, frames: Array.from({ length: 30 }, (_, i) => ({ row: i, key: i % 2 === 0, offset: i * 64, size: 64, captureTimeMs: (i * 1000) / 30 })), data: data.buffer });
-        await store.finishEpisode(ep.id, { sync: null, qa: e % 10 === 0 ? [{ kind: "dropped_frames", message: "2 frames dropped" }] : [], imageStats: {}, thumbnail: thumbnail.slice(0) });
+        await store.appendMedia({
+          episodeId: ep.id,
+          camera: "front",
+          seq: 0,
+          frames: Array.from({ length: 30 }, (_, i) => ({
+            row: i,
+            key: i % 2 === 0,
+            offset: i * 64,
+            size: 64,
+            captureTimeMs: (i * 1000) / 30,
+          })),
+          data: data.buffer,
+        });
+        await store.finishEpisode(ep.id, {
+          sync: null,
+          qa: e % 10 === 0 ? [{ kind: "dropped_frames", message: "2 frames dropped" }] : [],
+          imageStats: {},
+          thumbnail: thumbnail.slice(0),
+        });
       }
       // 2. A 640×480 AV1 episode, encoded here (GOP 2).
       const av1 = await store.createDataset({ ...base, name: "bench_av1", cameras: [cam(640, 480)] });
@@ -71,7 +102,10 @@ async function seed(page: Page): Promise<{ listId: string }> {
           chunk.copyTo(data);
           chunks.push({ key: chunk.type === "key", data, row: Math.round((chunk.timestamp * 30) / 1e6) });
           const d = meta?.decoderConfig?.description;
-          if (d && !description) description = ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice().buffer : new Uint8Array(d).slice().buffer;
+          if (d && !description)
+            description = ArrayBuffer.isView(d)
+              ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice().buffer
+              : new Uint8Array(d).slice().buffer;
         },
         error: (e) => {
           throw e;
@@ -97,7 +131,14 @@ async function seed(page: Page): Promise<{ listId: string }> {
       }
       await encoder.flush();
       encoder.close();
-      const av1Track = { camera: "front", codec, codecName: "av1" as const, width: 640, height: 480, ...(description ? { description } : {}) };
+      const av1Track = {
+        camera: "front",
+        codec,
+        codecName: "av1" as const,
+        width: 640,
+        height: 480,
+        ...(description ? { description } : {}),
+      };
       const ep = await store.createEpisode({ datasetId: av1.id, task: "seek", startedAtEpochMs: Date.now(), t0Ms: 0, tracks: [av1Track] });
       for (let first = 0, seq = 0; first < chunks.length; first += 30, seq++) {
         const part = chunks.slice(first, first + 30);
@@ -117,7 +158,8 @@ async function seed(page: Page): Promise<{ listId: string }> {
       // 3. A 10-minute episode of joint rows (no cameras).
       const long = await store.createDataset({ ...base, name: "bench_10min", cameras: [] });
       const lep = await store.createEpisode({ datasetId: long.id, task: "ten minutes", startedAtEpochMs: Date.now(), t0Ms: 0, tracks: [] });
-      for (let first = 0, seq = 0; first < plotRows; first += 300, seq++) await store.appendRows(rows(lep.id, seq, first, Math.min(300, plotRows - first)));
+      for (let first = 0, seq = 0; first < plotRows; first += 300, seq++)
+        await store.appendRows(rows(lep.id, seq, first, Math.min(300, plotRows - first)));
       await store.finishEpisode(lep.id, { sync: null, qa: [], imageStats: {} });
       return { listId: list.id };
     },
@@ -143,7 +185,14 @@ async function measure(): Promise<Figures> {
     ...(executablePath ? { executablePath } : {}),
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ["--no-sandbox", "--disable-background-networking", "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-gpu-compositing"],
+    args: [
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--use-gl=angle",
+      "--use-angle=swiftshader",
+      "--enable-unsafe-swiftshader",
+      "--disable-gpu-compositing",
+    ],
   });
   try {
     await context.addInitScript(() => {
@@ -167,7 +216,10 @@ async function measure(): Promise<Figures> {
     for (let i = 0; i < 3; i++) {
       await page.goto("about:blank");
       await page.goto(`${url}?open=${i}#episodes`);
-      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="episode-item"]').length === n, EPISODES, { polling: "raf", timeout: 60_000 });
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="episode-item"]').length === n, EPISODES, {
+        polling: "raf",
+        timeout: 60_000,
+      });
       opens.push(await page.evaluate(() => performance.now() / 1000));
     }
 
@@ -177,7 +229,7 @@ async function measure(): Promise<Figures> {
     const seekAllMs = await page.evaluate(
       async ({ seeks, frames }) => {
         let seed = 12345;
-        const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+        const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
         const input = document.querySelector<HTMLInputElement>('input[aria-label="Frame"]')!;
         const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="episode-camera"]')!;
         const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")!.set!;
@@ -216,7 +268,9 @@ async function measure(): Promise<Figures> {
       await el.waitFor({ timeout: 60_000 });
       plots.push(Number(await el.getAttribute("data-draw-ms")));
     }
-    process.stderr.write(`open ${opens.map((v) => v.toFixed(2)).join(", ")} s; seek ${seekAllMs.map((v) => v.toFixed(0)).join(" ")} ms; plots ${plots.join(", ")} ms\n`);
+    process.stderr.write(
+      `open ${opens.map((v) => v.toFixed(2)).join(", ")} s; seek ${seekAllMs.map((v) => v.toFixed(0)).join(" ")} ms; plots ${plots.join(", ")} ms\n`,
+    );
     return { openS: median(opens), seekMs: median(seekAllMs), seekAllMs, plotMs: median(plots) };
   } finally {
     await context.close();

@@ -95,7 +95,10 @@ async function measure(): Promise<RecFigures> {
 
     async function heapMb(): Promise<number> {
       return page.evaluate(async () => {
-        const p = performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }>; memory?: { usedJSHeapSize: number } };
+        const p = performance as Performance & {
+          measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }>;
+          memory?: { usedJSHeapSize: number };
+        };
         // Page and workers (cross-origin isolated pages only); else the page's JS heap.
         if (p.measureUserAgentSpecificMemory) return (await p.measureUserAgentSpecificMemory()).bytes / 1e6;
         return (p.memory?.usedJSHeapSize ?? NaN) / 1e6;

@@ -11,7 +11,9 @@ import { type Benchmark, type BenchResult, meetsGoal } from "./types.ts";
 const here = dirname(fileURLToPath(import.meta.url));
 const prefixes = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 
-const files = readdirSync(here).filter((f) => f.endsWith(".bench.ts")).sort();
+const files = readdirSync(here)
+  .filter((f) => f.endsWith(".bench.ts"))
+  .sort();
 const all: Benchmark[] = [];
 for (const f of files) {
   const mod = (await import(pathToFileURL(join(here, f)).href)) as { benchmarks: Benchmark[] };

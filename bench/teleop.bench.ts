@@ -29,10 +29,15 @@ async function measure(rateHz: number): Promise<LoopFigures> {
   // desktop user's browser: its GPU thread then stays at nice 0 instead of −8, but the renderer,
   // once lowered to nice 5, cannot come back to 0 either — measured worse (p99 3.5 vs 2.0 ms),
   // so it is not the default.
-  const asUser = executablePath !== undefined && process.getuid?.() === 0 && existsSync("/usr/bin/setpriv") && process.env["BENCH_AS_USER"] === "1";
+  const asUser =
+    executablePath !== undefined && process.getuid?.() === 0 && existsSync("/usr/bin/setpriv") && process.env["BENCH_AS_USER"] === "1";
   const wrapper = fileURLToPath(new URL("./chromium-as-user.sh", import.meta.url));
   const browser = await chromium.launch({
-    ...(asUser ? { executablePath: wrapper, env: { ...process.env, STUDIO_REAL_CHROMIUM: executablePath } } : executablePath ? { executablePath } : {}),
+    ...(asUser
+      ? { executablePath: wrapper, env: { ...process.env, STUDIO_REAL_CHROMIUM: executablePath } }
+      : executablePath
+        ? { executablePath }
+        : {}),
     // This machine has no GPU: WebGL runs on SwiftShader (software), and the page is composited
     // in software, as Chromium does on a machine without a usable GPU. (Forcing the compositor
     // through SwiftShader GL as well — BENCH_GL_COMPOSITING=1 — costs the GPU process about
@@ -43,7 +48,12 @@ async function measure(rateHz: number): Promise<LoopFigures> {
       "--disable-background-networking",
       ...(process.env["BENCH_NO_GL"]
         ? ["--disable-gpu", "--disable-webgl"]
-        : ["--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", ...(process.env["BENCH_GL_COMPOSITING"] ? [] : ["--disable-gpu-compositing"])]),
+        : [
+            "--use-gl=angle",
+            "--use-angle=swiftshader",
+            "--enable-unsafe-swiftshader",
+            ...(process.env["BENCH_GL_COMPOSITING"] ? [] : ["--disable-gpu-compositing"]),
+          ]),
     ],
   });
   try {

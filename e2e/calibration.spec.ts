@@ -102,7 +102,9 @@ for (const rig of [
 
     // Profiles persist (IndexedDB): after a reload the calibration is still there.
     await page.reload();
-    await expect(page.locator(`[data-testid="profile-row"][data-profile="${rig.follower}"] [data-testid="calibration-state"]`)).toContainText("calibrated");
+    await expect(
+      page.locator(`[data-testid="profile-row"][data-profile="${rig.follower}"] [data-testid="calibration-state"]`),
+    ).toContainText("calibrated");
     const afterReload = await exportCalibration(page, rig.follower);
     expect(afterReload.text).toBe(edited);
   });
@@ -151,7 +153,9 @@ test("unplugging during calibration keeps the previous calibration and says so",
   await panel.getByLabel("Register").selectOption("Homing_Offset");
   await expect(async () => {
     await panel.getByRole("button", { name: "Read" }).click();
-    await expect(panel.getByTestId("register-result")).toHaveText(`Homing_Offset of motor 1 = ${previous["shoulder_pan"]!.homing_offset}`, { timeout: 500 });
+    await expect(panel.getByTestId("register-result")).toHaveText(`Homing_Offset of motor 1 = ${previous["shoulder_pan"]!.homing_offset}`, {
+      timeout: 500,
+    });
   }).toPass({ timeout: 10_000 });
 });
 

@@ -38,7 +38,16 @@ async function stored(page: Page) {
   return page.evaluate(async (name) => {
     const s = window.__studioTest!.episodes;
     const ds = (await s.listDatasets()).datasets.find((d) => d.name === name)!;
-    return { tasks: ds.tasks, episodes: (await s.listEpisodes(ds.id)).episodes.map((e) => ({ id: e.id, index: e.index, task: e.task, annotations: e.annotations, length: e.length })) };
+    return {
+      tasks: ds.tasks,
+      episodes: (await s.listEpisodes(ds.id)).episodes.map((e) => ({
+        id: e.id,
+        index: e.index,
+        task: e.task,
+        annotations: e.annotations,
+        length: e.length,
+      })),
+    };
   }, DATASET);
 }
 
@@ -46,7 +55,8 @@ async function stored(page: Page) {
 async function frameInfo(page: Page, episodeId: string) {
   return page.evaluate(async (id) => {
     const out: { row: number; key: boolean; captureTimeMs: number }[] = [];
-    for await (const b of window.__studioTest!.episodes.readMedia(id, "front")) for (const f of b.frames) out.push({ row: f.row, key: f.key, captureTimeMs: f.captureTimeMs });
+    for await (const b of window.__studioTest!.episodes.readMedia(id, "front"))
+      for (const f of b.frames) out.push({ row: f.row, key: f.key, captureTimeMs: f.captureTimeMs });
     return out;
   }, episodeId);
 }
@@ -65,12 +75,15 @@ async function expectFrame(page: Page, frame: number) {
 
 /** The timecode drawn in the frame the camera canvas shows (read from its pixels). */
 async function shownTimecode(page: Page) {
-  const { luma, width, height } = await page.getByTestId("episode-camera").first().evaluate((c: HTMLCanvasElement) => {
-    const img = c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
-    const l = new Array<number>(c.width * c.height);
-    for (let i = 0; i < l.length; i++) l[i] = (77 * img.data[i * 4]! + 150 * img.data[i * 4 + 1]! + 29 * img.data[i * 4 + 2]!) >> 8;
-    return { luma: l, width: c.width, height: c.height };
-  });
+  const { luma, width, height } = await page
+    .getByTestId("episode-camera")
+    .first()
+    .evaluate((c: HTMLCanvasElement) => {
+      const img = c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
+      const l = new Array<number>(c.width * c.height);
+      for (let i = 0; i < l.length; i++) l[i] = (77 * img.data[i * 4]! + 150 * img.data[i * 4 + 1]! + 29 * img.data[i * 4 + 2]!) >> 8;
+      return { luma: l, width: c.width, height: c.height };
+    });
   return decodeTimecode(Uint8Array.from(luma), width, height);
 }
 

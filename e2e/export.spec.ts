@@ -57,7 +57,9 @@ test.describe("export", () => {
           "videos/observation.images.front/chunk-000/file-000.mp4",
         ]),
       );
-      const info = JSON.parse(readFileSync(join(root, "meta/info.json"), "utf8")) as Record<string, unknown> & { features: Record<string, { dtype: string; shape: number[]; info?: Record<string, unknown> }> };
+      const info = JSON.parse(readFileSync(join(root, "meta/info.json"), "utf8")) as Record<string, unknown> & {
+        features: Record<string, { dtype: string; shape: number[]; info?: Record<string, unknown> }>;
+      };
       expect(info["codebase_version"]).toBe("v3.0");
       expect(info["fps"]).toBe(30);
       expect(info["total_episodes"]).toBe(2);
@@ -98,14 +100,28 @@ test.describe("export", () => {
       expect([agg["wmin"], agg["wmax"]]).toEqual([6, 6]);
       const tasks = (await db.runAndReadAll(`SELECT * FROM '${join(root, "meta/tasks.parquet")}'`)).getRowObjects();
       expect(tasks.map((t) => t["task_index"])).toEqual([0n]);
-      const episodes = (await db.runAndReadAll(`SELECT episode_index, length FROM '${join(root, "meta/episodes/chunk-000/file-000.parquet")}' ORDER BY episode_index`)).getRowObjects();
+      const episodes = (
+        await db.runAndReadAll(
+          `SELECT episode_index, length FROM '${join(root, "meta/episodes/chunk-000/file-000.parquet")}' ORDER BY episode_index`,
+        )
+      ).getRowObjects();
       expect(episodes.map((e) => Number(e["episode_index"]))).toEqual([0, 1]);
       expect(episodes.reduce((n, e) => n + Number(e["length"]), 0)).toBe(total);
 
       // ffprobe, not our muxer: codec, frame count, and every frame at k / fps.
       const video = join(root, "videos/observation.images.front/chunk-000/file-000.mp4");
       const probe = JSON.parse(
-        execFileSync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height:packet=pts_time", "-of", "json", video]).toString(),
+        execFileSync("ffprobe", [
+          "-v",
+          "error",
+          "-select_streams",
+          "v:0",
+          "-show_entries",
+          "stream=codec_name,width,height:packet=pts_time",
+          "-of",
+          "json",
+          video,
+        ]).toString(),
       ) as { streams: { codec_name: string; width: number; height: number }[]; packets: { pts_time: string }[] };
       expect(["av1", "h264", "vp9"]).toContain(probe.streams[0]!.codec_name);
       expect(probe.streams[0]!.codec_name).toBe(info.features["observation.images.front"]!.info!["video.codec"]);
@@ -122,7 +138,10 @@ test.describe("export", () => {
 
       // A zip that is not a dataset: a clear error, nothing added.
       const junk = join(dir, "photos.zip");
-      execFileSync("python3", ["-c", `import zipfile; z = zipfile.ZipFile(${JSON.stringify(junk)}, "w"); z.writestr("holiday.txt", "sun"); z.close()`]);
+      execFileSync("python3", [
+        "-c",
+        `import zipfile; z = zipfile.ZipFile(${JSON.stringify(junk)}, "w"); z.writestr("holiday.txt", "sun"); z.close()`,
+      ]);
       await page.getByLabel("Import a LeRobot dataset zip").setInputFiles(junk);
       await expect(page.getByTestId("import-status")).toHaveAttribute("data-state", "failed");
       await expect(page.getByTestId("import-status")).toContainText("meta/info.json");

@@ -53,7 +53,9 @@ async function episodes(page: Page, dataset: string): Promise<Check[]> {
 test.describe("recording episodes", () => {
   test.setTimeout(180_000);
 
-  test("three takes with a simulated and a USB camera; one discarded, one re-recorded; frames, rows and timecodes check out", async ({ page }) => {
+  test("three takes with a simulated and a USB camera; one discarded, one re-recorded; frames, rows and timecodes check out", async ({
+    page,
+  }) => {
     await open(page);
     await addFakeUsbCamera(page, "wrist");
     await settings(page, { dataset: "e2e_takes", seconds: 2, reset: 2, episodes: 3 });
@@ -118,7 +120,9 @@ test.describe("recording episodes", () => {
     // video, so it exports like any other episode.
     const id = ep!.episode.id;
     await expect
-      .poll(() => page.evaluate(async (eid) => Object.keys((await window.__studioTest!.episodes.getEpisode(eid))!.imageStats), id), { timeout: 30_000 })
+      .poll(() => page.evaluate(async (eid) => Object.keys((await window.__studioTest!.episodes.getEpisode(eid))!.imageStats), id), {
+        timeout: 30_000,
+      })
       .toEqual(["front"]);
   });
 

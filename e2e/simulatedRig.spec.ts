@@ -14,7 +14,9 @@ test.describe("the studio on the simulated rig", () => {
     await expect(leader.getByTestId("voltage").first()).toHaveText("7.4");
     // The scripted hand moves the leader: its positions change over time.
     const first = await positions(page, "sim-so101_leader");
-    await expect.poll(async () => (await positions(page, "sim-so101_leader")).some((p, i) => Math.abs(p - first[i]!) > 5), { timeout: 5000 }).toBe(true);
+    await expect
+      .poll(async () => (await positions(page, "sim-so101_leader")).some((p, i) => Math.abs(p - first[i]!) > 5), { timeout: 5000 })
+      .toBe(true);
   });
 
   test("connects the simulated rig through the start page", async ({ page }) => {
@@ -72,10 +74,15 @@ test.describe("the studio on the simulated rig", () => {
     await follower.getByRole("button", { name: "Apply" }).click();
     // The follower holds still (torque off, no script), so every shown position is its true one.
     const truth = await positions(page, "sim-so101_follower");
-    await expect.poll(async () => {
-      const stats = await follower.getByTestId("bus-stats").textContent();
-      return Number(/(\d+) retries/.exec(stats ?? "")?.[1] ?? 0);
-    }, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(
+        async () => {
+          const stats = await follower.getByTestId("bus-stats").textContent();
+          return Number(/(\d+) retries/.exec(stats ?? "")?.[1] ?? 0);
+        },
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
     for (let i = 0; i < 10; i++) {
       const shown = await positions(page, "sim-so101_follower");
       shown.forEach((p, j) => {

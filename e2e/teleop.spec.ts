@@ -90,7 +90,13 @@ test.describe("teleoperation on the simulated rig", () => {
   test("a gamepad drives the follower's targets", async ({ page }) => {
     // A gamepad pushing the left stick right (shoulder_pan +).
     await page.addInitScript(() => {
-      const pad = { connected: true, id: "fake", index: 0, axes: [0.9, 0, 0, 0], buttons: Array.from({ length: 17 }, () => ({ value: 0, pressed: false })) };
+      const pad = {
+        connected: true,
+        id: "fake",
+        index: 0,
+        axes: [0.9, 0, 0, 0],
+        buttons: Array.from({ length: 17 }, () => ({ value: 0, pressed: false })),
+      };
       Object.defineProperty(navigator, "getGamepads", { value: () => [pad] });
     });
     await page.goto("/");
@@ -153,15 +159,25 @@ test.describe("teleoperation safety and 3D drag", () => {
     await page.mouse.up();
     await page.keyboard.up("Shift");
     // Shoulder lift, elbow or wrist flex targets changed; the follower follows them.
-    await expect.poll(async () => {
-      const after = (await targets.allTextContents()).map(Number);
-      return Math.max(...[1, 2, 3].map((i) => Math.abs(after[i]! - before[i]!)));
-    }, { timeout: 5000 }).toBeGreaterThan(3);
+    await expect
+      .poll(
+        async () => {
+          const after = (await targets.allTextContents()).map(Number);
+          return Math.max(...[1, 2, 3].map((i) => Math.abs(after[i]! - before[i]!)));
+        },
+        { timeout: 5000 },
+      )
+      .toBeGreaterThan(3);
     const after = (await targets.allTextContents()).map(Number);
-    await expect.poll(async () => {
-      const f = await joints(page, "follower");
-      return Math.max(...[1, 2, 3].map((i) => Math.abs(f[i]! - after[i]!)));
-    }, { timeout: 8000 }).toBeLessThan(4);
+    await expect
+      .poll(
+        async () => {
+          const f = await joints(page, "follower");
+          return Math.max(...[1, 2, 3].map((i) => Math.abs(f[i]! - after[i]!)));
+        },
+        { timeout: 8000 },
+      )
+      .toBeLessThan(4);
   });
 });
 

@@ -73,6 +73,8 @@ test.describe("Web Serial with an injected fake SerialPort", () => {
     await expect(bus.getByTestId("bus-status")).toHaveText("connected");
     await expect(row).toContainText("connected");
     await expect(page.getByTestId("status-strip")).toContainText("reconnected to its port");
-    await expect.poll(async () => (await positions(page, (await bus.getAttribute("data-testid"))!.replace("bus-", ""))).every(Number.isFinite)).toBe(true);
+    await expect
+      .poll(async () => (await positions(page, (await bus.getAttribute("data-testid"))!.replace("bus-", ""))).every(Number.isFinite))
+      .toBe(true);
   });
 });

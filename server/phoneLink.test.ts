@@ -134,12 +134,20 @@ async function start(options: StandaloneOptions = {}): Promise<RunningSignaling>
 }
 
 function studio(): PhoneCameraLink {
-  const link = new PhoneCameraLink({ signalingUrl: running!.url, phoneOrigin: "https://192.168.1.20:5443", createSocket, createPeerConnection });
+  const link = new PhoneCameraLink({
+    signalingUrl: running!.url,
+    phoneOrigin: "https://192.168.1.20:5443",
+    createSocket,
+    createPeerConnection,
+  });
   cleanups.push(() => link.close());
   return link;
 }
 
-function camera(label = "Back Camera"): { getUserMedia: (c: MediaStreamConstraints) => Promise<MediaStream>; asked: MediaStreamConstraints[] } {
+function camera(label = "Back Camera"): {
+  getUserMedia: (c: MediaStreamConstraints) => Promise<MediaStream>;
+  asked: MediaStreamConstraints[];
+} {
   const asked: MediaStreamConstraints[] = [];
   return {
     asked,
@@ -253,7 +261,16 @@ describe("phone camera link (studio) and sender (phone)", () => {
     const phoneSocket = sockets[1]!;
     const socketsBefore = sockets.length;
     phoneSocket.terminate();
-    await until({ getState: () => sockets.length, subscribe: (l) => { const t = setInterval(l, 5); return () => clearInterval(t); } }, (n) => n > socketsBefore);
+    await until(
+      {
+        getState: () => sockets.length,
+        subscribe: (l) => {
+          const t = setInterval(l, 5);
+          return () => clearInterval(t);
+        },
+      },
+      (n) => n > socketsBefore,
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(sender.getState().status).toBe("live");
     expect(link.getState().status).toBe("live");
@@ -315,7 +332,10 @@ describe("phone camera link (studio) and sender (phone)", () => {
     await running!.close();
     running = undefined;
     const link = new PhoneCameraLink({ signalingUrl: url, phoneOrigin: "https://x", createSocket, createPeerConnection });
-    await expect(link.open()).rejects.toMatchObject({ reason: "signaling-unreachable", message: expect.stringMatching(/npm start/) as unknown });
+    await expect(link.open()).rejects.toMatchObject({
+      reason: "signaling-unreachable",
+      message: expect.stringMatching(/npm start/) as unknown,
+    });
     expect(link.getState().status).toBe("failed");
   });
 

@@ -149,7 +149,8 @@ describe("signaling server", () => {
   it("closes a socket that sends too many messages per second", async () => {
     await start({ messagesPerSecond: 50, burst: 100 });
     const { studio, phone } = await paired();
-    for (let i = 0; i < 300; i++) studio.send({ type: "signal", data: { kind: "candidate", candidate: `c${i}`, sdpMid: "0", sdpMLineIndex: 0 } });
+    for (let i = 0; i < 300; i++)
+      studio.send({ type: "signal", data: { kind: "candidate", candidate: `c${i}`, sdpMid: "0", sdpMLineIndex: 0 } });
     const closed = await studio.closed;
     expect(closed.code).toBe(CLOSE_CODE.rateLimited);
     let relayed = 0;
@@ -256,7 +257,11 @@ describe("signaling server", () => {
 
   it("refuses malformed messages, signals before pairing and binary frames", async () => {
     await start();
-    for (const bad of ["not json", JSON.stringify({ type: "join", code: "has spaces" }), JSON.stringify({ type: "signal", data: { kind: "offer" } })]) {
+    for (const bad of [
+      "not json",
+      JSON.stringify({ type: "join", code: "has spaces" }),
+      JSON.stringify({ type: "signal", data: { kind: "offer" } }),
+    ]) {
       const c = await client();
       c.send(bad);
       const m = await c.next();
@@ -294,7 +299,14 @@ describe("signaling server", () => {
 });
 
 describe("LAN addresses for the pairing link", () => {
-  const iface = (address: string, internal = false) => ({ address, netmask: "255.255.255.0", family: "IPv4" as const, mac: "00:00:00:00:00:00", internal, cidr: null });
+  const iface = (address: string, internal = false) => ({
+    address,
+    netmask: "255.255.255.0",
+    family: "IPv4" as const,
+    mac: "00:00:00:00:00:00",
+    internal,
+    cidr: null,
+  });
   it("puts the likeliest Wi-Fi/Ethernet address first and leaves out loopback, link-local and IPv6", () => {
     const found = lanAddresses({
       lo: [iface("127.0.0.1", true)],

@@ -266,7 +266,12 @@ export class SignalingServer {
   #resumeSide(ws: WebSocket, peer: Peer, token: string): void {
     const entry = this.#resume.get(token);
     if (entry === undefined) {
-      this.#fail(ws, "resume-refused", "The pairing is over (the studio closed it or the server restarted). Scan a new code.", CLOSE_CODE.refused);
+      this.#fail(
+        ws,
+        "resume-refused",
+        "The pairing is over (the studio closed it or the server restarted). Scan a new code.",
+        CLOSE_CODE.refused,
+      );
       return;
     }
     const { room, side } = entry;

@@ -17,7 +17,13 @@ export function lanAddresses(interfaces: ReturnType<typeof networkInterfaces> = 
   for (const [name, list] of Object.entries(interfaces)) {
     for (const a of list ?? []) {
       if (a.family !== "IPv4" || a.internal || a.address.startsWith("169.254.")) continue;
-      const range = a.address.startsWith("192.168.") ? 0 : a.address.startsWith("10.") ? 1 : /^172\.(1[6-9]|2\d|3[01])\./.test(a.address) ? 2 : 3;
+      const range = a.address.startsWith("192.168.")
+        ? 0
+        : a.address.startsWith("10.")
+          ? 1
+          : /^172\.(1[6-9]|2\d|3[01])\./.test(a.address)
+            ? 2
+            : 3;
       found.push({ address: a.address, rank: (VIRTUAL.test(name) ? 10 : 0) + range });
     }
   }

@@ -44,12 +44,17 @@ export function phoneCameraPlugin(options: PhoneCameraPluginOptions = {}): Plugi
           lan = s;
           const port = (s.address() as AddressInfo).port;
           origins = lanOrigins(port);
-          const shown = origins.length > 0 ? origins.map((o) => `${o}/`).join(", ") : `https://<this machine's address>:${port}/ (no LAN address found)`;
+          const shown =
+            origins.length > 0
+              ? origins.map((o) => `${o}/`).join(", ")
+              : `https://<this machine's address>:${port}/ (no LAN address found)`;
           logger.info(`  ➜  Phone camera (HTTPS on the LAN, self-signed certificate): ${shown}`);
         },
         (e: unknown) => {
           const why = e instanceof Error ? e.message : String(e);
-          logger.warn(`  ➜  Phone camera: the HTTPS listener on port ${lanPort} did not start (${why}); set STUDIO_LAN_PORT to another port.`);
+          logger.warn(
+            `  ➜  Phone camera: the HTTPS listener on port ${lanPort} did not start (${why}); set STUDIO_LAN_PORT to another port.`,
+          );
         },
       );
     }

@@ -57,7 +57,16 @@ async function runLongSession(o: LongSessionOptions): Promise<LongSessionResult>
   const store = await IdbEpisodeStore.open(name);
   const pool = randomPool();
   let poolOffset = 0;
-  const result: LongSessionResult = { mediaBytes: 0, rowBytes: 0, episodes: 0, elapsedMs: 0, error: null, usageBytes: null, quotaBytes: null, cleanedUp: false };
+  const result: LongSessionResult = {
+    mediaBytes: 0,
+    rowBytes: 0,
+    episodes: 0,
+    elapsedMs: 0,
+    error: null,
+    usageBytes: null,
+    quotaBytes: null,
+    cleanedUp: false,
+  };
   const t0 = performance.now();
   let lastReport = 0;
   const batchBytes = o.fps * o.frameBytes;
@@ -78,7 +87,16 @@ async function runLongSession(o: LongSessionOptions): Promise<LongSessionResult>
     const n = o.fps;
     const state = new Float32Array(n * JOINTS).map((_, i) => Math.sin(seq + i));
     const rowTimeMs = Float64Array.from({ length: n }, (_, i) => ((seq * n + i) * 1000) / o.fps);
-    return { episodeId, seq, firstRow: seq * n, count: n, state, action: state.map((v) => v + 0.5), rowTimeMs, sampleTimeMs: rowTimeMs.map((t) => t - 1) };
+    return {
+      episodeId,
+      seq,
+      firstRow: seq * n,
+      count: n,
+      state,
+      action: state.map((v) => v + 0.5),
+      rowTimeMs,
+      sampleTimeMs: rowTimeMs.map((t) => t - 1),
+    };
   };
 
   try {
@@ -88,12 +106,25 @@ async function runLongSession(o: LongSessionOptions): Promise<LongSessionResult>
       robotType: "so101_follower",
       jointNames: Array.from({ length: JOINTS }, (_, j) => `joint${j}.pos`),
       units: "degrees",
-      cameras: o.cameras.map((key) => ({ key, source: "simulated" as const, deviceId: "", label: key, width: 640, height: 480, fps: o.fps })),
+      cameras: o.cameras.map((key) => ({
+        key,
+        source: "simulated" as const,
+        deviceId: "",
+        label: key,
+        width: 640,
+        height: 480,
+        fps: o.fps,
+      })),
       tasks: ["bench"],
     });
     const done = () => result.mediaBytes >= o.targetBytes || performance.now() - t0 >= o.timeLimitMs;
     while (!done()) {
-      const episode = await store.createEpisode({ datasetId: dataset.id, task: "bench", startedAtEpochMs: Date.now(), t0Ms: performance.now() });
+      const episode = await store.createEpisode({
+        datasetId: dataset.id,
+        task: "bench",
+        startedAtEpochMs: Date.now(),
+        t0Ms: performance.now(),
+      });
       for (let seq = 0; seq < o.episodeSeconds && !done(); seq++) {
         const r = rows(episode.id, seq);
         const batches = o.cameras.map((camera) => media(episode.id, camera, seq));

@@ -2,7 +2,18 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { TeleopService, type TeleopRequest, type TeleopStatus } from "../control/index.ts";
 import { RigService, type RigEvent, WorkerRigClient } from "../hardware/index.ts";
-import { createCameraStore, createDatasetsStore, createEpisodesStore, createRecordingStore, type RecordingStore, createRigStore, createTeleopStore, type SerialLike, TelemetryPoller, type TeleopHost } from "../state/index.ts";
+import {
+  createCameraStore,
+  createDatasetsStore,
+  createEpisodesStore,
+  createRecordingStore,
+  type RecordingStore,
+  createRigStore,
+  createTeleopStore,
+  type SerialLike,
+  TelemetryPoller,
+  type TeleopHost,
+} from "../state/index.ts";
 import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../storage/index.ts";
 import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
@@ -54,7 +65,10 @@ async function openProfiles(): Promise<{ store: ProfileStore; warning: string | 
     return { store: await IdbProfileStore.open(), warning: undefined };
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return { store: new MemoryProfileStore(), warning: `Robot profiles cannot be saved in this browser (${why}); they last until the page closes.` };
+    return {
+      store: new MemoryProfileStore(),
+      warning: `Robot profiles cannot be saved in this browser (${why}); they last until the page closes.`,
+    };
   }
 }
 
@@ -81,7 +95,10 @@ async function start(): Promise<void> {
 
   // The control loop runs next to the buses: in the worker, or on the page with them.
   let reportTeleop: (s: TeleopStatus) => void = () => undefined;
-  const inlineTeleop = new TeleopService((key) => inline.busOf(key), (s) => reportTeleop(s));
+  const inlineTeleop = new TeleopService(
+    (key) => inline.busOf(key),
+    (s) => reportTeleop(s),
+  );
   const workerTeleop: TeleopHost | undefined = worker
     ? {
         startTeleop: (req: TeleopRequest) => worker.call<TeleopStatus>("startTeleop", req),
@@ -110,7 +127,8 @@ async function start(): Promise<void> {
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
   const episodeBrowser = createEpisodesStore(episodes.store, teleop);
-  if (window.__STUDIO_TEST__) window.__studioTest = { episodes: episodes.store, verifyEpisode: (id) => verifyEpisode(episodes.store, id), recording };
+  if (window.__STUDIO_TEST__)
+    window.__studioTest = { episodes: episodes.store, verifyEpisode: (id) => verifyEpisode(episodes.store, id), recording };
 
   // Closing the tab: torque off (best effort; the watchdog in the loop covers the rest).
   window.addEventListener("pagehide", () => void teleop.getState().estop());
@@ -119,7 +137,9 @@ async function start(): Promise<void> {
   if (!root) throw new Error("index.html has no #root");
   createRoot(root).render(
     <StrictMode>
-      <StudioProvider value={{ rig, telemetry, teleop, cameras, recording, datasets, episodes: episodeBrowser, webSerial: serial !== undefined }}>
+      <StudioProvider
+        value={{ rig, telemetry, teleop, cameras, recording, datasets, episodes: episodeBrowser, webSerial: serial !== undefined }}
+      >
         <Shell />
       </StudioProvider>
     </StrictMode>,
@@ -133,7 +153,10 @@ async function start(): Promise<void> {
   await rig.getState().reconnectKnownPorts();
   if (episodes.warning) rig.setState((s) => ({ problems: [...s.problems, { id: -2, severity: "warning", message: episodes.warning! }] }));
   // Takes interrupted by a crash or reload are kept as "interrupted" and offered.
-  await recording.getState().recover().catch(() => undefined);
+  await recording
+    .getState()
+    .recover()
+    .catch(() => undefined);
   void recording.getState().refreshUsage();
   // The simulated rig comes with a simulated camera (?camera=none for none).
   if (sim !== "none" && params.get("camera") !== "none") await cameras.getState().addSimulated({ key: "front" });

@@ -70,7 +70,10 @@ class FakeEncoder {
       this.encodeQueueSize--;
       const first = this.submitted.length - this.pending.length === 1;
       const bytes = new Uint8Array(10 + (this.submitted.length - this.pending.length)).fill(s.keyFrame ? 1 : 2);
-      this.init.output(new FakeChunk(s.keyFrame ? "key" : "delta", s.timestamp, bytes), first ? { decoderConfig: { codec: "avc1.42E01E", description: new Uint8Array([1, 2, 3]) } } : undefined);
+      this.init.output(
+        new FakeChunk(s.keyFrame ? "key" : "delta", s.timestamp, bytes),
+        first ? { decoderConfig: { codec: "avc1.42E01E", description: new Uint8Array([1, 2, 3]) } } : undefined,
+      );
     }
   }
   flush(): Promise<void> {
@@ -96,8 +99,20 @@ afterEach(() => {
 
 const frame = {} as VideoFrame;
 
-async function make(batches: MediaBatch[], extra: Partial<Parameters<typeof CameraEncoder.create>[0]> = {}): Promise<{ enc: CameraEncoder; fake: FakeEncoder }> {
-  const enc = await CameraEncoder.create({ episodeId: "ep", camera: "front", codec: "h264", width: 640, height: 480, fps: 30, onBatch: (b) => batches.push(b), ...extra });
+async function make(
+  batches: MediaBatch[],
+  extra: Partial<Parameters<typeof CameraEncoder.create>[0]> = {},
+): Promise<{ enc: CameraEncoder; fake: FakeEncoder }> {
+  const enc = await CameraEncoder.create({
+    episodeId: "ep",
+    camera: "front",
+    codec: "h264",
+    width: 640,
+    height: 480,
+    fps: 30,
+    onBatch: (b) => batches.push(b),
+    ...extra,
+  });
   return { enc, fake: instances[0]! };
 }
 
@@ -162,7 +177,9 @@ describe("CameraEncoder", () => {
 
   it("rejects an unsupported codec with a message, and reports an encoder failure once", async () => {
     supported = () => false;
-    await expect(CameraEncoder.create({ episodeId: "e", camera: "c", codec: "av1", width: 640, height: 480, fps: 30, onBatch: () => undefined })).rejects.toThrow(/cannot encode AV1 video at 640×480/);
+    await expect(
+      CameraEncoder.create({ episodeId: "e", camera: "c", codec: "av1", width: 640, height: 480, fps: 30, onBatch: () => undefined }),
+    ).rejects.toThrow(/cannot encode AV1 video at 640×480/);
     supported = () => true;
     const errors: EncoderError[] = [];
     const { enc, fake } = await make([], { onError: (e) => errors.push(e) });

@@ -133,7 +133,13 @@ export class CameraEncoder {
     this.maxQueue = Math.max(1, Math.round(options.maxQueue ?? options.fps));
     this.encoder = new VideoEncoder({
       output: (chunk, metadata) => this.onOutput(chunk, metadata),
-      error: (e) => this.fail(new EncoderError(`The ${options.codec.toUpperCase()} encoder for camera "${options.camera}" failed: ${e.message}. Recording of this camera stopped; try another codec.`, "encoder_failed")),
+      error: (e) =>
+        this.fail(
+          new EncoderError(
+            `The ${options.codec.toUpperCase()} encoder for camera "${options.camera}" failed: ${e.message}. Recording of this camera stopped; try another codec.`,
+            "encoder_failed",
+          ),
+        ),
     });
     this.encoder.configure(config);
   }
@@ -185,7 +191,12 @@ export class CameraEncoder {
       try {
         await this.encoder.flush();
       } catch (e) {
-        this.fail(new EncoderError(`The encoder for camera "${this.options.camera}" failed while finishing: ${(e as Error).message}.`, "encoder_failed"));
+        this.fail(
+          new EncoderError(
+            `The encoder for camera "${this.options.camera}" failed while finishing: ${(e as Error).message}.`,
+            "encoder_failed",
+          ),
+        );
       }
     }
     if (this.failed !== null) throw this.failed;
@@ -234,7 +245,13 @@ export class CameraEncoder {
       data.set(c, at);
       at += c.byteLength;
     }
-    const batch: MediaBatch = { episodeId: this.options.episodeId, camera: this.options.camera, seq: this.seq++, frames: this.frames, data: data.buffer };
+    const batch: MediaBatch = {
+      episodeId: this.options.episodeId,
+      camera: this.options.camera,
+      seq: this.seq++,
+      frames: this.frames,
+      data: data.buffer,
+    };
     this.frames = [];
     this.chunks = [];
     this.batchBytes = 0;
@@ -372,12 +389,14 @@ export async function chooseCodec(cameras: readonly CameraLoad[], preferred: Cod
     }
     if (load <= 1 / 1.2) {
       const choice: CodecChoice = { codec, probes };
-      if (codec !== preferred) choice.warning = `${preferred.toUpperCase()} cannot keep up with ${cameras.length === 1 ? "this camera" : `these ${cameras.length} cameras`} on this computer; recording in ${codec.toUpperCase()} instead.`;
+      if (codec !== preferred)
+        choice.warning = `${preferred.toUpperCase()} cannot keep up with ${cameras.length === 1 ? "this camera" : `these ${cameras.length} cameras`} on this computer; recording in ${codec.toUpperCase()} instead.`;
       return choice;
     }
     if (Number.isFinite(load) && (best === null || load < best.load)) best = { codec, load };
   }
-  if (best === null) throw new EncoderError("This browser cannot encode video in AV1, H.264 or VP9. Use a recent Chrome or Edge.", "unsupported");
+  if (best === null)
+    throw new EncoderError("This browser cannot encode video in AV1, H.264 or VP9. Use a recent Chrome or Edge.", "unsupported");
   return {
     codec: best.codec,
     probes,

@@ -27,7 +27,10 @@ export class CameraError extends Error {
 
 function mediaDevices(): MediaDevices {
   if (typeof navigator === "undefined" || navigator.mediaDevices === undefined) {
-    throw new CameraError("Cameras are not available here: the studio must be opened over HTTPS or on localhost, in a browser with camera support.", "no_media_devices");
+    throw new CameraError(
+      "Cameras are not available here: the studio must be opened over HTTPS or on localhost, in a browser with camera support.",
+      "no_media_devices",
+    );
   }
   return navigator.mediaDevices;
 }
@@ -39,7 +42,10 @@ function cameraError(e: unknown, what: string): CameraError {
   switch (name) {
     case "NotAllowedError":
     case "SecurityError":
-      return new CameraError(`Camera access was refused for ${what}. Allow the camera for this site (the camera icon in the address bar) and try again.`, "permission_denied");
+      return new CameraError(
+        `Camera access was refused for ${what}. Allow the camera for this site (the camera icon in the address bar) and try again.`,
+        "permission_denied",
+      );
     case "NotFoundError":
       return new CameraError(`${what} was not found. Check that it is plugged in, then refresh the camera list.`, "not_found");
     case "NotReadableError":
@@ -138,7 +144,13 @@ export async function openCamera(req: OpenCameraRequest): Promise<OpenedCamera> 
 }
 
 /** A small JPEG of an image source (VideoFrame, ImageBitmap, canvas…), at most `maxWidth` wide. */
-export async function thumbnailOf(source: VideoFrame | ImageBitmap | OffscreenCanvas, width: number, height: number, maxWidth = 160, quality = 0.7): Promise<Blob> {
+export async function thumbnailOf(
+  source: VideoFrame | ImageBitmap | OffscreenCanvas,
+  width: number,
+  height: number,
+  maxWidth = 160,
+  quality = 0.7,
+): Promise<Blob> {
   const scale = Math.min(1, maxWidth / width);
   const w = Math.max(1, Math.round(width * scale));
   const h = Math.max(1, Math.round(height * scale));
@@ -155,7 +167,13 @@ export async function grabThumbnail(track: MediaStreamTrack, maxWidth = 160, tim
   let reader: FrameReader | null = null;
   try {
     const frame = await new Promise<VideoFrame>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CameraError("The camera sent no picture for the thumbnail. Check that it is not covered or in use elsewhere.", "busy")), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new CameraError("The camera sent no picture for the thumbnail. Check that it is not covered or in use elsewhere.", "busy"),
+          ),
+        timeoutMs,
+      );
       let got = false;
       reader = readTrackFrames(clone, (f) => {
         if (got) {

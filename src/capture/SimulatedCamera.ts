@@ -177,7 +177,10 @@ export class SimulatedCamera {
     this.frames++;
     this.lastCaptureMs = captureMs;
     if (this.writer !== null) {
-      const frame = new VideoFrame(this.canvas as OffscreenCanvas, { timestamp: Math.round(captureMs * 1000), duration: Math.round(1e6 / this.fps) });
+      const frame = new VideoFrame(this.canvas as OffscreenCanvas, {
+        timestamp: Math.round(captureMs * 1000),
+        duration: Math.round(1e6 / this.fps),
+      });
       this.pendingWrites++;
       const started = performance.now();
       this.writer.write(frame).then(
@@ -202,7 +205,16 @@ export class SimulatedCamera {
 }
 
 /** Draws one simulated-camera frame: background, arm (or "no data"), label, timecode. */
-export function drawSimulatedFrame(ctx: Ctx2D, w: number, h: number, chain: KinematicChain, pose: JointAngles | null, label: string | undefined, captureMs: number, frameNo: number): void {
+export function drawSimulatedFrame(
+  ctx: Ctx2D,
+  w: number,
+  h: number,
+  chain: KinematicChain,
+  pose: JointAngles | null,
+  label: string | undefined,
+  captureMs: number,
+  frameNo: number,
+): void {
   // Background: dark blue-grey with a band and a dot that move with time.
   ctx.fillStyle = "#283040";
   ctx.fillRect(0, 0, w, h);
@@ -291,7 +303,6 @@ function drawArm(ctx: Ctx2D, chain: KinematicChain, pose: JointAngles, view: Vie
     ctx.fill();
   }
 }
-
 
 function drawTimecode(ctx: Ctx2D, w: number, h: number, captureMs: number, frameNo: number): void {
   const l = timecodeLayout(w, h);

@@ -35,7 +35,12 @@ export class WorkerSimulatedCamera {
 
   static supported(): boolean {
     const g = globalThis as unknown as { MediaStreamTrackGenerator?: unknown; crossOriginIsolated?: boolean };
-    return typeof Worker !== "undefined" && g.MediaStreamTrackGenerator !== undefined && typeof OffscreenCanvas !== "undefined" && g.crossOriginIsolated === true;
+    return (
+      typeof Worker !== "undefined" &&
+      g.MediaStreamTrackGenerator !== undefined &&
+      typeof OffscreenCanvas !== "undefined" &&
+      g.crossOriginIsolated === true
+    );
   }
 
   constructor(options: WorkerSimulatedCameraOptions) {

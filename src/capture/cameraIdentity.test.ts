@@ -47,7 +47,13 @@ describe("matchCameras", () => {
   });
 
   it("missing cameras and empty labels (no permission yet)", () => {
-    const m = matchCameras([{ deviceId: "a", label: "" }, { deviceId: "z", label: "Cam" }], [dev("b", "")]);
+    const m = matchCameras(
+      [
+        { deviceId: "a", label: "" },
+        { deviceId: "z", label: "Cam" },
+      ],
+      [dev("b", "")],
+    );
     expect(m.map((x) => x.status)).toEqual(["missing", "missing"]);
     expect(matchProblem("wrist", { deviceId: "z", label: "Cam" }, m[1]!)).toMatch(/"wrist" \(Cam\) is not connected/);
   });

@@ -59,7 +59,9 @@ type VideoWithRvfc = HTMLVideoElement & {
 
 function readViaVideoElement(track: MediaStreamTrack, onFrame: (frame: VideoFrame, arrivalMs: number) => void): FrameReader {
   if (typeof document === "undefined") {
-    const err = Promise.reject(new Error("This browser cannot read camera frames here (no MediaStreamTrackProcessor). Use Chrome or Edge."));
+    const err = Promise.reject(
+      new Error("This browser cannot read camera frames here (no MediaStreamTrackProcessor). Use Chrome or Edge."),
+    );
     return { stop: async () => undefined, done: err };
   }
   const video = document.createElement("video") as VideoWithRvfc;
@@ -74,7 +76,9 @@ function readViaVideoElement(track: MediaStreamTrack, onFrame: (frame: VideoFram
     fail = reject;
   });
   if (video.requestVideoFrameCallback === undefined) {
-    fail(new Error("This browser cannot read camera frames (no MediaStreamTrackProcessor nor requestVideoFrameCallback). Use Chrome or Edge."));
+    fail(
+      new Error("This browser cannot read camera frames (no MediaStreamTrackProcessor nor requestVideoFrameCallback). Use Chrome or Edge."),
+    );
     return { stop: async () => undefined, done };
   }
   const step = (_now: number, meta: FrameMetadata): void => {

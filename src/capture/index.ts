@@ -5,7 +5,17 @@
  */
 export { SimulatedCamera } from "./SimulatedCamera.ts";
 export type { SimulatedCameraOptions } from "./SimulatedCamera.ts";
-export { CameraError, findCameras, grabThumbnail, listCameras, onCamerasChanged, openCamera, requestCameraPermission, startFrameMeter, thumbnailOf } from "./CameraManager.ts";
+export {
+  CameraError,
+  findCameras,
+  grabThumbnail,
+  listCameras,
+  onCamerasChanged,
+  openCamera,
+  requestCameraPermission,
+  startFrameMeter,
+  thumbnailOf,
+} from "./CameraManager.ts";
 export type { CameraErrorCode, OpenCameraRequest, OpenedCamera } from "./CameraManager.ts";
 export { matchCameras, matchProblem } from "./cameraIdentity.ts";
 export type { CameraIdentity, CameraMatch, VideoInput } from "./cameraIdentity.ts";

@@ -13,7 +13,16 @@ import { drawSimulatedFrame } from "./SimulatedCamera.ts";
 declare const self: DedicatedWorkerGlobalScope;
 
 export type SimCameraRequest =
-  | { type: "start"; width: number; height: number; fps: number; robot: RobotKind; label: string; phaseOriginMs: number; pageOrigin: number }
+  | {
+      type: "start";
+      width: number;
+      height: number;
+      fps: number;
+      robot: RobotKind;
+      label: string;
+      phaseOriginMs: number;
+      pageOrigin: number;
+    }
   | { type: "sample"; buffer: SharedArrayBuffer | null; joints: number; hostOffsetMs: number }
   | { type: "ack" }
   | { type: "stop" };
@@ -98,7 +107,9 @@ self.onmessage = (e: MessageEvent<SimCameraRequest>) => {
       start(m);
       break;
     case "sample":
-      sample = m.buffer ? { latest: new LatestSample(m.buffer, m.joints), scratch: new Float64Array(2 + 3 * m.joints), hostOffsetMs: m.hostOffsetMs } : null;
+      sample = m.buffer
+        ? { latest: new LatestSample(m.buffer, m.joints), scratch: new Float64Array(2 + 3 * m.joints), hostOffsetMs: m.hostOffsetMs }
+        : null;
       break;
     case "ack":
       inFlight = Math.max(0, inFlight - 1);

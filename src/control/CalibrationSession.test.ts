@@ -94,95 +94,99 @@ function rawPositions(s: CalibrationSession): number[] {
 }
 
 describe("CalibrationSession — SO-101 follower (Feetech), full flow", () => {
-  it(
-    "begin → middle → setMiddle → sweep → finishSweep → save, as lerobot's calibrate()",
-    async () => {
-      const r = await connect("fe", "so101_follower", { calibrated: false });
-      const expectedOffsets = await mountOffsets(r, "so101_follower");
-      expect(await readEvery(r, "fe", "Homing_Offset")).toEqual([0, 0, 0, 0, 0, 0]);
-      // Torque on beforehand, so "begin takes torque off" is observable.
-      await r.syncWrite("fe", "Torque_Enable", IDS.map((id) => [id, 1] as const));
-      await r.syncWrite("fe", "Operating_Mode", IDS.map((id) => [id, 1] as const));
-      expect(await readEvery(r, "fe", "Torque_Enable")).toEqual([1, 1, 1, 1, 1, 1]);
+  it("begin → middle → setMiddle → sweep → finishSweep → save, as lerobot's calibrate()", async () => {
+    const r = await connect("fe", "so101_follower", { calibrated: false });
+    const expectedOffsets = await mountOffsets(r, "so101_follower");
+    expect(await readEvery(r, "fe", "Homing_Offset")).toEqual([0, 0, 0, 0, 0, 0]);
+    // Torque on beforehand, so "begin takes torque off" is observable.
+    await r.syncWrite(
+      "fe",
+      "Torque_Enable",
+      IDS.map((id) => [id, 1] as const),
+    );
+    await r.syncWrite(
+      "fe",
+      "Operating_Mode",
+      IDS.map((id) => [id, 1] as const),
+    );
+    expect(await readEvery(r, "fe", "Torque_Enable")).toEqual([1, 1, 1, 1, 1, 1]);
 
-      const s = session(r, "fe");
-      const phases = trackPhases(s);
-      await s.begin();
-      expect(s.snapshot.phase).toBe("middle");
-      expect(await readEvery(r, "fe", "Torque_Enable")).toEqual([0, 0, 0, 0, 0, 0]);
-      expect(await readEvery(r, "fe", "Lock")).toEqual([0, 0, 0, 0, 0, 0]);
-      expect(await readEvery(r, "fe", "Operating_Mode")).toEqual([0, 0, 0, 0, 0, 0]);
+    const s = session(r, "fe");
+    const phases = trackPhases(s);
+    await s.begin();
+    expect(s.snapshot.phase).toBe("middle");
+    expect(await readEvery(r, "fe", "Torque_Enable")).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(await readEvery(r, "fe", "Lock")).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(await readEvery(r, "fe", "Operating_Mode")).toEqual([0, 0, 0, 0, 0, 0]);
 
-      // Move the joints away by hand, then to the middle pose; the live view follows.
-      await r.simulate("fe", { kind: "hand", mode: "sweep" });
-      await sleep(600);
-      await r.simulate("fe", { kind: "hand", mode: "middle" });
-      await sleep(200);
-      const away = rawPositions(s);
-      await handSettled(r, "fe");
-      await sleep(150); // a few live polls at rest
-      const middleRaw = rawPositions(s);
-      // Uncalibrated motors read the raw horn position: offset 0, so raw = mount = 2047 + offset.
-      expect(middleRaw.map((p, i) => p - HALF_TURN - expectedOffsets[i]!).every((d) => Math.abs(d) <= 2)).toBe(true);
-      expect(away.some((p, i) => Math.abs(p - middleRaw[i]!) > 100)).toBe(true);
+    // Move the joints away by hand, then to the middle pose; the live view follows.
+    await r.simulate("fe", { kind: "hand", mode: "sweep" });
+    await sleep(600);
+    await r.simulate("fe", { kind: "hand", mode: "middle" });
+    await sleep(200);
+    const away = rawPositions(s);
+    await handSettled(r, "fe");
+    await sleep(150); // a few live polls at rest
+    const middleRaw = rawPositions(s);
+    // Uncalibrated motors read the raw horn position: offset 0, so raw = mount = 2047 + offset.
+    expect(middleRaw.map((p, i) => p - HALF_TURN - expectedOffsets[i]!).every((d) => Math.abs(d) <= 2)).toBe(true);
+    expect(away.some((p, i) => Math.abs(p - middleRaw[i]!) > 100)).toBe(true);
 
-      await s.setMiddle();
-      expect(s.snapshot.phase).toBe("sweep");
-      const present = await readEvery(r, "fe", "Present_Position");
-      for (const p of present) expect(Math.abs(p - HALF_TURN)).toBeLessThanOrEqual(2);
-      const offsets = await readEvery(r, "fe", "Homing_Offset");
-      // Feetech: Present = Actual − Offset ⇒ offset = pos − 2047.
-      expect(offsets).toEqual(middleRaw.map((p) => p - HALF_TURN));
-      expect(offsets).toEqual(expectedOffsets);
-      // reset_calibration opened the limits.
-      expect(await readEvery(r, "fe", "Min_Position_Limit")).toEqual([0, 0, 0, 0, 0, 0]);
-      expect(await readEvery(r, "fe", "Max_Position_Limit")).toEqual([MAX_RAW, MAX_RAW, MAX_RAW, MAX_RAW, MAX_RAW, MAX_RAW]);
+    await s.setMiddle();
+    expect(s.snapshot.phase).toBe("sweep");
+    const present = await readEvery(r, "fe", "Present_Position");
+    for (const p of present) expect(Math.abs(p - HALF_TURN)).toBeLessThanOrEqual(2);
+    const offsets = await readEvery(r, "fe", "Homing_Offset");
+    // Feetech: Present = Actual − Offset ⇒ offset = pos − 2047.
+    expect(offsets).toEqual(middleRaw.map((p) => p - HALF_TURN));
+    expect(offsets).toEqual(expectedOffsets);
+    // reset_calibration opened the limits.
+    expect(await readEvery(r, "fe", "Min_Position_Limit")).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(await readEvery(r, "fe", "Max_Position_Limit")).toEqual([MAX_RAW, MAX_RAW, MAX_RAW, MAX_RAW, MAX_RAW, MAX_RAW]);
 
-      await r.simulate("fe", { kind: "hand", mode: "sweep" });
-      await sleep(SimHand.SWEEP_MS + 300);
-      s.finishSweep();
-      expect(s.snapshot.phase).toBe("review");
-      expect(s.snapshot.issues).toEqual([]);
-      for (const [i, m] of FE.motors.entries()) {
-        const j = s.snapshot.joints[i]!;
-        expect(j.name).toBe(m.name);
-        expect(j.fullTurn).toBe(m.name === "wrist_roll");
-        if (j.fullTurn) continue;
-        expect(j.min).toBeDefined();
-        expect(j.max).toBeDefined();
-        const [min, max] = [j.min!, j.max!];
-        expect(min).toBeLessThanOrEqual(HALF_TURN);
-        expect(max).toBeGreaterThanOrEqual(HALF_TURN);
-        expect(max - min).toBeGreaterThan(1000);
-        // The hand reaches 97 % of each mechanical stop.
-        const [lo, hi] = JOINT_STOPS[i]!;
-        expect(Math.abs(min - (HALF_TURN + lo * 0.97))).toBeLessThan(40);
-        expect(Math.abs(max - (HALF_TURN + hi * 0.97))).toBeLessThan(40);
-        expect(j.firstMove).toBe(1);
+    await r.simulate("fe", { kind: "hand", mode: "sweep" });
+    await sleep(SimHand.SWEEP_MS + 300);
+    s.finishSweep();
+    expect(s.snapshot.phase).toBe("review");
+    expect(s.snapshot.issues).toEqual([]);
+    for (const [i, m] of FE.motors.entries()) {
+      const j = s.snapshot.joints[i]!;
+      expect(j.name).toBe(m.name);
+      expect(j.fullTurn).toBe(m.name === "wrist_roll");
+      if (j.fullTurn) continue;
+      expect(j.min).toBeDefined();
+      expect(j.max).toBeDefined();
+      const [min, max] = [j.min!, j.max!];
+      expect(min).toBeLessThanOrEqual(HALF_TURN);
+      expect(max).toBeGreaterThanOrEqual(HALF_TURN);
+      expect(max - min).toBeGreaterThan(1000);
+      // The hand reaches 97 % of each mechanical stop.
+      const [lo, hi] = JOINT_STOPS[i]!;
+      expect(Math.abs(min - (HALF_TURN + lo * 0.97))).toBeLessThan(40);
+      expect(Math.abs(max - (HALF_TURN + hi * 0.97))).toBeLessThan(40);
+      expect(j.firstMove).toBe(1);
+    }
+
+    const table = await s.save();
+    expect(s.snapshot.phase).toBe("saved");
+    expect(s.snapshot.result).toEqual(table);
+    expect(Object.keys(table)).toEqual(FE.motors.map((m) => m.name));
+    expect(table["wrist_roll"]).toMatchObject({ id: 5, range_min: 0, range_max: MAX_RAW });
+    for (const [i, m] of FE.motors.entries()) {
+      const c = table[m.name]!;
+      expect(c.id).toBe(m.id);
+      expect(c.drive_mode).toBe(0);
+      expect(c.homing_offset).toBe(expectedOffsets[i]);
+      if (!m.fullTurn) {
+        expect(c.range_min).toBe(s.snapshot.joints[i]!.min);
+        expect(c.range_max).toBe(s.snapshot.joints[i]!.max);
       }
-
-      const table = await s.save();
-      expect(s.snapshot.phase).toBe("saved");
-      expect(s.snapshot.result).toEqual(table);
-      expect(Object.keys(table)).toEqual(FE.motors.map((m) => m.name));
-      expect(table["wrist_roll"]).toMatchObject({ id: 5, range_min: 0, range_max: MAX_RAW });
-      for (const [i, m] of FE.motors.entries()) {
-        const c = table[m.name]!;
-        expect(c.id).toBe(m.id);
-        expect(c.drive_mode).toBe(0);
-        expect(c.homing_offset).toBe(expectedOffsets[i]);
-        if (!m.fullTurn) {
-          expect(c.range_min).toBe(s.snapshot.joints[i]!.min);
-          expect(c.range_max).toBe(s.snapshot.joints[i]!.max);
-        }
-      }
-      expect(await readCalibrationFromMotors(r, "fe", FE)).toEqual(table);
-      expect(phases).toEqual(["ready", "preparing", "middle", "homing", "sweep", "review", "saving", "saved"]);
-      // Torque was never taken.
-      expect(await readEvery(r, "fe", "Torque_Enable")).toEqual([0, 0, 0, 0, 0, 0]);
-    },
-    20_000,
-  );
+    }
+    expect(await readCalibrationFromMotors(r, "fe", FE)).toEqual(table);
+    expect(phases).toEqual(["ready", "preparing", "middle", "homing", "sweep", "review", "saving", "saved"]);
+    // Torque was never taken.
+    expect(await readEvery(r, "fe", "Torque_Enable")).toEqual([0, 0, 0, 0, 0, 0]);
+  }, 20_000);
 });
 
 describe("CalibrationSession — Koch follower (Dynamixel), setMiddle", () => {
@@ -274,7 +278,10 @@ describe("CalibrationSession — failures and cancel", () => {
     const held = await readCalibrationFromMotors(r, "fe", FE);
     // A previous table that differs from what the motors hold, so the write-back is visible.
     const previous: CalibrationTable = Object.fromEntries(
-      Object.entries(held).map(([name, c]) => [name, { ...c, homing_offset: c.homing_offset + 10, range_min: c.range_min + 5, range_max: c.range_max - 5 }]),
+      Object.entries(held).map(([name, c]) => [
+        name,
+        { ...c, homing_offset: c.homing_offset + 10, range_min: c.range_min + 5, range_max: c.range_max - 5 },
+      ]),
     );
     const s = session(r, "fe", FE, previous);
     await s.begin();
@@ -301,7 +308,9 @@ describe("CalibrationSession — failures and cancel", () => {
   it("cancel() before begin touches nothing", async () => {
     const r = await connect("fe", "so101_follower");
     const held = await readCalibrationFromMotors(r, "fe", FE);
-    const previous: CalibrationTable = Object.fromEntries(Object.entries(held).map(([name, c]) => [name, { ...c, range_min: c.range_min + 5 }]));
+    const previous: CalibrationTable = Object.fromEntries(
+      Object.entries(held).map(([name, c]) => [name, { ...c, range_min: c.range_min + 5 }]),
+    );
     const s = session(r, "fe", FE, previous);
     await s.cancel();
     expect(s.snapshot.phase).toBe("cancelled");

@@ -68,7 +68,14 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
   ) {
     super({
       phase: "ready",
-      joints: arm.motors.map((m) => ({ name: m.name, position: undefined, min: undefined, max: undefined, firstMove: 0, fullTurn: m.fullTurn })),
+      joints: arm.motors.map((m) => ({
+        name: m.name,
+        position: undefined,
+        min: undefined,
+        max: undefined,
+        firstMove: 0,
+        fullTurn: m.fullTurn,
+      })),
       issues: [],
       error: undefined,
       result: undefined,
@@ -100,7 +107,8 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
     await this.guard("homing", async () => {
       const { api, key, arm } = this;
       // reset_calibration: offset 0 and full limits, so the raw position reads through.
-      if (arm.protocol === "dynamixel") await writeEach(api, key, arm, "Drive_Mode", (n) => arm.motors.find((m) => m.name === n)?.driveMode);
+      if (arm.protocol === "dynamixel")
+        await writeEach(api, key, arm, "Drive_Mode", (n) => arm.motors.find((m) => m.name === n)?.driveMode);
       await writeEach(api, key, arm, "Homing_Offset", () => 0);
       await writeEach(api, key, arm, "Min_Position_Limit", () => 0);
       await writeEach(api, key, arm, "Max_Position_Limit", () => MAX_RAW);
@@ -122,7 +130,12 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
   finishSweep(): void {
     this.expect("sweep");
     this.stopPolling();
-    const sweeps: JointSweep[] = this.snap.joints.map((j) => ({ name: j.name, min: j.min ?? HALF_TURN, max: j.max ?? HALF_TURN, firstMove: j.firstMove }));
+    const sweeps: JointSweep[] = this.snap.joints.map((j) => ({
+      name: j.name,
+      min: j.min ?? HALF_TURN,
+      max: j.max ?? HALF_TURN,
+      firstMove: j.firstMove,
+    }));
     const fullTurn = new Set(this.arm.motors.filter((m) => m.fullTurn).map((m) => m.name as string));
     this.update({ phase: "review", issues: reviewSweep(sweeps, fullTurn) });
   }

@@ -16,7 +16,10 @@ async function simArm(def: ArmDefinition, scripted: boolean): Promise<{ sim: Sim
   await bus.open(1_000_000);
   // Read the calibration the simulated motors carry, through a minimal RigApi over this bus.
   const api = {
-    syncRead: async (_k: string, reg: string, ids: readonly number[]) => (await bus.syncRead(reg, ids)).map((r) => (r.ok ? r : { id: r.id, ok: false as const, error: { name: r.error.name, code: r.error.code, message: r.error.message } })),
+    syncRead: async (_k: string, reg: string, ids: readonly number[]) =>
+      (await bus.syncRead(reg, ids)).map((r) =>
+        r.ok ? r : { id: r.id, ok: false as const, error: { name: r.error.name, code: r.error.code, message: r.error.message } },
+      ),
   } as unknown as RigApi;
   const calibration = await readCalibrationFromMotors(api, "x", def);
   return { sim, bus, arm: { arm: def, calibration, body: "degrees", bus } };

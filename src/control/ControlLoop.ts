@@ -108,7 +108,19 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     readonly options: LoopOptions = DEFAULT_LOOP,
     sampleBuffer?: ArrayBufferLike,
   ) {
-    super({ state: "idle", source: "leader", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0, health: [], warnings: [] });
+    super({
+      state: "idle",
+      source: "leader",
+      reason: undefined,
+      ticks: 0,
+      overruns: 0,
+      rateHz: 0,
+      p99PeriodErrorMs: 0,
+      clippedSteps: 0,
+      missingReads: 0,
+      health: [],
+      warnings: [],
+    });
     const names = follower.arm.motors.map((m) => m.name);
     if (leader.arm.motors.some((m, i) => m.name !== names[i])) {
       throw new RangeError(`${leader.arm.label} and ${follower.arm.label} do not have the same joints.`);
@@ -121,7 +133,9 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     this.safe = new Float64Array(this.n);
     this.raw = new Float64Array(this.n);
     this.manual = new Float64Array(this.n).fill(NaN);
-    this.maxSteps = Float64Array.from({ length: this.n }, (_, i) => (typeof options.maxStep === "number" ? options.maxStep : (options.maxStep[i] ?? Infinity)));
+    this.maxSteps = Float64Array.from({ length: this.n }, (_, i) =>
+      typeof options.maxStep === "number" ? options.maxStep : (options.maxStep[i] ?? Infinity),
+    );
     this.sample = new LatestSample(sampleBuffer ?? new ArrayBuffer(LatestSample.bytesFor(this.n)), this.n);
   }
 
@@ -138,16 +152,22 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     // Goal = where it is, then torque on: taking torque never makes the arm jump.
     toRawGoal(this.follower, this.followerN, this.raw);
     await this.follower.bus.syncWrite("Goal_Position", this.entries(this.raw));
-    await this.follower.bus.syncWrite("Torque_Enable", this.ids.map((id) => [id, 1] as const));
+    await this.follower.bus.syncWrite(
+      "Torque_Enable",
+      this.ids.map((id) => [id, 1] as const),
+    );
     this.update({ state: "gating", reason: undefined });
     for (const arm of [this.leader, this.follower]) {
       this.unsubscribe.push(arm.bus.onLost(() => void this.fault(`${arm.arm.label} was disconnected`)));
     }
     this.running = true;
     this.lastTickEnd = performance.now();
-    this.watchdog = setInterval(() => {
-      if (this.running && performance.now() - this.lastTickEnd > this.options.watchdogMs) void this.fault("the control loop stalled");
-    }, Math.max(10, this.options.watchdogMs / 4));
+    this.watchdog = setInterval(
+      () => {
+        if (this.running && performance.now() - this.lastTickEnd > this.options.watchdogMs) void this.fault("the control loop stalled");
+      },
+      Math.max(10, this.options.watchdogMs / 4),
+    );
     const t0 = performance.now();
     this.schedule(t0, 0);
   }
@@ -193,7 +213,10 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
 
   private async torqueOff(): Promise<void> {
     try {
-      await this.follower.bus.syncWrite("Torque_Enable", this.ids.map((id) => [id, 0] as const));
+      await this.follower.bus.syncWrite(
+        "Torque_Enable",
+        this.ids.map((id) => [id, 0] as const),
+      );
     } catch {
       // the port is gone: the motors lose power or hold until it comes back
     }
@@ -321,14 +344,16 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     for (let i = 0; i < this.health.length; i++) {
       const h = this.health[i]!;
       const name = this.follower.arm.motors[i]!.name;
-      if (h.temperatureC >= L.stopTemperatureC) return `${name} reached ${h.temperatureC} °C (stop at ${L.stopTemperatureC} °C): let it cool down`;
+      if (h.temperatureC >= L.stopTemperatureC)
+        return `${name} reached ${h.temperatureC} °C (stop at ${L.stopTemperatureC} °C): let it cool down`;
       if (h.temperatureC >= L.warnTemperatureC) warnings.push(`${name} at ${h.temperatureC} °C`);
       if (h.voltageV < L.minVoltageV || h.voltageV > L.maxVoltageV) warnings.push(`${name} supply ${h.voltageV.toFixed(1)} V`);
       if (feetech && Math.abs(h.load) >= L.warnLoadPct) warnings.push(`${name} load ${Math.abs(h.load).toFixed(0)} %`);
       if (feetech && Math.abs(h.load) >= L.stopLoadPct) {
         const since = this.overloadSince.get(i) ?? now;
         this.overloadSince.set(i, since);
-        if (now - since >= L.stopLoadMs) return `${name} pushed at ${Math.abs(h.load).toFixed(0)} % load for a second: it is blocked or at its limit`;
+        if (now - since >= L.stopLoadMs)
+          return `${name} pushed at ${Math.abs(h.load).toFixed(0)} % load for a second: it is blocked or at its limit`;
       } else {
         this.overloadSince.delete(i);
       }
@@ -338,7 +363,10 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   }
 
   private async readPositions(arm: LoopArm, out: Float64Array): Promise<MotorReading[]> {
-    const readings = await arm.bus.syncRead("Present_Position", arm.arm.motors.map((m) => m.id));
+    const readings = await arm.bus.syncRead(
+      "Present_Position",
+      arm.arm.motors.map((m) => m.id),
+    );
     const raw = readings.map((r) => (r.ok ? r.value : NaN));
     toNormalized(arm, raw, out);
     return readings;

@@ -35,7 +35,13 @@ function optionsFor(arm: ArmId, baudRates: readonly number[]): SetupOptions {
   const pos = family.table[family.telemetry.position]!;
   const a = pos.address;
   const n = pos.size;
-  const collisionProbes = [[a, n], [a - 2, n + 2], [a, n + 4], [a - 1, n + 1], [a - 4, n + 6]] as const;
+  const collisionProbes = [
+    [a, n],
+    [a - 2, n + 2],
+    [a, n + 4],
+    [a - 1, n + 1],
+    [a - 4, n + 6],
+  ] as const;
   return { baudRates, targetBaudIndex, collisionProbes };
 }
 
@@ -78,7 +84,14 @@ describe("MotorSetupSession — SO-101 follower bench (Feetech)", () => {
     const r = await bench("b", "so101_follower");
     const s = new MotorSetupSession(r, "b", arm, optionsFor("so101_follower", FE_BAUDS));
     expect(s.snapshot.phase).toBe("connect");
-    expect(s.snapshot.order.map((m) => m.name)).toEqual(["gripper", "wrist_roll", "wrist_flex", "elbow_flex", "shoulder_lift", "shoulder_pan"]);
+    expect(s.snapshot.order.map((m) => m.name)).toEqual([
+      "gripper",
+      "wrist_roll",
+      "wrist_flex",
+      "elbow_flex",
+      "shoulder_lift",
+      "shoulder_pan",
+    ]);
     expect(s.current?.name).toBe("gripper");
   });
 

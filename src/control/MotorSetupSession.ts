@@ -35,7 +35,6 @@ export interface SetupOptions {
  * (two motors with one id), or when the motor is not the model the arm needs.
  */
 export class MotorSetupSession extends SnapshotEngine<SetupSnapshot> {
-
   constructor(
     private readonly api: RigApi,
     private readonly key: string,
@@ -56,7 +55,10 @@ export class MotorSetupSession extends SnapshotEngine<SetupSnapshot> {
     this.update({ phase: "searching", message: `Looking for the ${motor.name} motor at every baud rate…` });
     try {
       const found = await this.findSingle(motor);
-      this.update({ phase: "assigning", message: `Found a ${found.modelName ?? "motor"} with id ${found.id} at ${found.baudRate} baud. Writing id ${motor.id}…` });
+      this.update({
+        phase: "assigning",
+        message: `Found a ${found.modelName ?? "motor"} with id ${found.id} at ${found.baudRate} baud. Writing id ${motor.id}…`,
+      });
       await this.assign(found, motor);
       const done = [...this.snap.done, { name: motor.name, id: motor.id, from: `id ${found.id} @ ${found.baudRate} baud` }];
       const step = this.snap.step + 1;

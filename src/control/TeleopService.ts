@@ -96,9 +96,29 @@ export class TeleopService {
 
   status(loop = this.loop): TeleopStatus {
     if (!loop) {
-      return { state: "idle", source: "leader", reason: undefined, ticks: 0, overruns: 0, rateHz: 0, p99PeriodErrorMs: 0, clippedSteps: 0, missingReads: 0, health: [], warnings: [], sample: [], joints: [], clockOriginMs: performance.timeOrigin };
+      return {
+        state: "idle",
+        source: "leader",
+        reason: undefined,
+        ticks: 0,
+        overruns: 0,
+        rateHz: 0,
+        p99PeriodErrorMs: 0,
+        clippedSteps: 0,
+        missingReads: 0,
+        health: [],
+        warnings: [],
+        sample: [],
+        joints: [],
+        clockOriginMs: performance.timeOrigin,
+      };
     }
     const ok = loop.sample.read(this.scratch);
-    return { ...loop.snapshot, sample: ok ? Array.from(this.scratch) : [], joints: loop.follower.arm.motors.map((m) => m.name), clockOriginMs: performance.timeOrigin };
+    return {
+      ...loop.snapshot,
+      sample: ok ? Array.from(this.scratch) : [],
+      joints: loop.follower.arm.motors.map((m) => m.name),
+      clockOriginMs: performance.timeOrigin,
+    };
   }
 }

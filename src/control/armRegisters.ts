@@ -35,7 +35,13 @@ export async function readAll(api: RigApi, key: string, arm: ArmDefinition, regi
 }
 
 /** Write one register on every motor, one acknowledged WRITE each (EEPROM settings). */
-export async function writeEach(api: RigApi, key: string, arm: ArmDefinition, register: string, value: (name: string, id: number) => number | undefined): Promise<void> {
+export async function writeEach(
+  api: RigApi,
+  key: string,
+  arm: ArmDefinition,
+  register: string,
+  value: (name: string, id: number) => number | undefined,
+): Promise<void> {
   for (const m of arm.motors) {
     const v = value(m.name, m.id);
     if (v === undefined) continue;
@@ -48,9 +54,18 @@ export async function writeEach(api: RigApi, key: string, arm: ArmDefinition, re
 }
 
 export async function torqueOff(api: RigApi, key: string, arm: ArmDefinition): Promise<void> {
-  await api.syncWrite(key, "Torque_Enable", arm.motors.map((m) => [m.id, 0] as const));
+  await api.syncWrite(
+    key,
+    "Torque_Enable",
+    arm.motors.map((m) => [m.id, 0] as const),
+  );
   // Feetech: EEPROM writes persist only with Lock = 0 (lerobot's disable_torque writes both).
-  if (arm.protocol === "feetech") await api.syncWrite(key, "Lock", arm.motors.map((m) => [m.id, 0] as const));
+  if (arm.protocol === "feetech")
+    await api.syncWrite(
+      key,
+      "Lock",
+      arm.motors.map((m) => [m.id, 0] as const),
+    );
 }
 
 /** Write homing offsets and position limits (lerobot's write_calibration). Torque must be off. */
@@ -86,6 +101,12 @@ export async function motorsMatchCalibration(api: RigApi, key: string, arm: ArmD
   return arm.motors.every((m) => {
     const a = now[m.name];
     const b = table[m.name];
-    return a !== undefined && b !== undefined && a.homing_offset === b.homing_offset && a.range_min === b.range_min && a.range_max === b.range_max;
+    return (
+      a !== undefined &&
+      b !== undefined &&
+      a.homing_offset === b.homing_offset &&
+      a.range_min === b.range_min &&
+      a.range_max === b.range_max
+    );
   });
 }

@@ -44,7 +44,11 @@ async function writeEvery(r: RigService, key: string, register: string, value: n
   for (const id of IDS) await r.write(key, id, register, value);
 }
 
-function table(arm: ArmDefinition, rows: readonly (readonly [number, number, number])[], driveModes: Partial<Record<string, number>> = {}): CalibrationTable {
+function table(
+  arm: ArmDefinition,
+  rows: readonly (readonly [number, number, number])[],
+  driveModes: Partial<Record<string, number>> = {},
+): CalibrationTable {
   const t: Record<string, CalibrationTable[string]> = {};
   arm.motors.forEach((m, i) => {
     const [homing_offset, range_min, range_max] = rows[i]!;
@@ -127,7 +131,9 @@ describe("configureArm — Feetech SO-101 follower", () => {
     expect(report.calibrationWritten).toBe(true);
     expect(report.writes).toContain("calibration: Homing_Offset, Min_Position_Limit, Max_Position_Limit");
     // The calibration is written before the lock.
-    expect(report.writes.indexOf("all Lock = 1")).toBeGreaterThan(report.writes.indexOf("calibration: Homing_Offset, Min_Position_Limit, Max_Position_Limit"));
+    expect(report.writes.indexOf("all Lock = 1")).toBeGreaterThan(
+      report.writes.indexOf("calibration: Homing_Offset, Min_Position_Limit, Max_Position_Limit"),
+    );
     expect(await readCalibrationFromMotors(r, "fe", arm)).toEqual(cal);
     expect(await readEvery(r, "fe", "Homing_Offset")).toEqual([-500, 321, -1, 0, 1200, -2047]);
     expect(await readEvery(r, "fe", "Min_Position_Limit")).toEqual([1000, 900, 1020, 800, 0, 2000]);

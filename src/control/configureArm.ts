@@ -20,7 +20,12 @@ export interface ConfigureReport {
  * Dynamixel (Koch): Return_Delay_Time 0; Operating_Mode 4 (extended position), follower
  * gripper 5 (current-based position); follower elbow Position P/I/D 1500/0/600.
  */
-export async function configureArm(api: RigApi, key: string, arm: ArmDefinition, calibration: CalibrationTable | undefined): Promise<ConfigureReport> {
+export async function configureArm(
+  api: RigApi,
+  key: string,
+  arm: ArmDefinition,
+  calibration: CalibrationTable | undefined,
+): Promise<ConfigureReport> {
   const writes: string[] = [];
   const each = async (register: string, value: (name: string, id: number) => number | undefined) => {
     await writeEach(api, key, arm, register, (n, id) => {
@@ -68,7 +73,11 @@ export async function configureArm(api: RigApi, key: string, arm: ArmDefinition,
     writes.push("calibration: Homing_Offset, Min_Position_Limit, Max_Position_Limit");
   }
   if (arm.protocol === "feetech") {
-    await api.syncWrite(key, "Lock", arm.motors.map((m) => [m.id, 1] as const));
+    await api.syncWrite(
+      key,
+      "Lock",
+      arm.motors.map((m) => [m.id, 1] as const),
+    );
     writes.push("all Lock = 1");
   }
   // Read back one register to prove every motor took the configuration.

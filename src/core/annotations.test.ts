@@ -91,7 +91,14 @@ describe("history", () => {
         let h = createHistory(doc0);
         for (const [op, v] of ops) {
           const p = h.present;
-          h = commit(h, op === "task" ? setTask(p, v) : op === "tag" ? addTag(p, v) : { task: p.task, annotations: { ...p.annotations, success: v.length % 2 === 0 } });
+          h = commit(
+            h,
+            op === "task"
+              ? setTask(p, v)
+              : op === "tag"
+                ? addTag(p, v)
+                : { task: p.task, annotations: { ...p.annotations, success: v.length % 2 === 0 } },
+          );
         }
         const end = h.present;
         const n = h.past.length;
@@ -138,8 +145,17 @@ describe("LeRobot language columns", () => {
     const lang = episodeLanguage(a, 120, 30);
     expect(lang.persistent).toEqual([
       { role: "assistant", content: "grasp the cup", style: "subtask", timestamp: 0, camera: null, tool_calls: null },
-      { role: "assistant", content: "place it in the sink", style: "subtask", timestamp: Math.fround(40 / 30), camera: null, tool_calls: null },
+      {
+        role: "assistant",
+        content: "place it in the sink",
+        style: "subtask",
+        timestamp: Math.fround(40 / 30),
+        camera: null,
+        tool_calls: null,
+      },
     ]);
-    expect([...lang.events.entries()]).toEqual([[60, [{ role: "user", content: "further left", style: "interjection", camera: null, tool_calls: null }]]]);
+    expect([...lang.events.entries()]).toEqual([
+      [60, [{ role: "user", content: "further left", style: "interjection", camera: null, tool_calls: null }]],
+    ]);
   });
 });

@@ -65,7 +65,9 @@ export function addSpan(doc: AnnotationDoc, span: SubtaskSpan, length: number): 
   const a = clampFrame(Math.min(span.startFrame, span.endFrame), length);
   const b = clampFrame(Math.max(span.startFrame, span.endFrame), length);
   if (b <= a) return doc;
-  const spans = [...doc.annotations.spans, { id: span.id, startFrame: a, endFrame: b, text: span.text }].sort((x, y) => x.startFrame - y.startFrame || x.endFrame - y.endFrame);
+  const spans = [...doc.annotations.spans, { id: span.id, startFrame: a, endFrame: b, text: span.text }].sort(
+    (x, y) => x.startFrame - y.startFrame || x.endFrame - y.endFrame,
+  );
   return withAnn(doc, { spans });
 }
 
@@ -141,7 +143,13 @@ export function snapToKeyframe(frame: number, keyframes: readonly number[]): num
  * Sets the kept rows [start, end): start snapped down to a keyframe, end clamped to the episode
  * (end = length is stored as null, "to the end"); at least one row is kept.
  */
-export function setTrim(doc: AnnotationDoc, start: number, end: number | null, length: number, keyframes: readonly number[]): AnnotationDoc {
+export function setTrim(
+  doc: AnnotationDoc,
+  start: number,
+  end: number | null,
+  length: number,
+  keyframes: readonly number[],
+): AnnotationDoc {
   if (length <= 0) return withAnn(doc, { trimStart: 0, trimEnd: null });
   const s = snapToKeyframe(clampFrame(start, length - 1), keyframes);
   const e = end === null ? length : clampFrame(end, length);
@@ -234,7 +242,14 @@ export function episodeLanguage(a: EpisodeAnnotations, length: number, fps: numb
   for (const s of [...a.spans].sort((x, y) => x.startFrame - y.startFrame)) {
     if (s.endFrame <= start || s.startFrame >= end || !s.text.trim()) continue;
     const first = Math.max(s.startFrame, start) - start;
-    persistent.push({ role: "assistant", content: s.text.trim(), style: "subtask", timestamp: Math.fround(first / fps), camera: null, tool_calls: null });
+    persistent.push({
+      role: "assistant",
+      content: s.text.trim(),
+      style: "subtask",
+      timestamp: Math.fround(first / fps),
+      camera: null,
+      tool_calls: null,
+    });
   }
   const events = new Map<number, LanguageEventRow[]>();
   for (const e of a.events) {

@@ -107,11 +107,16 @@ describe("normalisation (lerobot formulas)", () => {
 
   it("unnormalize inverts normalize within one step (int() truncates)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1000, max: 3000 }), fc.constantFrom("range_m100_100", "range_0_100", "degrees"), fc.boolean(), (raw, mode, flip) => {
-        const c = { ...cal, drive_mode: flip ? 1 : 0 };
-        const back = unnormalize(normalize(raw, c, mode, true), c, mode, true);
-        expect(Math.abs(back - raw)).toBeLessThanOrEqual(1);
-      }),
+      fc.property(
+        fc.integer({ min: 1000, max: 3000 }),
+        fc.constantFrom("range_m100_100", "range_0_100", "degrees"),
+        fc.boolean(),
+        (raw, mode, flip) => {
+          const c = { ...cal, drive_mode: flip ? 1 : 0 };
+          const back = unnormalize(normalize(raw, c, mode, true), c, mode, true);
+          expect(Math.abs(back - raw)).toBeLessThanOrEqual(1);
+        },
+      ),
     );
   });
 

@@ -82,7 +82,8 @@ export function unnormalize(value: number, cal: MotorCalibration, mode: NormMode
 
 // ---- the JSON file --------------------------------------------------------------------
 
-export type ParseResult = { readonly ok: true; readonly table: CalibrationTable } | { readonly ok: false; readonly errors: readonly string[] };
+export type ParseResult =
+  { readonly ok: true; readonly table: CalibrationTable } | { readonly ok: false; readonly errors: readonly string[] };
 
 /**
  * Parse and check a lerobot calibration file for one arm. Every problem is reported with
@@ -120,17 +121,22 @@ export function parseCalibration(text: string, arm: ArmDefinition): ParseResult 
     const bad = (field: string, why: string) => errors.push(`"${name}.${field}": ${why}`);
     for (const field of FIELDS) {
       if (!(field in v)) bad(field, "missing.");
-      else if (typeof v[field] !== "number" || !Number.isInteger(v[field])) bad(field, `must be an integer, got ${JSON.stringify(v[field])}.`);
+      else if (typeof v[field] !== "number" || !Number.isInteger(v[field]))
+        bad(field, `must be an integer, got ${JSON.stringify(v[field])}.`);
     }
     for (const key of Object.keys(v)) {
       if (!(FIELDS as readonly string[]).includes(key)) bad(key, "unknown field.");
     }
     const n = (field: (typeof FIELDS)[number]) => (typeof v[field] === "number" ? (v[field] as number) : NaN);
     const [id, driveMode, offset, min, max] = [n("id"), n("drive_mode"), n("homing_offset"), n("range_min"), n("range_max")];
-    if (Number.isInteger(id) && id !== spec.id) bad("id", `is ${id}, but ${arm.label}'s ${name} is motor ${spec.id}: is this file for another robot?`);
+    if (Number.isInteger(id) && id !== spec.id)
+      bad("id", `is ${id}, but ${arm.label}'s ${name} is motor ${spec.id}: is this file for another robot?`);
     if (Number.isInteger(driveMode) && driveMode !== 0 && driveMode !== 1) bad("drive_mode", `must be 0 or 1, got ${driveMode}.`);
     if (Number.isInteger(offset) && Math.abs(offset) > limit) bad("homing_offset", `${offset} is outside ±${limit}.`);
-    for (const [field, x] of [["range_min", min], ["range_max", max]] as const) {
+    for (const [field, x] of [
+      ["range_min", min],
+      ["range_max", max],
+    ] as const) {
       if (Number.isInteger(x) && (x < 0 || x > MAX_RAW)) bad(field, `${x} is outside 0..${MAX_RAW}.`);
     }
     if (Number.isInteger(min) && Number.isInteger(max) && min >= max) bad("range_min", `${min} must be less than range_max ${max}.`);
@@ -183,7 +189,11 @@ export function reviewSweep(sweeps: readonly JointSweep[], fullTurn: ReadonlySet
     const span = s.max - s.min;
     const label = s.name.replace("_", " ");
     if (span < NEVER_MOVED_STEPS) {
-      issues.push({ joint: s.name, kind: "never_moved", message: `${label} never moved (${span} steps). Move it through its whole range, or check that its motor is connected.` });
+      issues.push({
+        joint: s.name,
+        kind: "never_moved",
+        message: `${label} never moved (${span} steps). Move it through its whole range, or check that its motor is connected.`,
+      });
       continue;
     }
     if (span < SMALL_RANGE_STEPS) {
@@ -198,7 +208,11 @@ export function reviewSweep(sweeps: readonly JointSweep[], fullTurn: ReadonlySet
       });
     }
     if (s.min > HALF_TURN || s.max < HALF_TURN) {
-      issues.push({ joint: s.name, kind: "middle_outside_range", message: `${label}'s range does not include its middle pose: set the middle pose again with the arm centred.` });
+      issues.push({
+        joint: s.name,
+        kind: "middle_outside_range",
+        message: `${label}'s range does not include its middle pose: set the middle pose again with the arm centred.`,
+      });
     }
   }
   return issues;

@@ -71,7 +71,15 @@ export interface SyncReport {
   loopJitterP99Ms: number;
 }
 
-export type QaFlagKind = "dropped_frames" | "frozen_camera" | "black_camera" | "stalled_joints" | "jumping_joints" | "off_rate_loop" | "missing_joints" | "recording_failed";
+export type QaFlagKind =
+  | "dropped_frames"
+  | "frozen_camera"
+  | "black_camera"
+  | "stalled_joints"
+  | "jumping_joints"
+  | "off_rate_loop"
+  | "missing_joints"
+  | "recording_failed";
 
 export interface QaFlag {
   kind: QaFlagKind;

@@ -23,11 +23,23 @@ const H = Math.PI / 2;
 describe("rotation helpers (URDF rpy = Rz(yaw)·Ry(pitch)·Rx(roll))", () => {
   it("single-axis rpy rotations are the textbook matrices", () => {
     // roll +90° about x: y → z, z → −y
-    expectRot(rotationRpy(H, 0, 0), [[1, 0, 0], [0, 0, -1], [0, 1, 0]]);
+    expectRot(rotationRpy(H, 0, 0), [
+      [1, 0, 0],
+      [0, 0, -1],
+      [0, 1, 0],
+    ]);
     // pitch +90° about y: z → x, x → −z
-    expectRot(rotationRpy(0, H, 0), [[0, 0, 1], [0, 1, 0], [-1, 0, 0]]);
+    expectRot(rotationRpy(0, H, 0), [
+      [0, 0, 1],
+      [0, 1, 0],
+      [-1, 0, 0],
+    ]);
     // yaw +90° about z: x → y, y → −x
-    expectRot(rotationRpy(0, 0, H), [[0, -1, 0], [1, 0, 0], [0, 0, 1]]);
+    expectRot(rotationRpy(0, 0, H), [
+      [0, -1, 0],
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
   });
 
   it("rpy composes as fixed axes: roll first, then pitch, then yaw", () => {
@@ -37,7 +49,10 @@ describe("rotation helpers (URDF rpy = Rz(yaw)·Ry(pitch)·Rx(roll))", () => {
     expectVec(transformPoint(m, [0, 1, 0]), [0, 0, 1], 1e-12);
     expectVec(transformPoint(m, [0, 0, 1]), [1, 0, 0], 1e-12);
     // and equals Rz·Ry·Rx built from axis-angle rotations
-    const composed = multiply(rotationAxisAngle([0, 0, 1], 0.3), multiply(rotationAxisAngle([0, 1, 0], -0.7), rotationAxisAngle([1, 0, 0], 1.1)));
+    const composed = multiply(
+      rotationAxisAngle([0, 0, 1], 0.3),
+      multiply(rotationAxisAngle([0, 1, 0], -0.7), rotationAxisAngle([1, 0, 0], 1.1)),
+    );
     const rpy = rotationRpy(1.1, -0.7, 0.3);
     for (let i = 0; i < 16; i++) expect(Math.abs((rpy[i] ?? NaN) - (composed[i] ?? NaN))).toBeLessThan(1e-12);
   });
@@ -128,7 +143,11 @@ describe("forward kinematics at zero angles, against hand-composed URDF origins"
   });
 
   it("Koch v1.1 (follower.urdf): all origin rotations are zero, so positions are plain sums", () => {
-    const roll: Vec3 = [0.012 + 0 - 0.0148 - 0.10048 - 0.045, 0 - 0.0209 + 0.0065 + 5e-5 + 0.013097, 0.0409 + 0.0154 + 0.1083 + 0.0026999 + 0];
+    const roll: Vec3 = [
+      0.012 + 0 - 0.0148 - 0.10048 - 0.045,
+      0 - 0.0209 + 0.0065 + 5e-5 + 0.013097,
+      0.0409 + 0.0154 + 0.1083 + 0.0026999 + 0,
+    ];
     const fk = forwardKinematics(KINEMATIC_CHAINS.koch, new Map<JointName, number>());
     const l5 = fk.frames.get("link_5");
     expect(l5).toBeDefined();
@@ -188,29 +207,32 @@ function cross(a: Vec3, b: Vec3): Vec3 {
 }
 
 describe("shoulder_pan +90°", () => {
-  it.each(CHAINS.map((c) => [c.robot, c] as const))("%s: rotates the tool about the pan axis, keeping height and distance", (_name, chain) => {
-    const { point, dir } = panAxis(chain);
-    // the pan axis is vertical for all three arms
-    expectVec(dir, [0, 0, Math.sign(dir[2])], 1e-4);
-    const base = calibratedAngles(chain, 0);
-    const p0 = toolPosition(chain, base);
-    const turned = new Map(base);
-    turned.set("shoulder_pan", (base.get("shoulder_pan") ?? 0) + H);
-    const p1 = toolPosition(chain, turned);
-    const r0 = sub(p0, point);
-    const r1 = sub(p1, point);
-    // height along the axis preserved
-    expect(dot(r1, dir)).toBeCloseTo(dot(r0, dir), 9);
-    // distance from the axis preserved
-    const radial = (r: Vec3): Vec3 => sub(r, [dir[0] * dot(r, dir), dir[1] * dot(r, dir), dir[2] * dot(r, dir)]);
-    const q0 = radial(r0);
-    const q1 = radial(r1);
-    expect(Math.hypot(...q1)).toBeCloseTo(Math.hypot(...q0), 9);
-    // turned by +90° in the right-handed sense about the joint axis: q0 × q1 ∥ +axis, q0 ⟂ q1
-    expect(dot(q0, q1)).toBeCloseTo(0, 9);
-    const n = cross(q0, q1);
-    expect(dot(n, dir) / (Math.hypot(...q0) ** 2)).toBeCloseTo(1, 6);
-  });
+  it.each(CHAINS.map((c) => [c.robot, c] as const))(
+    "%s: rotates the tool about the pan axis, keeping height and distance",
+    (_name, chain) => {
+      const { point, dir } = panAxis(chain);
+      // the pan axis is vertical for all three arms
+      expectVec(dir, [0, 0, Math.sign(dir[2])], 1e-4);
+      const base = calibratedAngles(chain, 0);
+      const p0 = toolPosition(chain, base);
+      const turned = new Map(base);
+      turned.set("shoulder_pan", (base.get("shoulder_pan") ?? 0) + H);
+      const p1 = toolPosition(chain, turned);
+      const r0 = sub(p0, point);
+      const r1 = sub(p1, point);
+      // height along the axis preserved
+      expect(dot(r1, dir)).toBeCloseTo(dot(r0, dir), 9);
+      // distance from the axis preserved
+      const radial = (r: Vec3): Vec3 => sub(r, [dir[0] * dot(r, dir), dir[1] * dot(r, dir), dir[2] * dot(r, dir)]);
+      const q0 = radial(r0);
+      const q1 = radial(r1);
+      expect(Math.hypot(...q1)).toBeCloseTo(Math.hypot(...q0), 9);
+      // turned by +90° in the right-handed sense about the joint axis: q0 × q1 ∥ +axis, q0 ⟂ q1
+      expect(dot(q0, q1)).toBeCloseTo(0, 9);
+      const n = cross(q0, q1);
+      expect(dot(n, dir) / Math.hypot(...q0) ** 2).toBeCloseTo(1, 6);
+    },
+  );
 });
 
 describe("reach", () => {

@@ -69,9 +69,15 @@ export function rotationRpy(roll: number, pitch: number, yaw: number): Mat4 {
   const cy = Math.cos(yaw);
   const sy = Math.sin(yaw);
   return fromRotation([
-    cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr,
-    sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr,
-    -sp, cp * sr, cp * cr,
+    cy * cp,
+    cy * sp * sr - sy * cr,
+    cy * sp * cr + sy * sr,
+    sy * cp,
+    sy * sp * sr + cy * cr,
+    sy * sp * cr - cy * sr,
+    -sp,
+    cp * sr,
+    cp * cr,
   ]);
 }
 
@@ -86,9 +92,15 @@ export function rotationAxisAngle(axis: Vec3, angle: number): Mat4 {
   const s = Math.sin(angle);
   const t = 1 - c;
   return fromRotation([
-    t * x * x + c, t * x * y - s * z, t * x * z + s * y,
-    t * x * y + s * z, t * y * y + c, t * y * z - s * x,
-    t * x * z - s * y, t * y * z + s * x, t * z * z + c,
+    t * x * x + c,
+    t * x * y - s * z,
+    t * x * z + s * y,
+    t * x * y + s * z,
+    t * y * y + c,
+    t * y * z - s * x,
+    t * x * z - s * y,
+    t * y * z + s * x,
+    t * z * z + c,
   ]);
 }
 

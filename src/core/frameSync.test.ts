@@ -29,17 +29,20 @@ describe("FrameSelector", () => {
     expect(Math.max(...sel.skewMs)).toBeLessThan(1e-9);
   });
 
-  it.each([3, 10, 16, 17, 25, 30])("a 30 fps camera with a %d ms phase offset: one frame per row, skew = the offset folded to ≤ half a period", (phase) => {
-    const period = 1000 / 30;
-    const times = Array.from({ length: 100 }, (_, k) => 500 + phase + k * period);
-    const { chosen, sel } = run(times, 500, 30, 90);
-    const expectedSkew = Math.min(phase, period - phase);
-    // row 0 precedes the first frame and takes it (skew = phase); every later row has its own frame
-    expect(sel.skewMs[0]).toBeCloseTo(phase, 9);
-    for (const s of sel.skewMs.slice(1)) expect(s).toBeCloseTo(expectedSkew, 9);
-    expect(new Set(chosen.slice(1)).size).toBe(chosen.length - 1);
-    expect(sel.duplicatedFrames).toBe(phase > period / 2 ? 1 : 0);
-  });
+  it.each([3, 10, 16, 17, 25, 30])(
+    "a 30 fps camera with a %d ms phase offset: one frame per row, skew = the offset folded to ≤ half a period",
+    (phase) => {
+      const period = 1000 / 30;
+      const times = Array.from({ length: 100 }, (_, k) => 500 + phase + k * period);
+      const { chosen, sel } = run(times, 500, 30, 90);
+      const expectedSkew = Math.min(phase, period - phase);
+      // row 0 precedes the first frame and takes it (skew = phase); every later row has its own frame
+      expect(sel.skewMs[0]).toBeCloseTo(phase, 9);
+      for (const s of sel.skewMs.slice(1)) expect(s).toBeCloseTo(expectedSkew, 9);
+      expect(new Set(chosen.slice(1)).size).toBe(chosen.length - 1);
+      expect(sel.duplicatedFrames).toBe(phase > period / 2 ? 1 : 0);
+    },
+  );
 
   it("a gap in the camera's frames is filled with the nearest frames and counted as duplicates", () => {
     const period = 1000 / 30;
@@ -178,7 +181,10 @@ describe("syncReport", () => {
     const skew = Array.from({ length: 101 }, (_, i) => i / 10);
     const r = syncReport({
       rows: 101,
-      cameras: { front: { skewMs: skew, duplicatedFrames: 2, droppedFrames: 1 }, wrist: { skewMs: [], duplicatedFrames: 0, droppedFrames: 0 } },
+      cameras: {
+        front: { skewMs: skew, duplicatedFrames: 2, droppedFrames: 1 },
+        wrist: { skewMs: [], duplicatedFrames: 0, droppedFrames: 0 },
+      },
       jointAgeMs: [1, 2, 3, NaN],
       loopPeriodErrorMs: [-3, 0.5, 1],
     });

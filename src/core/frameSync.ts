@@ -140,8 +140,7 @@ export class FrameSelector<F> {
       const half = 500 / this.fps;
       if (f.t < this.t0Ms - half || f.t > this.rowTimeMs(this.endRow - 1) + half) this.framesOutside++;
       else this.droppedFrames++;
-    }
-    else if (f.uses > 1) {
+    } else if (f.uses > 1) {
       this.duplicatedFrames++;
       this.repeatedRows += f.uses - 1;
     }

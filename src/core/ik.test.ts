@@ -23,7 +23,8 @@ describe("damped least squares IK", () => {
         const target = toolPosition(chain, pose);
         // Start from a nearby pose (as when dragging) and solve.
         const start: Record<string, number> = { ...pose };
-        for (const name of ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex"]) start[name] = (start[name] ?? 0) + (rand() - 0.5) * 0.3;
+        for (const name of ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex"])
+          start[name] = (start[name] ?? 0) + (rand() - 0.5) * 0.3;
         const r = solveIk(chain, start, target);
         const reached = toolPosition(chain, r.angles);
         const d = Math.hypot(reached[0] - target[0], reached[1] - target[1], reached[2] - target[2]);

@@ -68,30 +68,36 @@ describe("ImageStatsAccumulator", () => {
 
   it("property: matches direct computation over the pixels (under 300 px, no downsampling)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 3 }), fc.integer(), (w, h, frames, seed) => {
-        const rand = mulberry32(seed);
-        const acc = new ImageStatsAccumulator();
-        const ch: number[][] = [[], [], []];
-        for (let f = 0; f < frames; f++) {
-          const buf = new Uint8Array(w * h * 4).map(() => Math.floor(rand() * 256));
-          acc.addRgba(buf, w, h);
-          for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) ch[c]!.push(buf[i * 4 + c]! / 255);
-        }
-        const s = acc.result()!;
-        expect(s.count).toBe(frames);
-        for (let c = 0; c < 3; c++) {
-          const v = ch[c]!;
-          const mean = v.reduce((a, b) => a + b, 0) / v.length;
-          const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
-          expect(s.mean[c]).toBeCloseTo(mean, 9);
-          expect(s.std[c]).toBeCloseTo(std, 9);
-          expect(s.min[c]).toBeCloseTo(Math.min(...v), 12);
-          expect(s.max[c]).toBeCloseTo(Math.max(...v), 12);
-          expect(s.q01[c]).toBeCloseTo(quantile(v, 0.01), 9);
-          expect(s.q50[c]).toBeCloseTo(quantile(v, 0.5), 9);
-          expect(s.q99[c]).toBeCloseTo(quantile(v, 0.99), 9);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer(),
+        (w, h, frames, seed) => {
+          const rand = mulberry32(seed);
+          const acc = new ImageStatsAccumulator();
+          const ch: number[][] = [[], [], []];
+          for (let f = 0; f < frames; f++) {
+            const buf = new Uint8Array(w * h * 4).map(() => Math.floor(rand() * 256));
+            acc.addRgba(buf, w, h);
+            for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) ch[c]!.push(buf[i * 4 + c]! / 255);
+          }
+          const s = acc.result()!;
+          expect(s.count).toBe(frames);
+          for (let c = 0; c < 3; c++) {
+            const v = ch[c]!;
+            const mean = v.reduce((a, b) => a + b, 0) / v.length;
+            const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+            expect(s.mean[c]).toBeCloseTo(mean, 9);
+            expect(s.std[c]).toBeCloseTo(std, 9);
+            expect(s.min[c]).toBeCloseTo(Math.min(...v), 12);
+            expect(s.max[c]).toBeCloseTo(Math.max(...v), 12);
+            expect(s.q01[c]).toBeCloseTo(quantile(v, 0.01), 9);
+            expect(s.q50[c]).toBeCloseTo(quantile(v, 0.5), 9);
+            expect(s.q99[c]).toBeCloseTo(quantile(v, 0.99), 9);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -79,7 +79,8 @@ export class ImageStatsAccumulator {
    */
   addRgba(data: ArrayLike<number>, width: number, height: number, options: { stride?: number; order?: "RGBA" | "BGRA" } = {}): void {
     const stride = options.stride ?? width * 4;
-    if (data.length < stride * (height - 1) + width * 4) throw new RangeError(`ImageStatsAccumulator: ${data.length} bytes is too few for a ${width}×${height} frame.`);
+    if (data.length < stride * (height - 1) + width * 4)
+      throw new RangeError(`ImageStatsAccumulator: ${data.length} bytes is too few for a ${width}×${height} frame.`);
     const step = downsampleStep(width, height);
     const [rOff, bOff] = options.order === "BGRA" ? [2, 0] : [0, 2];
     const [hr, hg, hb] = this.hist;

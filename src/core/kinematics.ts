@@ -68,7 +68,13 @@ export interface KinematicChain {
 export type ChainRobot = KinematicChain["robot"];
 
 /** The arm joints that position the tool frame, in chain order (the gripper is excluded). */
-export const ARM_JOINTS = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll"] as const satisfies readonly JointName[];
+export const ARM_JOINTS = [
+  "shoulder_pan",
+  "shoulder_lift",
+  "elbow_flex",
+  "wrist_flex",
+  "wrist_roll",
+] as const satisfies readonly JointName[];
 
 function norm(v: Vec3): number {
   return Math.hypot(v[0], v[1], v[2]);

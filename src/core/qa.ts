@@ -33,7 +33,13 @@ export const DEFAULT_QA_THRESHOLDS: QaThresholds = {
 };
 
 /** Mean of a luma plane, sampling every `step`-th pixel in both directions (default: about 80 columns). */
-export function lumaMean(luma: ArrayLike<number>, width: number, height: number, stride = width, step = Math.max(1, Math.floor(width / 80))): number {
+export function lumaMean(
+  luma: ArrayLike<number>,
+  width: number,
+  height: number,
+  stride = width,
+  step = Math.max(1, Math.floor(width / 80)),
+): number {
   let s = 0;
   let n = 0;
   for (let y = 0; y < height; y += step) {
@@ -52,7 +58,13 @@ export function lumaMean(luma: ArrayLike<number>, width: number, height: number,
  * keeps delivering the same picture is frozen. Frames of a live scene differ in noise, and the
  * simulated camera's moving background and timecode change every frame.
  */
-export function frameHash(luma: ArrayLike<number>, width: number, height: number, stride = width, step = Math.max(1, Math.floor(width / 160))): number {
+export function frameHash(
+  luma: ArrayLike<number>,
+  width: number,
+  height: number,
+  stride = width,
+  step = Math.max(1, Math.floor(width / 160)),
+): number {
   let h = 0x811c9dc5;
   for (let y = 0; y < height; y += step) {
     const row = y * stride;
@@ -165,7 +177,12 @@ export function jointsQa(j: JointsQaInput): QaFlag[] {
   let finite = 0;
   for (let i = 0; i < rows * w; i++) if (Number.isFinite(j.state[i] ?? NaN)) finite++;
   if (finite === 0) {
-    return [{ kind: "missing_joints", message: `No joint positions were recorded in ${rows} rows. Check that the arm is connected and teleoperation is running before recording.` }];
+    return [
+      {
+        kind: "missing_joints",
+        message: `No joint positions were recorded in ${rows} rows. Check that the arm is connected and teleoperation is running before recording.`,
+      },
+    ];
   }
   const moveThreshold = j.moveThreshold ?? 1;
   for (let c = 0; c < w; c++) {
@@ -199,7 +216,11 @@ export function jointsQa(j: JointsQaInput): QaFlag[] {
       }
     }
     if (missing === rows) {
-      flags.push({ kind: "missing_joints", subject: name, message: `Joint ${name} has no recorded position in this take. Its motor may not be answering: check its cable.` });
+      flags.push({
+        kind: "missing_joints",
+        subject: name,
+        message: `Joint ${name} has no recorded position in this take. Its motor may not be answering: check its cable.`,
+      });
       continue;
     }
     if (sMax === sMin && aMax - aMin > moveThreshold) {

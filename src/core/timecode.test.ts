@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { mulberry32 } from "./random.ts";
-import { TIMECODE_COLS, TIMECODE_GUARD, TIMECODE_MAX_MS, TIMECODE_ROWS, crc16, decodeTimecode, drawTimecodeLuma, timecodeBits, timecodeLayout } from "./timecode.ts";
+import {
+  TIMECODE_COLS,
+  TIMECODE_GUARD,
+  TIMECODE_MAX_MS,
+  TIMECODE_ROWS,
+  crc16,
+  decodeTimecode,
+  drawTimecodeLuma,
+  timecodeBits,
+  timecodeLayout,
+} from "./timecode.ts";
 
 /** A frame with random content, the timecode drawn at the given black/white levels. */
 function frame(width: number, height: number, timeMs: number, n: number, seed: number, black = 0, white = 255, stride = width): Uint8Array {
@@ -40,7 +50,8 @@ function boxBlur(luma: Uint8Array, width: number, height: number): Uint8Array {
 
 function addNoise(luma: Uint8Array, amplitude: number, shift: number, seed: number): void {
   const rand = mulberry32(seed);
-  for (let i = 0; i < luma.length; i++) luma[i] = Math.max(0, Math.min(255, Math.round((luma[i] ?? 0) + shift + (rand() * 2 - 1) * amplitude)));
+  for (let i = 0; i < luma.length; i++)
+    luma[i] = Math.max(0, Math.min(255, Math.round((luma[i] ?? 0) + shift + (rand() * 2 - 1) * amplitude)));
 }
 
 /** Paints one cell (row-major index) a uniform level. */
@@ -48,7 +59,8 @@ function paintCell(luma: Uint8Array, width: number, height: number, index: numbe
   const l = timecodeLayout(width, height);
   const c = index % l.cols;
   const r = Math.floor(index / l.cols);
-  for (let y = l.y + r * l.cell; y < l.y + (r + 1) * l.cell; y++) luma.fill(level, y * width + l.x + c * l.cell, y * width + l.x + (c + 1) * l.cell);
+  for (let y = l.y + r * l.cell; y < l.y + (r + 1) * l.cell; y++)
+    luma.fill(level, y * width + l.x + c * l.cell, y * width + l.x + (c + 1) * l.cell);
 }
 
 const timeArb = fc.integer({ min: 0, max: TIMECODE_MAX_MS - 1 });
@@ -123,14 +135,19 @@ describe("decodeTimecode", () => {
 
   it("property: up to 3 flipped cells give null or the right value, never a wrong one", () => {
     fc.assert(
-      fc.property(timeArb, frameArb, fc.uniqueArray(fc.integer({ min: 0, max: TIMECODE_COLS * TIMECODE_ROWS - 1 }), { minLength: 1, maxLength: 3 }), (t, n, cells) => {
-        const luma = frame(320, 240, t, n, t ^ n);
-        const bits = timecodeBits(t, n);
-        for (const i of cells) paintCell(luma, 320, 240, i, bits[i] ? 0 : 255);
-        const got = decodeTimecode(luma, 320, 240);
-        // every flipped cell changes a guard or payload bit, so the frame must be rejected
-        expect(got).toBeNull();
-      }),
+      fc.property(
+        timeArb,
+        frameArb,
+        fc.uniqueArray(fc.integer({ min: 0, max: TIMECODE_COLS * TIMECODE_ROWS - 1 }), { minLength: 1, maxLength: 3 }),
+        (t, n, cells) => {
+          const luma = frame(320, 240, t, n, t ^ n);
+          const bits = timecodeBits(t, n);
+          for (const i of cells) paintCell(luma, 320, 240, i, bits[i] ? 0 : 255);
+          const got = decodeTimecode(luma, 320, 240);
+          // every flipped cell changes a guard or payload bit, so the frame must be rejected
+          expect(got).toBeNull();
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -140,7 +157,10 @@ describe("decodeTimecode", () => {
       fc.property(
         timeArb,
         frameArb,
-        fc.array(fc.record({ cell: fc.integer({ min: 0, max: TIMECODE_COLS * TIMECODE_ROWS - 1 }), level: fc.integer({ min: 0, max: 255 }) }), { maxLength: 12 }),
+        fc.array(
+          fc.record({ cell: fc.integer({ min: 0, max: TIMECODE_COLS * TIMECODE_ROWS - 1 }), level: fc.integer({ min: 0, max: 255 }) }),
+          { maxLength: 12 },
+        ),
         (t, n, damage) => {
           const luma = frame(320, 240, t, n, n);
           for (const d of damage) paintCell(luma, 320, 240, d.cell, d.level);

@@ -67,7 +67,9 @@ export interface TimecodeLayout {
  */
 export function timecodeLayout(width: number, height: number): TimecodeLayout {
   if (!(width >= TIMECODE_MIN_WIDTH && height >= TIMECODE_MIN_HEIGHT)) {
-    throw new RangeError(`A ${width}×${height} frame is too small for the timecode: it needs at least ${TIMECODE_MIN_WIDTH}×${TIMECODE_MIN_HEIGHT}.`);
+    throw new RangeError(
+      `A ${width}×${height} frame is too small for the timecode: it needs at least ${TIMECODE_MIN_WIDTH}×${TIMECODE_MIN_HEIGHT}.`,
+    );
   }
   const cell = Math.max(4, Math.floor(Math.min(width, height) / 60));
   return { cell, x: cell, y: cell, cols: TIMECODE_COLS, rows: TIMECODE_ROWS, width: TIMECODE_COLS * cell, height: TIMECODE_ROWS * cell };
@@ -170,7 +172,8 @@ export interface Timecode {
  * Returns null when the timecode is absent, unreadable or fails its checksum — never a guess.
  */
 export function decodeTimecode(luma: Uint8Array, width: number, height: number, stride = width): Timecode | null {
-  if (width < TIMECODE_MIN_WIDTH || height < TIMECODE_MIN_HEIGHT || stride < width || luma.length < stride * (height - 1) + width) return null;
+  if (width < TIMECODE_MIN_WIDTH || height < TIMECODE_MIN_HEIGHT || stride < width || luma.length < stride * (height - 1) + width)
+    return null;
   const layout = timecodeLayout(width, height);
   const levels = cellLevels(luma, stride, layout);
   let white = 0;

@@ -107,7 +107,13 @@ interface Visual {
 }
 
 function cylinder(name: string, centre: Vec3, dir: Vec3, radius: number, length: number, material: MaterialName): Visual {
-  return { name, xyz: tidy(centre), rpy: rpyAlongZ(dir), geometry: `<cylinder radius="${num(round(radius))}" length="${num(round(length))}"/>`, material };
+  return {
+    name,
+    xyz: tidy(centre),
+    rpy: rpyAlongZ(dir),
+    geometry: `<cylinder radius="${num(round(radius))}" length="${num(round(length))}"/>`,
+    material,
+  };
 }
 
 /** A cylinder from `from` to `to` (both in the link frame), or nothing if they coincide. */
@@ -218,7 +224,11 @@ export function chainToUrdf(chain: KinematicChain, name: string): string {
     return `  <material name="${m}">\n    <color rgba="${c.map(num).join(" ")}"/>\n  </material>`;
   });
   const links = linkNames(chain).map((l) => linkXml(l, visualsFor(chain, l)));
-  links.push(linkXml(TOOL_LINK, [{ name: "tool_marker", xyz: [0, 0, 0], rpy: [0, 0, 0], geometry: `<sphere radius="${TOOL_MARKER_RADIUS}"/>`, material: "tool" }]));
+  links.push(
+    linkXml(TOOL_LINK, [
+      { name: "tool_marker", xyz: [0, 0, 0], rpy: [0, 0, 0], geometry: `<sphere radius="${TOOL_MARKER_RADIUS}"/>`, material: "tool" },
+    ]),
+  );
   const joints = chain.joints.map(jointXml);
   joints.push(
     [

@@ -16,7 +16,13 @@ describe("Hugging Face Hub target (fake Hub)", () => {
   it("creates the dataset repo, uploads every file byte for byte and tags v3.0", async () => {
     const hub = new FakeHub();
     const progress: string[] = [];
-    const sink = new HubSink({ repo: "alice/pick", accessToken: "hf_x", hubUrl: hub.url, fetch: hub.fetch, onUpload: (e) => progress.push(e.path) });
+    const sink = new HubSink({
+      repo: "alice/pick",
+      accessToken: "hf_x",
+      hubUrl: hub.url,
+      fetch: hub.fetch,
+      onUpload: (e) => progress.push(e.path),
+    });
     await exportV3(buildSource(videos, spec), sink);
     await sink.close();
     const local = new MemorySink();
@@ -33,7 +39,9 @@ describe("Hugging Face Hub target (fake Hub)", () => {
     const hub = new FakeHub();
     hub.failCommit = 1;
     const first = new HubSink({ repo: "alice/pick", accessToken: "hf_x", hubUrl: hub.url, fetch: hub.fetch, commitBytes: 1 });
-    await expect(exportV3(buildSource(videos, spec), first)).rejects.toThrow(/Could not upload on the Hugging Face Hub \(alice\/pick, videos\/observation.images.front/);
+    await expect(exportV3(buildSource(videos, spec), first)).rejects.toThrow(
+      /Could not upload on the Hugging Face Hub \(alice\/pick, videos\/observation.images.front/,
+    );
     expect(hub.commits).toHaveLength(1);
     expect(hub.tags.get("alice/pick")).toBeUndefined();
     const second = new HubSink({ repo: "alice/pick", accessToken: "hf_x", hubUrl: hub.url, fetch: hub.fetch, commitBytes: 1 });
@@ -55,9 +63,13 @@ describe("Hugging Face Hub target (fake Hub)", () => {
     const malformed = new HubSink({ repo: "alice/pick", accessToken: "", hubUrl: hub.url, fetch: hub.fetch });
     await expect(malformed.open()).rejects.toThrow(/Check that the access token is valid/);
     const refused: typeof fetch = (input, init) =>
-      new URL(String(input)).pathname === "/api/repos/create" ? Promise.resolve(new Response('{"error":"Invalid credentials"}', { status: 401 })) : hub.fetch(input, init);
+      new URL(String(input)).pathname === "/api/repos/create"
+        ? Promise.resolve(new Response('{"error":"Invalid credentials"}', { status: 401 }))
+        : hub.fetch(input, init);
     const sink = new HubSink({ repo: "alice/pick", accessToken: "hf_revoked", hubUrl: hub.url, fetch: refused });
-    await expect(sink.open()).rejects.toThrow(/Could not create the dataset repository on the Hugging Face Hub \(alice\/pick\).*Check that the access token is valid/);
+    await expect(sink.open()).rejects.toThrow(
+      /Could not create the dataset repository on the Hugging Face Hub \(alice\/pick\).*Check that the access token is valid/,
+    );
   });
 
   it("gitBlobOid matches git's blob hash", async () => {

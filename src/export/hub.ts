@@ -101,8 +101,14 @@ export class HubSink implements DatasetSink {
   private fail(path: string, what: string, e: unknown): ExportError {
     const status = (e as { statusCode?: number }).statusCode;
     const tokenProblem = status === 401 || status === 403 || /token/i.test(e instanceof Error ? e.message : "");
-    const hint = tokenProblem ? "Check that the access token is valid and has write access." : "Check the connection and export again; files already uploaded are skipped.";
-    return new ExportError(`Could not ${what} on the Hugging Face Hub (${this.opts.repo}${path ? `, ${path}` : ""}): ${e instanceof Error ? e.message : String(e)}. ${hint}`, path ? { file: path } : {}, { cause: e });
+    const hint = tokenProblem
+      ? "Check that the access token is valid and has write access."
+      : "Check the connection and export again; files already uploaded are skipped.";
+    return new ExportError(
+      `Could not ${what} on the Hugging Face Hub (${this.opts.repo}${path ? `, ${path}` : ""}): ${e instanceof Error ? e.message : String(e)}. ${hint}`,
+      path ? { file: path } : {},
+      { cause: e },
+    );
   }
 
   private async alreadyThere(path: string, data: Uint8Array): Promise<boolean> {
@@ -127,9 +133,18 @@ export class HubSink implements DatasetSink {
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const batch = this.pending;
-    const operations: CommitOperation[] = batch.map((f) => ({ operation: "addOrUpdate", path: f.path, content: new Blob([f.data as Uint8Array<ArrayBuffer>]) }));
+    const operations: CommitOperation[] = batch.map((f) => ({
+      operation: "addOrUpdate",
+      path: f.path,
+      content: new Blob([f.data as Uint8Array<ArrayBuffer>]),
+    }));
     try {
-      const params = { ...this.common(), title: `Upload ${batch.length} dataset file(s)`, operations, ...(this.opts.signal ? { abortSignal: this.opts.signal } : {}) };
+      const params = {
+        ...this.common(),
+        title: `Upload ${batch.length} dataset file(s)`,
+        operations,
+        ...(this.opts.signal ? { abortSignal: this.opts.signal } : {}),
+      };
       const it = commitIter(params);
       for (;;) {
         const r = await it.next();
@@ -155,7 +170,11 @@ export class HubSink implements DatasetSink {
     try {
       const del = await f(`${base}/${encodeURIComponent(tag)}`, { method: "DELETE", headers });
       if (!del.ok && del.status !== 404) throw new Error(`HTTP ${del.status} deleting the old tag`);
-      const res = await f(`${base}/main`, { method: "POST", headers, body: JSON.stringify({ tag, message: `LeRobot codebase version ${tag}` }) });
+      const res = await f(`${base}/main`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ tag, message: `LeRobot codebase version ${tag}` }),
+      });
       if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { statusCode: res.status });
     } catch (e) {
       throw this.fail("", `create the ${tag} tag`, e);

@@ -97,7 +97,8 @@ export function videoInfo(track: VideoTrackInfo, fps: number, camera: string): R
 export function buildFeatures(plan: ExportPlan): Record<string, FeatureSpec> {
   const d = plan.dataset;
   for (const n of [...d.jointNames, ...d.cameras.map((c) => c.key)]) {
-    if (n.includes("/")) throw new ExportError(`Feature name "${n}" contains "/", which LeRobot does not allow. Rename the joint or camera.`);
+    if (n.includes("/"))
+      throw new ExportError(`Feature name "${n}" contains "/", which LeRobot does not allow. Rename the joint or camera.`);
   }
   const w = d.jointNames.length;
   const f: Record<string, FeatureSpec> = {
@@ -127,7 +128,8 @@ export function huggingfaceMetadata(features: Record<string, FeatureSpec>): stri
   for (const [k, s] of Object.entries(features)) {
     if (s.dtype === "video") continue;
     const value = { dtype: s.dtype, _type: "Value" };
-    hf[k] = s.shape.length === 1 && s.shape[0] === 1 && s.names === null ? value : { feature: value, length: s.shape[0], _type: "Sequence" };
+    hf[k] =
+      s.shape.length === 1 && s.shape[0] === 1 && s.names === null ? value : { feature: value, length: s.shape[0], _type: "Sequence" };
   }
   return JSON.stringify({ info: { features: hf } });
 }
@@ -157,7 +159,17 @@ export function datasetCard(d: DatasetRecord, info: Record<string, unknown>, opt
     `- Joint units: ${d.units === "degrees" ? "degrees" : "−100..100 (range-normalised), gripper 0..100"}`,
     `- Tasks: ${d.tasks.length > 0 ? d.tasks.map((t) => JSON.stringify(t)).join(", ") : "see meta/tasks"}`,
     "",
-    ...(opts.repoId ? ["Load it with:", "", "```python", "from lerobot.datasets.lerobot_dataset import LeRobotDataset", `ds = LeRobotDataset("${opts.repoId}")`, "```", ""] : []),
+    ...(opts.repoId
+      ? [
+          "Load it with:",
+          "",
+          "```python",
+          "from lerobot.datasets.lerobot_dataset import LeRobotDataset",
+          `ds = LeRobotDataset("${opts.repoId}")`,
+          "```",
+          "",
+        ]
+      : []),
     "## Dataset structure",
     "",
     "[meta/info.json](meta/info.json):",
@@ -194,7 +206,13 @@ export class Tracker {
   }
 
   report(file?: string): void {
-    const p: ExportProgress = { phase: this.phase, done: this.done, total: this.total, filesWritten: this.filesWritten, bytesWritten: this.bytesWritten };
+    const p: ExportProgress = {
+      phase: this.phase,
+      done: this.done,
+      total: this.total,
+      filesWritten: this.filesWritten,
+      bytesWritten: this.bytesWritten,
+    };
     if (file !== undefined) p.file = file;
     this.opts.onProgress?.(p);
   }

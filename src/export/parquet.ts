@@ -8,7 +8,13 @@
  * in node it is read from node_modules.
  */
 import * as arrow from "apache-arrow";
-import initWasm, { Compression, Table as WasmTable, WriterPropertiesBuilder, readParquet as wasmRead, writeParquet as wasmWrite } from "parquet-wasm/esm";
+import initWasm, {
+  Compression,
+  Table as WasmTable,
+  WriterPropertiesBuilder,
+  readParquet as wasmRead,
+  writeParquet as wasmWrite,
+} from "parquet-wasm/esm";
 
 type WasmInput = string | URL | ArrayBuffer | Uint8Array | Response;
 let wasmInput: WasmInput | undefined;
@@ -95,7 +101,10 @@ export function makeTable(columns: Column[], metadata?: Map<string, string>): ar
 export function concatTables(tables: arrow.Table[]): arrow.Table {
   const first = tables[0];
   if (!first) throw new Error("no tables");
-  return new arrow.Table(first.schema, tables.flatMap((t) => t.batches));
+  return new arrow.Table(
+    first.schema,
+    tables.flatMap((t) => t.batches),
+  );
 }
 
 /** Snappy parquet bytes; `kv` is also written as the file's key-value metadata. */

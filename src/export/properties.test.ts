@@ -9,7 +9,12 @@ describe("properties", () => {
   it("any set of files written through ZipSink reads back identically with ZipFiles", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z0-9_.-]{1,12}(\/[a-z0-9_.-]{1,12}){0,3}$/), fc.uint8Array({ maxLength: 3000 })), { selector: (t) => t[0], minLength: 1, maxLength: 8 })
+        fc
+          .uniqueArray(fc.tuple(fc.stringMatching(/^[a-z0-9_.-]{1,12}(\/[a-z0-9_.-]{1,12}){0,3}$/), fc.uint8Array({ maxLength: 3000 })), {
+            selector: (t) => t[0],
+            minLength: 1,
+            maxLength: 8,
+          })
           // a path cannot be both a file and a folder
           .filter((files) => !files.some(([a]) => files.some(([b]) => b.startsWith(`${a}/`)))),
         async (files) => {
@@ -30,7 +35,10 @@ describe("properties", () => {
   it("aggregating per-episode stats gives the whole dataset's min, max, mean, std and count", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.float({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }), { minLength: 2, maxLength: 40 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.array(fc.float({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }), { minLength: 2, maxLength: 40 }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         (episodes) => {
           const width = 2;
           const eps = episodes.map((e) => (e.length % 2 === 0 ? e : e.slice(1))).filter((e) => e.length >= 2);

@@ -105,7 +105,10 @@ export class FolderSink implements DatasetSink {
     const key = parts.join("/");
     let d = this.dirs.get(key);
     if (!d) {
-      d = parts.length === 0 ? Promise.resolve(this.root) : this.dir(parts.slice(0, -1)).then((p) => p.getDirectoryHandle(parts.at(-1)!, { create: true }));
+      d =
+        parts.length === 0
+          ? Promise.resolve(this.root)
+          : this.dir(parts.slice(0, -1)).then((p) => p.getDirectoryHandle(parts.at(-1)!, { create: true }));
       this.dirs.set(key, d);
     }
     return d;
@@ -137,7 +140,11 @@ export class FolderSink implements DatasetSink {
       }
       this.written.push(path);
     } catch (e) {
-      throw new ExportError(`Could not write ${path} into the chosen folder: ${e instanceof Error ? e.message : String(e)}. Check the folder permission and free space, then export again (finished files are kept).`, { file: path }, { cause: e });
+      throw new ExportError(
+        `Could not write ${path} into the chosen folder: ${e instanceof Error ? e.message : String(e)}. Check the folder permission and free space, then export again (finished files are kept).`,
+        { file: path },
+        { cause: e },
+      );
     }
   }
 }

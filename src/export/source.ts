@@ -86,10 +86,13 @@ export interface ExportPlan {
 export function planEpisodes(source: ExportSource): ExportPlan {
   const { dataset } = source;
   if (!Number.isInteger(dataset.fps) || dataset.fps <= 0) {
-    throw new ExportError(`Dataset "${dataset.name}" has frame rate ${dataset.fps}; LeRobot needs a positive whole number of frames per second.`);
+    throw new ExportError(
+      `Dataset "${dataset.name}" has frame rate ${dataset.fps}; LeRobot needs a positive whole number of frames per second.`,
+    );
   }
   const kept = source.episodes.filter((e) => e.status === "complete" || e.status === "interrupted");
-  if (kept.length === 0) throw new ExportError(`Dataset "${dataset.name}" has no kept episodes to export. Record or keep at least one episode.`);
+  if (kept.length === 0)
+    throw new ExportError(`Dataset "${dataset.name}" has no kept episodes to export. Record or keep at least one episode.`);
   const tasks: string[] = [];
   const episodes: PlannedEpisode[] = [];
   const tracks = new Map<string, VideoTrackInfo>();
@@ -97,7 +100,10 @@ export function planEpisodes(source: ExportSource): ExportPlan {
   for (const record of kept) {
     const where = { episode: record.id };
     if (record.fps !== dataset.fps) {
-      throw new ExportError(`Episode ${record.id} was recorded at ${record.fps} fps but the dataset is ${dataset.fps} fps; export it in a separate dataset.`, where);
+      throw new ExportError(
+        `Episode ${record.id} was recorded at ${record.fps} fps but the dataset is ${dataset.fps} fps; export it in a separate dataset.`,
+        where,
+      );
     }
     const { trimStart, trimEnd } = record.annotations;
     const end = trimEnd ?? record.length;
@@ -109,7 +115,11 @@ export function planEpisodes(source: ExportSource): ExportPlan {
     }
     for (const cam of dataset.cameras) {
       const track = record.tracks.find((t) => t.camera === cam.key);
-      if (!track) throw new ExportError(`Episode ${record.id} has no video track for camera "${cam.key}". Discard the episode or re-record it.`, { ...where, camera: cam.key });
+      if (!track)
+        throw new ExportError(`Episode ${record.id} has no video track for camera "${cam.key}". Discard the episode or re-record it.`, {
+          ...where,
+          camera: cam.key,
+        });
       const first = tracks.get(cam.key);
       if (!first) tracks.set(cam.key, track);
       else if (first.codec !== track.codec || first.width !== track.width || first.height !== track.height) {
@@ -156,7 +166,10 @@ export async function readEpisodeRows(source: ExportSource, ep: PlannedEpisode, 
       );
     }
     if (b.state.length !== b.count * w || b.action.length !== b.count * w) {
-      throw new ExportError(`Episode ${id}: a row batch at row ${b.firstRow} is not ${w} joints wide. The episode does not match the dataset's joints.`, { episode: id });
+      throw new ExportError(
+        `Episode ${id}: a row batch at row ${b.firstRow} is not ${w} joints wide. The episode does not match the dataset's joints.`,
+        { episode: id },
+      );
     }
     const lo = Math.max(b.firstRow, ep.start);
     const hi = Math.min(b.firstRow + b.count, end);
@@ -180,7 +193,10 @@ export async function readEpisodeRows(source: ExportSource, ep: PlannedEpisode, 
     if (next >= end) break;
   }
   if (next < end) {
-    throw new ExportError(`Episode ${id}: storage holds joint rows up to ${next} but the episode keeps rows up to ${end}. Trim the end or discard the episode.`, { episode: id });
+    throw new ExportError(
+      `Episode ${id}: storage holds joint rows up to ${next} but the episode keeps rows up to ${end}. Trim the end or discard the episode.`,
+      { episode: id },
+    );
   }
   return { state, action };
 }
@@ -196,7 +212,12 @@ export interface EpisodeFrame {
  * One camera's kept encoded frames in order: exactly one per kept row, the first a key frame.
  * Frames outside the trim are skipped (the UI snaps trimStart to key frames).
  */
-export async function* episodeFrames(source: ExportSource, ep: PlannedEpisode, camera: string, signal?: AbortSignal): AsyncGenerator<EpisodeFrame> {
+export async function* episodeFrames(
+  source: ExportSource,
+  ep: PlannedEpisode,
+  camera: string,
+  signal?: AbortSignal,
+): AsyncGenerator<EpisodeFrame> {
   const id = ep.record.id;
   const where = { episode: id, camera };
   const end = ep.start + ep.length;
@@ -207,13 +228,19 @@ export async function* episodeFrames(source: ExportSource, ep: PlannedEpisode, c
     const bytes = new Uint8Array(b.data);
     for (const f of b.frames) {
       if (f.row <= lastRow) {
-        throw new ExportError(`Episode ${id}, camera "${camera}": frame for row ${f.row} comes after row ${lastRow}; stored frames must be in order, one per row.`, where);
+        throw new ExportError(
+          `Episode ${id}, camera "${camera}": frame for row ${f.row} comes after row ${lastRow}; stored frames must be in order, one per row.`,
+          where,
+        );
       }
       lastRow = f.row;
       if (f.row < ep.start) continue;
       if (f.row >= end) break outer;
       if (f.row !== expected) {
-        throw new ExportError(`Episode ${id}, camera "${camera}": the video frame for row ${expected} is missing from storage. Trim it away or discard the episode.`, where);
+        throw new ExportError(
+          `Episode ${id}, camera "${camera}": the video frame for row ${expected} is missing from storage. Trim it away or discard the episode.`,
+          where,
+        );
       }
       if (f.row === ep.start && !f.key) {
         throw new ExportError(
@@ -224,7 +251,10 @@ export async function* episodeFrames(source: ExportSource, ep: PlannedEpisode, c
         );
       }
       if (f.offset < 0 || f.offset + f.size > bytes.length) {
-        throw new ExportError(`Episode ${id}, camera "${camera}": the stored frame for row ${f.row} points outside its media batch; the episode's storage is damaged.`, where);
+        throw new ExportError(
+          `Episode ${id}, camera "${camera}": the stored frame for row ${f.row} points outside its media batch; the episode's storage is damaged.`,
+          where,
+        );
       }
       yield { frame: f.row - ep.start, key: f.key, data: bytes.subarray(f.offset, f.offset + f.size) };
       expected++;

@@ -71,7 +71,17 @@ export function imageFeatureStats(s: ImageStats): FeatureStats {
     kind: "image",
     integer: false,
     count: s.count,
-    values: { min: [...s.min], max: [...s.max], mean: [...s.mean], std: [...s.std], q01: [...s.q01], q10: [...s.q10], q50: [...s.q50], q90: [...s.q90], q99: [...s.q99] },
+    values: {
+      min: [...s.min],
+      max: [...s.max],
+      mean: [...s.mean],
+      std: [...s.std],
+      q01: [...s.q01],
+      q10: [...s.q10],
+      q50: [...s.q50],
+      q90: [...s.q90],
+      q99: [...s.q99],
+    },
   };
 }
 

@@ -33,11 +33,22 @@ describe("EpisodeStore adapters", () => {
 
   it("a failed import leaves the store as it was", async () => {
     const store = new MemoryEpisodeStore();
-    const before = await store.createDataset({ name: "mine", fps: 30, robotType: "so101_follower", jointNames: ["a.pos"], units: "degrees", cameras: [], tasks: [] });
+    const before = await store.createDataset({
+      name: "mine",
+      fps: 30,
+      robotType: "so101_follower",
+      jointNames: ["a.pos"],
+      units: "degrees",
+      cameras: [],
+      tasks: [],
+    });
     const broken = new Map(original);
     const p = "videos/observation.images.wrist/chunk-000/file-000.mp4";
     broken.set(p, broken.get(p)!.slice(0, Math.floor(broken.get(p)!.length * 0.7)));
-    await expect(importDataset(new MemoryFiles(broken), new StoreImportTarget(store))).rejects.toMatchObject({ name: "ImportError", file: p });
+    await expect(importDataset(new MemoryFiles(broken), new StoreImportTarget(store))).rejects.toMatchObject({
+      name: "ImportError",
+      file: p,
+    });
     const { datasets } = await store.listDatasets();
     expect(datasets.map((d) => d.id)).toEqual([before.id]);
   });

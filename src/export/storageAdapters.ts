@@ -15,9 +15,12 @@ export async function exportSourceFromStore(store: EpisodeStore, datasetId: stri
   const listing = await store.listEpisodes(datasetId);
   if (listing.skipped.length > 0) {
     const list = listing.skipped.map((s) => `${s.id} (${s.error})`).join(", ");
-    throw new ExportError(`${listing.skipped.length} episode(s) of "${dataset.name}" could not be read from storage: ${list}. Discard them before exporting.`, {
-      episode: listing.skipped[0]!.id,
-    });
+    throw new ExportError(
+      `${listing.skipped.length} episode(s) of "${dataset.name}" could not be read from storage: ${list}. Discard them before exporting.`,
+      {
+        episode: listing.skipped[0]!.id,
+      },
+    );
   }
   return {
     dataset,
@@ -53,7 +56,14 @@ export class StoreImportTarget implements ImportTarget {
   }
   async addEpisode(e: EpisodeRecord, rows: RowBatch[], media: MediaBatch[]): Promise<void> {
     if (!this.datasetId) throw new Error("StoreImportTarget: begin first");
-    const ep = await this.store.createEpisode({ id: e.id, datasetId: this.datasetId, task: e.task, startedAtEpochMs: e.startedAtEpochMs, t0Ms: e.t0Ms, tracks: e.tracks });
+    const ep = await this.store.createEpisode({
+      id: e.id,
+      datasetId: this.datasetId,
+      task: e.task,
+      startedAtEpochMs: e.startedAtEpochMs,
+      t0Ms: e.t0Ms,
+      tracks: e.tracks,
+    });
     for (const r of rows) await this.store.appendRows({ ...r, episodeId: ep.id });
     for (const m of media) await this.store.appendMedia({ ...m, episodeId: ep.id });
     await this.store.finishEpisode(ep.id, { length: e.length, tracks: e.tracks, sync: e.sync, qa: e.qa, imageStats: e.imageStats });

@@ -40,7 +40,11 @@ describe("export targets", () => {
 
   it("exportToHub: v2.1 gets the v2.1 tag", async () => {
     const hub = new FakeHub();
-    await exportToHub(buildSource(videos, { lengths: [20] }), { repo: "bob/old", accessToken: "hf_t", hubUrl: hub.url, fetch: hub.fetch }, { version: "v2.1" });
+    await exportToHub(
+      buildSource(videos, { lengths: [20] }),
+      { repo: "bob/old", accessToken: "hf_t", hubUrl: hub.url, fetch: hub.fetch },
+      { version: "v2.1" },
+    );
     expect(hub.tags.get("bob/old")).toEqual(["v2.1"]);
     expect(hub.repos.get("bob/old")!.has("meta/episodes.jsonl")).toBe(true);
   });
@@ -52,6 +56,11 @@ describe("export targets", () => {
     const zip = await ZipFiles.open(new Blob([readFileSync(join(dir, "a.zip"))]));
     const info = await (await zip.blob("meta/info.json")).text();
     expect(JSON.parse(info)).toMatchObject({ codebase_version: "v3.0" });
-    expect(Buffer.compare(new Uint8Array(await (await zip.blob("meta/tasks.parquet")).arrayBuffer()), readFileSync(join(fixture, "other-tools-v3/meta/tasks.parquet")))).toBe(0);
+    expect(
+      Buffer.compare(
+        new Uint8Array(await (await zip.blob("meta/tasks.parquet")).arrayBuffer()),
+        readFileSync(join(fixture, "other-tools-v3/meta/tasks.parquet")),
+      ),
+    ).toBe(0);
   });
 });

@@ -12,7 +12,10 @@ import type { ExportSource } from "./source.ts";
  * `stream` is the zip archive (pipe it to a file or a download); it ends after the last file, or
  * errors if the export fails, so a partial archive is never delivered as complete.
  */
-export function exportToZip(source: ExportSource, opts: ExportOptions = {}): { stream: ReadableStream<Uint8Array>; result: Promise<ExportSummary> } {
+export function exportToZip(
+  source: ExportSource,
+  opts: ExportOptions = {},
+): { stream: ReadableStream<Uint8Array>; result: Promise<ExportSummary> } {
   const sink = new ZipSink();
   const result = exportDataset(source, sink, opts).then(
     (summary) => {
@@ -28,14 +31,22 @@ export function exportToZip(source: ExportSource, opts: ExportOptions = {}): { s
 }
 
 /** Into a chosen folder; run it again after an interruption to finish (complete files are skipped). */
-export async function exportToFolder(source: ExportSource, dir: DirectoryHandleLike, opts: ExportOptions = {}): Promise<ExportSummary & { skipped: string[] }> {
+export async function exportToFolder(
+  source: ExportSource,
+  dir: DirectoryHandleLike,
+  opts: ExportOptions = {},
+): Promise<ExportSummary & { skipped: string[] }> {
   const sink = new FolderSink(dir);
   const summary = await exportDataset(source, sink, opts);
   return { ...summary, skipped: sink.skipped };
 }
 
 /** To a Hub dataset repo, then the version tag ("v3.0" or "v2.1"). */
-export async function exportToHub(source: ExportSource, hub: HubSinkOptions, opts: ExportOptions = {}): Promise<ExportSummary & { skipped: string[] }> {
+export async function exportToHub(
+  source: ExportSource,
+  hub: HubSinkOptions,
+  opts: ExportOptions = {},
+): Promise<ExportSummary & { skipped: string[] }> {
   const version = opts.version ?? "v3.0";
   const sink = new HubSink({ ...hub, tag: hub.tag ?? version, ...(opts.signal && !hub.signal ? { signal: opts.signal } : {}) });
   await sink.open();

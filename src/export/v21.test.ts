@@ -14,7 +14,11 @@ let files: string[];
 beforeAll(async () => {
   const videos: Record<string, DemuxedVideo> = { front: await demuxMp4(ffmpegAv1(30)), wrist: await demuxMp4(ffmpegAv1(30, "smptebars")) };
   root = mkdtempSync(join(tmpdir(), "lerobot-v21-"));
-  const summary = await exportDataset(buildSource(videos, { lengths: [30, 20], tasks: ["a", "b"], trims: [{ start: 4, end: 24 }] }), new FolderSink(new NodeDirectoryHandle(root)), { version: "v2.1" });
+  const summary = await exportDataset(
+    buildSource(videos, { lengths: [30, 20], tasks: ["a", "b"], trims: [{ start: 4, end: 24 }] }),
+    new FolderSink(new NodeDirectoryHandle(root)),
+    { version: "v2.1" },
+  );
   files = summary.files.map((f) => f.path).sort();
 }, 60_000);
 
@@ -45,7 +49,11 @@ suite("LeRobot v2.1 export", () => {
       data_path: "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet",
       video_path: "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4",
     });
-    const lines = (f: string) => readFileSync(join(root, f), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (f: string) =>
+      readFileSync(join(root, f), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines("meta/episodes.jsonl")).toEqual([
       { episode_index: 0, tasks: ["a"], length: 20 },
       { episode_index: 1, tasks: ["b"], length: 20 },
@@ -62,13 +70,29 @@ suite("LeRobot v2.1 export", () => {
 
   it("per-episode parquet: feature columns, index continues across episodes, timestamps restart", async () => {
     const f1 = join(root, "data/chunk-000/episode_000001.parquet");
-    expect(await describe(f1)).toEqual({ action: "FLOAT[]", "observation.state": "FLOAT[]", timestamp: "FLOAT", frame_index: "BIGINT", episode_index: "BIGINT", index: "BIGINT", task_index: "BIGINT" });
+    expect(await describe(f1)).toEqual({
+      action: "FLOAT[]",
+      "observation.state": "FLOAT[]",
+      timestamp: "FLOAT",
+      frame_index: "BIGINT",
+      episode_index: "BIGINT",
+      index: "BIGINT",
+      task_index: "BIGINT",
+    });
     // lerobot 0.3 loads v2.1 parquet without explicit features: the HF metadata gives the types.
-    expect(JSON.parse((await kvMetadata(f1)).get("huggingface")!)).toMatchObject({ info: { features: { action: { _type: "Sequence", length: 6, feature: { dtype: "float32" } } } } });
+    expect(JSON.parse((await kvMetadata(f1)).get("huggingface")!)).toMatchObject({
+      info: { features: { action: { _type: "Sequence", length: 6, feature: { dtype: "float32" } } } },
+    });
     const rows = await query(`SELECT index, frame_index, episode_index, timestamp, task_index FROM '${f1}'`);
     expect(rows).toHaveLength(20);
     rows.forEach((r, i) => {
-      expect(r).toEqual({ index: String(20 + i), frame_index: String(i), episode_index: "1", timestamp: Math.fround(i / 30), task_index: "1" });
+      expect(r).toEqual({
+        index: String(20 + i),
+        frame_index: String(i),
+        episode_index: "1",
+        timestamp: Math.fround(i / 30),
+        task_index: "1",
+      });
     });
   });
 

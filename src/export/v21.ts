@@ -60,7 +60,12 @@ export async function exportV21(source: ExportSource, sink: DatasetSink, opts: E
       t.done += ep.length;
     }
     episodesLines.push(JSON.stringify({ episode_index: ep.index, tasks: [ep.record.task], length: ep.length }));
-    statsLines.push(JSON.stringify({ episode_index: ep.index, stats: Object.fromEntries(Object.keys(features).map((k) => [k, statsToJson(stats[k]!, V21_STATS)])) }));
+    statsLines.push(
+      JSON.stringify({
+        episode_index: ep.index,
+        stats: Object.fromEntries(Object.keys(features).map((k) => [k, statsToJson(stats[k]!, V21_STATS)])),
+      }),
+    );
   }
 
   t.phase = "meta";

@@ -26,7 +26,10 @@ const TASKS = ["Pick the cube", "Place the cube"];
 const SPEC: SourceSpec = {
   lengths: [40, 30, 36, 10],
   tasks: TASKS,
-  trims: [{ start: 0, end: null }, { start: 2, end: 28 }],
+  trims: [
+    { start: 0, end: null },
+    { start: 2, end: 28 },
+  ],
   statuses: ["complete", "interrupted", "complete", "discarded"],
 };
 const KEPT = [
@@ -98,7 +101,17 @@ suite("LeRobot v3.0 export, read back by DuckDB and ffprobe", () => {
       video_path: "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4",
     });
     const features = info["features"] as Record<string, Record<string, unknown>>;
-    expect(Object.keys(features)).toEqual(["action", "observation.state", "observation.images.front", "observation.images.wrist", "timestamp", "frame_index", "episode_index", "index", "task_index"]);
+    expect(Object.keys(features)).toEqual([
+      "action",
+      "observation.state",
+      "observation.images.front",
+      "observation.images.wrist",
+      "timestamp",
+      "frame_index",
+      "episode_index",
+      "index",
+      "task_index",
+    ]);
     expect(features["action"]).toEqual({ dtype: "float32", shape: [6], names: JOINTS });
     expect(features["timestamp"]).toEqual({ dtype: "float32", shape: [1], names: null });
     expect(features["index"]).toEqual({ dtype: "int64", shape: [1], names: null });
@@ -106,7 +119,16 @@ suite("LeRobot v3.0 export, read back by DuckDB and ffprobe", () => {
       dtype: "video",
       shape: [64, 64, 3],
       names: ["height", "width", "channels"],
-      info: { "video.height": 64, "video.width": 64, "video.codec": "av1", "video.pix_fmt": "yuv420p", "video.is_depth_map": false, "video.fps": 30, "video.channels": 3, has_audio: false },
+      info: {
+        "video.height": 64,
+        "video.width": 64,
+        "video.codec": "av1",
+        "video.pix_fmt": "yuv420p",
+        "video.is_depth_map": false,
+        "video.fps": 30,
+        "video.channels": 3,
+        has_audio: false,
+      },
     });
     expect(Number.isInteger(info["fps"])).toBe(true);
   });
@@ -132,14 +154,18 @@ suite("LeRobot v3.0 export, read back by DuckDB and ffprobe", () => {
     expect(arrow.DataType.isFixedSizeList(action.type)).toBe(true);
     expect((action.type as arrow.FixedSizeList).listSize).toBe(6);
     expect(String((action.type as arrow.FixedSizeList).valueType)).toBe("Float32");
-    const [lens] = await query(`SELECT min(len(action)) AS lo, max(len(action)) AS hi, min(len("observation.state")) AS slo, max(len("observation.state")) AS shi FROM '${file}'`);
+    const [lens] = await query(
+      `SELECT min(len(action)) AS lo, max(len(action)) AS hi, min(len("observation.state")) AS slo, max(len("observation.state")) AS shi FROM '${file}'`,
+    );
     expect(lens).toEqual({ lo: "6", hi: "6", slo: "6", shi: "6" });
     expect([...kv.keys()]).toEqual(["ARROW:schema"]);
   });
 
   it("data rows: contiguous global index, per-episode frame_index and timestamp = frame_index/fps, values from the kept rows (§1.5, §1.14.2)", async () => {
     const file = join(root, "data/chunk-000/file-000.parquet");
-    const rows = await query(`SELECT action, "observation.state" AS state, timestamp, frame_index, episode_index, index, task_index FROM '${file}'`);
+    const rows = await query(
+      `SELECT action, "observation.state" AS state, timestamp, frame_index, episode_index, index, task_index FROM '${file}'`,
+    );
     expect(rows).toHaveLength(TOTAL);
     let g = 0;
     for (const [e, k] of KEPT.entries()) {
@@ -184,11 +210,26 @@ suite("LeRobot v3.0 export, read back by DuckDB and ffprobe", () => {
     };
     for (const cam of ["front", "wrist"]) {
       const k = `videos/observation.images.${cam}`;
-      Object.assign(expectedTypes, { [`${k}/chunk_index`]: "BIGINT", [`${k}/file_index`]: "BIGINT", [`${k}/from_timestamp`]: "DOUBLE", [`${k}/to_timestamp`]: "DOUBLE" });
+      Object.assign(expectedTypes, {
+        [`${k}/chunk_index`]: "BIGINT",
+        [`${k}/file_index`]: "BIGINT",
+        [`${k}/from_timestamp`]: "DOUBLE",
+        [`${k}/to_timestamp`]: "DOUBLE",
+      });
     }
     for (const [c, ty] of Object.entries(expectedTypes)) expect(types[c], c).toBe(ty);
-    for (const f of ["action", "observation.state", "timestamp", "frame_index", "episode_index", "index", "task_index", "observation.images.front"]) {
-      for (const s of ["min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99"]) expect(types[`stats/${f}/${s}`], `stats/${f}/${s}`).toBeDefined();
+    for (const f of [
+      "action",
+      "observation.state",
+      "timestamp",
+      "frame_index",
+      "episode_index",
+      "index",
+      "task_index",
+      "observation.images.front",
+    ]) {
+      for (const s of ["min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99"])
+        expect(types[`stats/${f}/${s}`], `stats/${f}/${s}`).toBeDefined();
     }
     expect(types["stats/observation.images.front/mean"]).toBe("DOUBLE[][][]");
     expect(types["stats/action/count"]).toBe("BIGINT[]");
@@ -240,8 +281,19 @@ suite("LeRobot v3.0 export, read back by DuckDB and ffprobe", () => {
 
   it("stats.json: every feature with min..q99, image stats (3,1,1) in [0,1], counts summed (§1.8)", () => {
     const stats = JSON.parse(readFileSync(join(root, "meta/stats.json"), "utf8")) as Record<string, Record<string, unknown>>;
-    expect(Object.keys(stats).sort()).toEqual(["action", "episode_index", "frame_index", "index", "observation.images.front", "observation.images.wrist", "observation.state", "task_index", "timestamp"]);
-    for (const s of Object.values(stats)) expect(Object.keys(s).sort()).toEqual(["count", "max", "mean", "min", "q01", "q10", "q50", "q90", "q99", "std"]);
+    expect(Object.keys(stats).sort()).toEqual([
+      "action",
+      "episode_index",
+      "frame_index",
+      "index",
+      "observation.images.front",
+      "observation.images.wrist",
+      "observation.state",
+      "task_index",
+      "timestamp",
+    ]);
+    for (const s of Object.values(stats))
+      expect(Object.keys(s).sort()).toEqual(["count", "max", "mean", "min", "q01", "q10", "q50", "q90", "q99", "std"]);
     expect(stats["action"]!["count"]).toEqual([TOTAL]);
     expect(stats["index"]!["min"]).toEqual([0]);
     expect(stats["index"]!["max"]).toEqual([TOTAL - 1]);
@@ -294,13 +346,19 @@ suite("LeRobot v3.0 export, read back by DuckDB and ffprobe", () => {
     // Tiny limits: every episode gets its own data and video file.
     await exportV3(buildSource(videos, SPEC), sink, { dataFileSizeMb: 0.000001, videoFileSizeMb: 0.000001 });
     const paths = [...sink.files.keys()].sort();
-    expect(paths.filter((p) => p.startsWith("data/"))).toEqual(["data/chunk-000/file-000.parquet", "data/chunk-000/file-001.parquet", "data/chunk-000/file-002.parquet"]);
+    expect(paths.filter((p) => p.startsWith("data/"))).toEqual([
+      "data/chunk-000/file-000.parquet",
+      "data/chunk-000/file-001.parquet",
+      "data/chunk-000/file-002.parquet",
+    ]);
     expect(paths.filter((p) => p.startsWith("videos/observation.images.front/"))).toHaveLength(3);
     const dir = mkdtempSync(join(tmpdir(), "lerobot-roll-"));
     const h = new NodeDirectoryHandle(dir);
     const fs = new FolderSink(h);
     for (const [p, b] of sink.files) await fs.writeFile(p, b);
-    const eps = await query(`SELECT "data/file_index" AS df, "videos/observation.images.front/file_index" AS vf, "videos/observation.images.front/from_timestamp" AS f0 FROM '${join(dir, "meta/episodes/*/*.parquet")}' ORDER BY episode_index`);
+    const eps = await query(
+      `SELECT "data/file_index" AS df, "videos/observation.images.front/file_index" AS vf, "videos/observation.images.front/from_timestamp" AS f0 FROM '${join(dir, "meta/episodes/*/*.parquet")}' ORDER BY episode_index`,
+    );
     expect(eps).toEqual([
       { df: "0", vf: "0", f0: 0 },
       { df: "1", vf: "1", f0: 0 },
@@ -325,21 +383,31 @@ suite("export errors and resume", () => {
   });
 
   it("a trim start that is not a key frame is refused with a clear message", async () => {
-    const spec = { ...SPEC, trims: [{ start: 0, end: null }, { start: 3, end: 28 }] };
+    const spec = {
+      ...SPEC,
+      trims: [
+        { start: 0, end: null },
+        { start: 3, end: 28 },
+      ],
+    };
     const err = await exportV3(buildSource(videos, spec), new MemorySink()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportError);
     expect((err as Error).message).toMatch(/Episode ep1, camera "front": the trim starts at row 3, which is not a key frame/);
   });
 
   it("an empty trim and a missing joint value are refused", async () => {
-    await expect(exportV3(buildSource(videos, { ...SPEC, trims: [{ start: 5, end: 5 }] }), new MemorySink())).rejects.toThrow(/Episode ep0: the trim \[5, 5\)/);
+    await expect(exportV3(buildSource(videos, { ...SPEC, trims: [{ start: 5, end: 5 }] }), new MemorySink())).rejects.toThrow(
+      /Episode ep0: the trim \[5, 5\)/,
+    );
     const src = buildSource(videos, SPEC);
     const rows = src.rows("ep2");
     for await (const b of rows) {
       b.state[7] = NaN;
       break;
     }
-    await expect(exportV3(src, new MemorySink())).rejects.toThrow(/Episode ep2, row 1: observation.state has no value for shoulder_lift.pos/);
+    await expect(exportV3(src, new MemorySink())).rejects.toThrow(
+      /Episode ep2, row 1: observation.state has no value for shoulder_lift.pos/,
+    );
   });
 
   it("cancel: an aborted signal stops the export with nothing further written", async () => {

@@ -215,7 +215,13 @@ async function episodesParquetFiles(
     const rows = out.slice(i, i + perFile);
     const cols: Column[] = [
       { name: "episode_index", data: int64Col(rows.map((o) => o.ep.index)) },
-      { name: "tasks", data: nestedCol(rows.map((o) => [o.ep.record.task]), listOf(new arrow.Utf8())) },
+      {
+        name: "tasks",
+        data: nestedCol(
+          rows.map((o) => [o.ep.record.task]),
+          listOf(new arrow.Utf8()),
+        ),
+      },
       { name: "length", data: int64Col(rows.map((o) => o.ep.length)) },
       { name: "data/chunk_index", data: int64Col(rows.map((o) => o.dataChunk)) },
       { name: "data/file_index", data: int64Col(rows.map((o) => o.dataFile)) },
@@ -226,7 +232,11 @@ async function episodesParquetFiles(
       const key = imageFeatureKey(cam.key);
       const v = (o: EpisodeOut) => {
         const p = o.videos.get(key);
-        if (!p) throw new ExportError(`Episode ${o.ep.record.id} has no video placement for camera "${cam.key}".`, { episode: o.ep.record.id, camera: cam.key });
+        if (!p)
+          throw new ExportError(`Episode ${o.ep.record.id} has no video placement for camera "${cam.key}".`, {
+            episode: o.ep.record.id,
+            camera: cam.key,
+          });
         return p;
       };
       cols.push(

@@ -2,14 +2,7 @@ import type { ProtocolFamily } from "../protocol/models.ts";
 import { modelByNumber } from "../protocol/models.ts";
 import type { FrameDecoder, RegisterDef, StatusCondition, StatusPacket } from "../protocol/types.ts";
 import { decodeValue, encodeValue } from "../protocol/values.ts";
-import {
-  BusClosedError,
-  BusCorruptError,
-  type BusError,
-  BusTimeoutError,
-  DeviceLostError,
-  ServoStatusError,
-} from "./errors.ts";
+import { BusClosedError, BusCorruptError, type BusError, BusTimeoutError, DeviceLostError, ServoStatusError } from "./errors.ts";
 import type { Transport } from "./Transport.ts";
 
 export interface MotorBusOptions {
@@ -209,7 +202,10 @@ export class MotorBus {
           results.set(id, {
             id,
             ok: false,
-            error: corrupt > 0 ? new BusCorruptError([id], "checksum mismatch") : new BusTimeoutError([id], this.timeoutFor(packet.length, expect)),
+            error:
+              corrupt > 0
+                ? new BusCorruptError([id], "checksum mismatch")
+                : new BusTimeoutError([id], this.timeoutFor(packet.length, expect)),
           });
         } else if (reply.flags.rejections.length > 0) {
           this.stats.statusErrors++;
@@ -270,7 +266,12 @@ export class MotorBus {
             modelNumber = undefined;
           }
         }
-        motors.push({ id, baudRate: baud, modelNumber, modelName: modelNumber === undefined ? undefined : modelByNumber(this.family.id, modelNumber)?.name });
+        motors.push({
+          id,
+          baudRate: baud,
+          modelNumber,
+          modelName: modelNumber === undefined ? undefined : modelByNumber(this.family.id, modelNumber)?.name,
+        });
       }
     }
     const firstBaud = motors[0]?.baudRate ?? start;
@@ -294,7 +295,8 @@ export class MotorBus {
         }
         return reply;
       }
-      lastError = corrupt > 0 ? new BusCorruptError([id], "checksum mismatch") : new BusTimeoutError([id], this.timeoutFor(packet.length, expect));
+      lastError =
+        corrupt > 0 ? new BusCorruptError([id], "checksum mismatch") : new BusTimeoutError([id], this.timeoutFor(packet.length, expect));
     }
     throw lastError ?? new BusTimeoutError([id], 0);
   }

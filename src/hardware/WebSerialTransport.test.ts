@@ -210,10 +210,7 @@ describe("WebSerialTransport over a fake port", () => {
   for (const [what, make] of [
     ["DOMException BufferOverrunError", () => new DOMException("Buffer overrun", "BufferOverrunError")],
     ["DOMException FramingError", () => new DOMException("Framing error", "FramingError")],
-    [
-      "Error named BreakError",
-      () => Object.assign(new Error("Break received"), { name: "BreakError" }),
-    ],
+    ["Error named BreakError", () => Object.assign(new Error("Break received"), { name: "BreakError" })],
   ] as const) {
     it(`a recoverable read error (${what}) is not a lost device; reading continues on the new readable`, async () => {
       const { port, t, rec } = await openFake();

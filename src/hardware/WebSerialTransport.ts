@@ -22,7 +22,10 @@ export class WebSerialTransport implements Transport {
   private lostReported = false;
   private readonly onDisconnect = () => this.reportLost();
 
-  constructor(readonly port: SerialPortLike, label?: string) {
+  constructor(
+    readonly port: SerialPortLike,
+    label?: string,
+  ) {
     this.label = label ?? describePort(port);
   }
 

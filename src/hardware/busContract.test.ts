@@ -43,7 +43,12 @@ for (const [transportName, makeTransport] of Object.entries(TRANSPORTS)) {
         arm.servos[5]!.set("Baud_Rate", index);
         const result = await bus.scan([1_000_000, otherBaud]);
         expect(result.motors.map((m) => [m.id, m.baudRate])).toEqual([
-          [1, 1_000_000], [2, 1_000_000], [3, 1_000_000], [4, 1_000_000], [5, 1_000_000], [6, otherBaud],
+          [1, 1_000_000],
+          [2, 1_000_000],
+          [3, 1_000_000],
+          [4, 1_000_000],
+          [5, 1_000_000],
+          [6, otherBaud],
         ]);
         expect(result.motors.map((m) => m.modelName)).toEqual(def.motors.map((m) => m.model));
         expect(bus.baudRate).toBe(1_000_000);
@@ -65,8 +70,14 @@ for (const [transportName, makeTransport] of Object.entries(TRANSPORTS)) {
       it("sync reads and sync writes six motors in one transaction each", async () => {
         const { arm, bus } = await setup(def, makeTransport);
         const before = bus.stats.transactions;
-        await bus.syncWrite("Torque_Enable", IDS.map((id) => [id, 1] as const));
-        await bus.syncWrite("Goal_Position", IDS.map((id) => [id, 1800 + id * 20] as const));
+        await bus.syncWrite(
+          "Torque_Enable",
+          IDS.map((id) => [id, 1] as const),
+        );
+        await bus.syncWrite(
+          "Goal_Position",
+          IDS.map((id) => [id, 1800 + id * 20] as const),
+        );
         expect(bus.stats.transactions - before).toBe(2);
         await sleep(500);
         const readings = await bus.syncRead("Present_Position", IDS);
@@ -131,7 +142,10 @@ describe("MotorBus under injected faults", () => {
     arm.wire.faults.dropRate = 0.01;
     const bus = new MotorBus(new SimTransport(arm.wire, "sim"), arm.bus.family, { timeoutMarginMs: 3, retries: 0 });
     await bus.open(1_000_000);
-    await bus.syncWrite("Torque_Enable", IDS.map((id) => [id, 1] as const));
+    await bus.syncWrite(
+      "Torque_Enable",
+      IDS.map((id) => [id, 1] as const),
+    );
     // Log the position each servo actually put into its reply, before the wire corrupts it.
     const reported = arm.servos.map(() => new Set<number>());
     arm.servos.forEach((servo, i) => {
@@ -149,7 +163,10 @@ describe("MotorBus under injected faults", () => {
     const end = performance.now() + 10_000;
     while (performance.now() < end) {
       const goal = 2048 + Math.round(400 * Math.sin(cycles / 50));
-      await bus.syncWrite("Goal_Position", IDS.map((id) => [id, goal] as const));
+      await bus.syncWrite(
+        "Goal_Position",
+        IDS.map((id) => [id, goal] as const),
+      );
       const readings = await bus.syncRead("Present_Position", IDS);
       for (const r of readings) {
         if (!r.ok) {

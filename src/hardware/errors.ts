@@ -67,9 +67,7 @@ export class PortOpenError extends BusError {
     readonly port: string,
     readonly reason: string,
   ) {
-    super(
-      `Could not open ${port}: ${reason}. Close other programs (or tabs) using the port, then try again.`,
-    );
+    super(`Could not open ${port}: ${reason}. Close other programs (or tabs) using the port, then try again.`);
     this.name = "PortOpenError";
   }
 }

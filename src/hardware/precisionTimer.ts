@@ -117,11 +117,14 @@ function armCoarse(time: number): void {
   if (coarseTimer !== undefined && coarseAt <= wake) return;
   if (coarseTimer !== undefined) clearTimeout(coarseTimer);
   coarseAt = wake;
-  coarseTimer = setTimeout(() => {
-    coarseTimer = undefined;
-    coarseAt = Infinity;
-    if (!hopPending) pump();
-  }, Math.max(0, wake - performance.now()));
+  coarseTimer = setTimeout(
+    () => {
+      coarseTimer = undefined;
+      coarseAt = Infinity;
+      if (!hopPending) pump();
+    },
+    Math.max(0, wake - performance.now()),
+  );
 }
 
 export function runAt(time: number, fn: () => void): () => void {

@@ -70,23 +70,9 @@ export interface StatusFlags {
   readonly rejections: readonly StatusRejection[];
 }
 
-export type StatusCondition =
-  | "voltage"
-  | "angle_sensor"
-  | "overheat"
-  | "overcurrent"
-  | "overload"
-  | "hardware_alert";
+export type StatusCondition = "voltage" | "angle_sensor" | "overheat" | "overcurrent" | "overload" | "hardware_alert";
 
-export type StatusRejection =
-  | "checksum"
-  | "instruction"
-  | "range"
-  | "result_fail"
-  | "data_length"
-  | "data_limit"
-  | "access"
-  | "unknown";
+export type StatusRejection = "checksum" | "instruction" | "range" | "result_fail" | "data_length" | "data_limit" | "access" | "unknown";
 
 /** A status (reply) packet, parsed from a frame. */
 export interface StatusPacket {
@@ -103,15 +89,7 @@ export interface SyncWriteEntry {
 }
 
 /** Instruction names common to both families (REBOOT is Dynamixel only). */
-export type InstructionName =
-  | "ping"
-  | "read"
-  | "write"
-  | "reg_write"
-  | "action"
-  | "reboot"
-  | "sync_read"
-  | "sync_write";
+export type InstructionName = "ping" | "read" | "write" | "reg_write" | "action" | "reboot" | "sync_read" | "sync_write";
 
 /** A decoded instruction packet, as the simulated servo sees it. */
 export type Instruction =

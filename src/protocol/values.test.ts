@@ -3,17 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ValueRangeError } from "./errors.ts";
 import { STS_CONTROL_TABLE as T } from "./feetech/controlTable.ts";
 import type { RegisterDef } from "./types.ts";
-import {
-  decodeValue,
-  encodeValue,
-  fromHex,
-  fromRaw,
-  readLE,
-  registerRange,
-  toHex,
-  toRaw,
-  writeLE,
-} from "./values.ts";
+import { decodeValue, encodeValue, fromHex, fromRaw, readLE, registerRange, toHex, toRaw, writeLE } from "./values.ts";
 
 function synthetic(size: 1 | 2 | 4, sign: RegisterDef["sign"]): RegisterDef {
   return { address: 0, size, area: "ram", access: "rw", sign, doc: "test register" };

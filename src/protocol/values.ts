@@ -76,6 +76,9 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export function fromHex(hex: string): Uint8Array {
-  const parts = hex.trim().split(/\s+/).filter((p) => p.length > 0);
+  const parts = hex
+    .trim()
+    .split(/\s+/)
+    .filter((p) => p.length > 0);
   return Uint8Array.from(parts, (p) => parseInt(p, 16));
 }

@@ -46,7 +46,11 @@ class FakeCamera implements TakeCamera<FakeFrame> {
   }
   finish(): Promise<CameraTakeResult> {
     this.emit();
-    return Promise.resolve({ track: { camera: this.key, codec: "vp09.00.10.08", codecName: "vp9", width: 64, height: 48 }, qa: { lumaMean: this.encoded.map(() => 120), hash: this.encoded.map((e) => e.id) }, stats: null });
+    return Promise.resolve({
+      track: { camera: this.key, codec: "vp09.00.10.08", codecName: "vp9", width: 64, height: 48 },
+      qa: { lumaMean: this.encoded.map(() => 120), hash: this.encoded.map((e) => e.id) },
+      stats: null,
+    });
   }
   abort(): void {
     this.pending = [];
@@ -55,7 +59,23 @@ class FakeCamera implements TakeCamera<FakeFrame> {
 
 async function setup(options: { quotaBytes?: number; cameras?: string[] } = {}) {
   const store = new MemoryEpisodeStore(options.quotaBytes !== undefined ? { quotaBytes: options.quotaBytes } : {});
-  const ds = await store.createDataset({ name: "t", fps: 30, robotType: "so101_follower", jointNames: ["a.pos", "b.pos"], units: "degrees", cameras: (options.cameras ?? ["front", "wrist"]).map((key) => ({ key, source: "simulated" as const, deviceId: "", label: key, width: 64, height: 48, fps: 30 })), tasks: [] });
+  const ds = await store.createDataset({
+    name: "t",
+    fps: 30,
+    robotType: "so101_follower",
+    jointNames: ["a.pos", "b.pos"],
+    units: "degrees",
+    cameras: (options.cameras ?? ["front", "wrist"]).map((key) => ({
+      key,
+      source: "simulated" as const,
+      deviceId: "",
+      label: key,
+      width: 64,
+      height: 48,
+      fps: 30,
+    })),
+    tasks: [],
+  });
   const episode = await store.createEpisode({ datasetId: ds.id, task: "pick", startedAtEpochMs: 0, t0Ms: 1000 });
   return { store, episode };
 }
@@ -133,7 +153,14 @@ describe("EpisodeRecorder", () => {
     const { store, episode } = await setup({ quotaBytes: 20_000, cameras: ["front"] });
     const cam = new FakeCamera("front", 30);
     const errors: unknown[] = [];
-    const rec = new EpisodeRecorder<FakeFrame>({ store, episode, jointNames: ["a", "b"], cameras: [cam], readJoints: (s) => (s.fill(1), 1), onStorageError: (e) => errors.push(e) });
+    const rec = new EpisodeRecorder<FakeFrame>({
+      store,
+      episode,
+      jointNames: ["a", "b"],
+      cameras: [cam],
+      readJoints: (s) => (s.fill(1), 1),
+      onStorageError: (e) => errors.push(e),
+    });
     let id = 0;
     for (let t = 1000; t < 1000 + 60_000 && rec.error === undefined; t += 33.333) {
       rec.pushFrame("front", { id: id++, t, released: false }, t);

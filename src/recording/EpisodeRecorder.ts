@@ -116,7 +116,12 @@ export class EpisodeRecorder<F> {
     this.scratchState = new Float32Array(this.n);
     this.scratchAction = new Float32Array(this.n);
     for (const cam of options.cameras) {
-      const st: CameraState<F> = { cam, selector: new FrameSelector<F>({ t0Ms: this.t0Ms, fps: this.fps }), held: undefined, writes: Promise.resolve() };
+      const st: CameraState<F> = {
+        cam,
+        selector: new FrameSelector<F>({ t0Ms: this.t0Ms, fps: this.fps }),
+        held: undefined,
+        writes: Promise.resolve(),
+      };
       cam.onBatch = (batch) => this.writeMedia(st, batch);
       this.cameras.set(cam.key, st);
       this.framesDelivered.set(cam.key, 0);
@@ -242,8 +247,18 @@ export class EpisodeRecorder<F> {
 
   private report(): SyncReport {
     const cameras: Record<string, { skewMs: number[]; duplicatedFrames: number; droppedFrames: number }> = {};
-    for (const [key, st] of this.cameras) cameras[key] = { skewMs: st.selector.skewMs, duplicatedFrames: st.selector.duplicatedFrames, droppedFrames: st.selector.droppedFrames };
-    return syncReport({ rows: this.endRow === Infinity ? this.nextRow : this.endRow, cameras, jointAgeMs: this.jointAge, loopPeriodErrorMs: this.options.loopPeriodErrorsMs?.() ?? null });
+    for (const [key, st] of this.cameras)
+      cameras[key] = {
+        skewMs: st.selector.skewMs,
+        duplicatedFrames: st.selector.duplicatedFrames,
+        droppedFrames: st.selector.droppedFrames,
+      };
+    return syncReport({
+      rows: this.endRow === Infinity ? this.nextRow : this.endRow,
+      cameras,
+      jointAgeMs: this.jointAge,
+      loopPeriodErrorMs: this.options.loopPeriodErrorsMs?.() ?? null,
+    });
   }
 
   private qa(results: ReadonlyMap<string, CameraTakeResult>): QaFlag[] {

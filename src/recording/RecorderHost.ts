@@ -91,11 +91,29 @@ export class RecorderHost {
   }
 
   private setSample(source: SampleSource | null): void {
-    this.sample = source ? { latest: new LatestSample(source.buffer, source.joints), hostOffsetMs: source.hostOffsetMs, scratch: new Float64Array(2 + 3 * source.joints) } : null;
+    this.sample = source
+      ? {
+          latest: new LatestSample(source.buffer, source.joints),
+          hostOffsetMs: source.hostOffsetMs,
+          scratch: new Float64Array(2 + 3 * source.joints),
+        }
+      : null;
   }
 
   private addCamera(key: string, stream: ReadableStream<VideoFrame>, fps: number, pageClock: boolean): void {
-    const feed: CameraFeed = { key, reader: stream.getReader(), clock: new ClockMapper(), pageClock, fps, width: 0, height: 0, frames: 0, dropped: 0, lastTsUs: NaN, ended: false };
+    const feed: CameraFeed = {
+      key,
+      reader: stream.getReader(),
+      clock: new ClockMapper(),
+      pageClock,
+      fps,
+      width: 0,
+      height: 0,
+      frames: 0,
+      dropped: 0,
+      lastTsUs: NaN,
+      ended: false,
+    };
     const old = this.feeds.get(key);
     if (old) void old.reader.cancel();
     this.feeds.set(key, feed);
@@ -153,7 +171,15 @@ export class RecorderHost {
     const prev = this.counted.get(feed.key) ?? { frames: 0, at: now - 1000 };
     const fps = ((feed.frames - prev.frames) * 1000) / Math.max(1, now - prev.at);
     this.counted.set(feed.key, { frames: feed.frames, at: now });
-    this.emit({ type: "camera", key: feed.key, fps: Math.round(fps * 10) / 10, dropped: feed.dropped, width: feed.width, height: feed.height, ended: feed.ended });
+    this.emit({
+      type: "camera",
+      key: feed.key,
+      fps: Math.round(fps * 10) / 10,
+      dropped: feed.dropped,
+      width: feed.width,
+      height: feed.height,
+      ended: feed.ended,
+    });
   }
 
   private readJoints = (state: Float32Array, action: Float32Array): number => {

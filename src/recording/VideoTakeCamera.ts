@@ -146,6 +146,7 @@ export class VideoTakeCamera implements TakeCamera<VideoFrame> {
     this.luma.push(sum / plane.length);
     this.hashes.push(frameHash(plane, PROBE_W, PROBE_H));
     if (this.sampler.shouldSample(row)) this.stats.addRgba(rgba, PROBE_W, PROBE_H);
-    if (row === 0 && !this.thumbnail) this.thumbnail = this.probe.convertToBlob({ type: "image/jpeg", quality: 0.7 }).then((b) => b.arrayBuffer());
+    if (row === 0 && !this.thumbnail)
+      this.thumbnail = this.probe.convertToBlob({ type: "image/jpeg", quality: 0.7 }).then((b) => b.arrayBuffer());
   }
 }

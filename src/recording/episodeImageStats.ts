@@ -39,11 +39,22 @@ export async function imageStatsFromStorage(store: EpisodeStore, episode: Episod
       },
       error: () => undefined,
     });
-    decoder.configure({ codec: track.codec, codedWidth: track.width, codedHeight: track.height, ...(track.description ? { description: track.description } : {}) });
+    decoder.configure({
+      codec: track.codec,
+      codedWidth: track.width,
+      codedHeight: track.height,
+      ...(track.description ? { description: track.description } : {}),
+    });
     for await (const batch of store.readMedia(episode.id, track.camera)) {
       for (const f of batch.frames) {
         if (f.row >= episode.length) break;
-        decoder.decode(new EncodedVideoChunk({ type: f.key ? "key" : "delta", timestamp: Math.round((f.row * 1e6) / episode.fps), data: new Uint8Array(batch.data, f.offset, f.size) }));
+        decoder.decode(
+          new EncodedVideoChunk({
+            type: f.key ? "key" : "delta",
+            timestamp: Math.round((f.row * 1e6) / episode.fps),
+            data: new Uint8Array(batch.data, f.offset, f.size),
+          }),
+        );
         if (decoder.decodeQueueSize > 16) await new Promise((r) => setTimeout(r, 2));
       }
     }

@@ -66,7 +66,12 @@ export async function verifyEpisode(store: EpisodeStore, episodeId: string): Pro
   return { episode, rows, cameras };
 }
 
-async function checkCamera(store: EpisodeStore, episode: EpisodeRecord, track: VideoTrackInfo, rowTimes: readonly number[]): Promise<CameraCheck> {
+async function checkCamera(
+  store: EpisodeStore,
+  episode: EpisodeRecord,
+  track: VideoTrackInfo,
+  rowTimes: readonly number[],
+): Promise<CameraCheck> {
   const fps = episode.fps;
   const skews: number[] = [];
   let frames = 0;
@@ -101,11 +106,23 @@ async function checkCamera(store: EpisodeStore, episode: EpisodeRecord, track: V
       decodeErrors++;
     },
   });
-  decoder.configure({ codec: track.codec, codedWidth: track.width, codedHeight: track.height, ...(track.description ? { description: track.description } : {}) });
+  decoder.configure({
+    codec: track.codec,
+    codedWidth: track.width,
+    codedHeight: track.height,
+    ...(track.description ? { description: track.description } : {}),
+  });
   for await (const batch of store.readMedia(episode.id, track.camera)) {
     for (const f of batch.frames) {
       frames++;
-      decoder.decode(new EncodedVideoChunk({ type: f.key ? "key" : "delta", timestamp: Math.round((f.row * 1e6) / fps), duration: Math.round(1e6 / fps), data: new Uint8Array(batch.data, f.offset, f.size) }));
+      decoder.decode(
+        new EncodedVideoChunk({
+          type: f.key ? "key" : "delta",
+          timestamp: Math.round((f.row * 1e6) / fps),
+          duration: Math.round(1e6 / fps),
+          data: new Uint8Array(batch.data, f.offset, f.size),
+        }),
+      );
       if (decoder.decodeQueueSize > 30) await new Promise((r) => setTimeout(r, 5));
     }
   }

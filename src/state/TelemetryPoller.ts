@@ -57,7 +57,10 @@ export class TelemetryPoller {
       live.map(async (bus) => {
         try {
           const t0 = performance.now();
-          const motors = await state.api(bus.key).telemetry(bus.key, bus.motors.map((m) => m.id));
+          const motors = await state.api(bus.key).telemetry(
+            bus.key,
+            bus.motors.map((m) => m.id),
+          );
           this.latest.set(bus.key, { at: performance.now(), motors, latencyMs: performance.now() - t0 });
         } catch {
           // A lost bus reports itself through the store; keep the last snapshot, marked stale by its age.

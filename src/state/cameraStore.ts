@@ -57,7 +57,8 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
 
   const attach = async (key: string, track: MediaStreamTrack, fps: number, pageClock: boolean) => {
     const Processor = (globalThis as unknown as { MediaStreamTrackProcessor?: ProcessorCtor }).MediaStreamTrackProcessor;
-    if (!Processor) throw new Error("This browser cannot read camera frames for recording (no MediaStreamTrackProcessor). Use a current Chrome or Edge.");
+    if (!Processor)
+      throw new Error("This browser cannot read camera frames for recording (no MediaStreamTrackProcessor). Use a current Chrome or Edge.");
     const clone = track.clone();
     const readable = new Processor({ track: clone, maxBufferSize: 4 }).readable;
     await recorder.addCamera(key, readable, fps, pageClock);
@@ -77,7 +78,9 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
         close();
       },
     });
-    track.addEventListener("ended", () => store.setState((s) => ({ cameras: s.cameras.map((c) => (c.key === entry.key ? { ...c, status: "ended" } : c)) })));
+    track.addEventListener("ended", () =>
+      store.setState((s) => ({ cameras: s.cameras.map((c) => (c.key === entry.key ? { ...c, status: "ended" } : c)) })),
+    );
     store.setState((s) => ({ cameras: [...s.cameras, entry] }));
   };
 
@@ -137,14 +140,29 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
           const feed = () => {
             const t = teleop.getState();
             const buf = t.shared?.buffer;
-            cam.setSample(t.shared && t.status && typeof SharedArrayBuffer !== "undefined" && buf instanceof SharedArrayBuffer ? { buffer: buf, joints: t.shared.joints, hostOffsetMs: t.status.clockOriginMs - performance.timeOrigin } : null);
+            cam.setSample(
+              t.shared && t.status && typeof SharedArrayBuffer !== "undefined" && buf instanceof SharedArrayBuffer
+                ? { buffer: buf, joints: t.shared.joints, hostOffsetMs: t.status.clockOriginMs - performance.timeOrigin }
+                : null,
+            );
           };
           feed();
           const unsubscribe = teleop.subscribe((s, prev) => {
-            if (s.shared !== prev.shared || (s.status?.clockOriginMs !== prev.status?.clockOriginMs)) feed();
+            if (s.shared !== prev.shared || s.status?.clockOriginMs !== prev.status?.clockOriginMs) feed();
           });
           await add(
-            { key, source: "simulated", deviceId: "", label: "Simulated camera", width: cam.width, height: cam.height, fps: cam.fps, measuredFps: undefined, dropped: 0, status: "live" },
+            {
+              key,
+              source: "simulated",
+              deviceId: "",
+              label: "Simulated camera",
+              width: cam.width,
+              height: cam.height,
+              fps: cam.fps,
+              measuredFps: undefined,
+              dropped: 0,
+              status: "live",
+            },
             cam.track,
             () => {
               unsubscribe();
@@ -156,7 +174,18 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
         }
         const cam = new SimulatedCamera({ ...size, chain, pose, label, phaseOriginMs: 0 });
         await add(
-          { key, source: "simulated", deviceId: "", label: "Simulated camera", width: cam.width, height: cam.height, fps: cam.fps, measuredFps: undefined, dropped: 0, status: "live" },
+          {
+            key,
+            source: "simulated",
+            deviceId: "",
+            label: "Simulated camera",
+            width: cam.width,
+            height: cam.height,
+            fps: cam.fps,
+            measuredFps: undefined,
+            dropped: 0,
+            status: "live",
+          },
           cam.track,
           () => cam.stop(),
           cam.timestampsOnPageClock,
@@ -168,7 +197,18 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
         if (problem) throw new Error(problem);
         const cam = await openCamera({ deviceId, width, height, fps });
         await add(
-          { key, source: "usb", deviceId: cam.identity.deviceId, label: cam.identity.label, width: cam.width, height: cam.height, fps: Math.round(cam.fps), measuredFps: undefined, dropped: 0, status: "live" },
+          {
+            key,
+            source: "usb",
+            deviceId: cam.identity.deviceId,
+            label: cam.identity.label,
+            width: cam.width,
+            height: cam.height,
+            fps: Math.round(cam.fps),
+            measuredFps: undefined,
+            dropped: 0,
+            status: "live",
+          },
           cam.track,
           () => cam.close(),
         );
@@ -179,7 +219,18 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
         if (problem) throw new Error(problem);
         const s = track.getSettings();
         await add(
-          { key, source, deviceId: "", label, width: s.width ?? 640, height: s.height ?? 480, fps: Math.round(s.frameRate ?? 30), measuredFps: undefined, dropped: 0, status: "live" },
+          {
+            key,
+            source,
+            deviceId: "",
+            label,
+            width: s.width ?? 640,
+            height: s.height ?? 480,
+            fps: Math.round(s.frameRate ?? 30),
+            measuredFps: undefined,
+            dropped: 0,
+            status: "live",
+          },
           track,
           () => track.stop(),
         );
@@ -197,7 +248,9 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
   recorder.on((e) => {
     if (e.type !== "camera") return;
     store.setState((s) => ({
-      cameras: s.cameras.map((c) => (c.key === e.key ? { ...c, measuredFps: e.fps, dropped: e.dropped, ...(e.ended ? { status: "ended" as const } : {}) } : c)),
+      cameras: s.cameras.map((c) =>
+        c.key === e.key ? { ...c, measuredFps: e.fps, dropped: e.dropped, ...(e.ended ? { status: "ended" as const } : {}) } : c,
+      ),
     }));
   });
   return store;

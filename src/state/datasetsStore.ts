@@ -75,7 +75,15 @@ export async function storeSource(store: EpisodeStore, datasetId: string): Promi
 /** Datasets on this computer and their export (zip, folder, Hugging Face Hub) with progress and cancel. */
 export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
   let abort: AbortController | undefined;
-  const run = async <T>(datasetId: string, target: ExportTarget, version: "v3.0" | "v2.1", fn: (source: ExportSource, opts: { onProgress: (p: ExportProgress) => void; signal: AbortSignal; version: "v3.0" | "v2.1" }) => Promise<T>): Promise<T | undefined> => {
+  const run = async <T>(
+    datasetId: string,
+    target: ExportTarget,
+    version: "v3.0" | "v2.1",
+    fn: (
+      source: ExportSource,
+      opts: { onProgress: (p: ExportProgress) => void; signal: AbortSignal; version: "v3.0" | "v2.1" },
+    ) => Promise<T>,
+  ): Promise<T | undefined> => {
     abort?.abort();
     abort = new AbortController();
     const signal = abort.signal;
@@ -88,7 +96,17 @@ export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
       return out;
     } catch (e) {
       const cancelled = signal.aborted;
-      s.setState((st) => (st.job ? { job: { ...st.job, state: cancelled ? "cancelled" : "failed", message: cancelled ? "Export cancelled." : e instanceof Error ? e.message : String(e) } } : {}));
+      s.setState((st) =>
+        st.job
+          ? {
+              job: {
+                ...st.job,
+                state: cancelled ? "cancelled" : "failed",
+                message: cancelled ? "Export cancelled." : e instanceof Error ? e.message : String(e),
+              },
+            }
+          : {},
+      );
       return undefined;
     }
   };
@@ -101,7 +119,14 @@ export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
       const sum = await importDataset(files, new StoreImportTarget(store), {
         onProgress: (p) => s.setState({ importing: { state: "running", message: "Importing…", done: p.done, total: p.total } }),
       });
-      s.setState({ importing: { state: "done", message: `Imported "${sum.dataset.name}" (LeRobot ${sum.version}): ${sum.episodes} episodes, ${sum.frames} frames.`, done: 1, total: 1 } });
+      s.setState({
+        importing: {
+          state: "done",
+          message: `Imported "${sum.dataset.name}" (LeRobot ${sum.version}): ${sum.episodes} episodes, ${sum.frames} frames.`,
+          done: 1,
+          total: 1,
+        },
+      });
     } catch (e) {
       s.setState({ importing: { state: "failed", message: e instanceof Error ? e.message : String(e), done: 0, total: 0 } });
     }
@@ -122,7 +147,13 @@ export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
         for (const dataset of datasets) {
           const { episodes } = await store.listEpisodes(dataset.id);
           const kept = episodes.filter(exportable);
-          out.push({ dataset, episodes, exportable: kept.length, frames: kept.reduce((n, e) => n + e.length, 0), mediaBytes: episodes.reduce((n, e) => n + e.mediaBytes, 0) });
+          out.push({
+            dataset,
+            episodes,
+            exportable: kept.length,
+            frames: kept.reduce((n, e) => n + e.length, 0),
+            mediaBytes: episodes.reduce((n, e) => n + e.mediaBytes, 0),
+          });
         }
         set({ datasets: out, error: undefined });
       } catch (e) {
@@ -136,7 +167,17 @@ export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
           .then((sum) => finish(`Exported ${sum.totalEpisodes} episodes, ${sum.totalFrames} frames (${sum.version}).`))
           .catch((e: unknown) => {
             const cancelled = opts.signal.aborted;
-            s.setState((st) => (st.job ? { job: { ...st.job, state: cancelled ? "cancelled" : "failed", message: cancelled ? "Export cancelled." : e instanceof Error ? e.message : String(e) } } : {}));
+            s.setState((st) =>
+              st.job
+                ? {
+                    job: {
+                      ...st.job,
+                      state: cancelled ? "cancelled" : "failed",
+                      message: cancelled ? "Export cancelled." : e instanceof Error ? e.message : String(e),
+                    },
+                  }
+                : {},
+            );
           });
         return Promise.resolve(stream);
       }),

@@ -150,7 +150,14 @@ export class FrameSeeker {
         this.target = row;
         for (let r = k; r <= row; r++) {
           const f = frames[r]!;
-          d.decode(new EncodedVideoChunk({ type: f.key ? "key" : "delta", timestamp: usFor(f.row, this.fps), duration: usFor(1, this.fps), data: f.data }));
+          d.decode(
+            new EncodedVideoChunk({
+              type: f.key ? "key" : "delta",
+              timestamp: usFor(f.row, this.fps),
+              duration: usFor(1, this.fps),
+              data: f.data,
+            }),
+          );
         }
         await d.flush();
       } catch (e) {

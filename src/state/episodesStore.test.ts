@@ -14,7 +14,12 @@ async function seeded(episodes = 3, rows = 30) {
     const e = await store.createEpisode({ datasetId: ds.id, task: `task ${i}`, startedAtEpochMs: 1000 + i, t0Ms: 0 });
     await store.appendRows(rowBatch(e.id, 0, 0, rows));
     await store.appendMedia(mediaBatch(e.id, "front", 0, 0, rows));
-    await store.finishEpisode(e.id, { sync: null, qa: [], imageStats: {}, tracks: [{ camera: "front", codec: "vp09.00.10.08", codecName: "vp9", width: 640, height: 480 }] });
+    await store.finishEpisode(e.id, {
+      sync: null,
+      qa: [],
+      imageStats: {},
+      tracks: [{ camera: "front", codec: "vp09.00.10.08", codecName: "vp9", width: 640, height: 480 }],
+    });
     ids.push(e.id);
   }
   return { store, ds, ids };
@@ -75,7 +80,11 @@ describe("episodes store", () => {
     expect(s.getState().datasetId).toBe(ds.id);
     expect(s.getState().episodes.map((e) => e.task)).toEqual(["task 0", "task 1", "task 2"]);
     await s.getState().bulkSetTask(ids, "stack the blocks");
-    expect((await store.listEpisodes(ds.id)).episodes.map((e) => e.task)).toEqual(["stack the blocks", "stack the blocks", "stack the blocks"]);
+    expect((await store.listEpisodes(ds.id)).episodes.map((e) => e.task)).toEqual([
+      "stack the blocks",
+      "stack the blocks",
+      "stack the blocks",
+    ]);
     expect((await store.getDataset(ds.id))!.tasks[0]).toBe("stack the blocks");
     await s.getState().bulkAddTag([ids[0]!], "good");
     expect((await store.getEpisode(ids[0]!))!.annotations.tags).toEqual(["good"]);

@@ -1,5 +1,16 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
-import { commit, createHistory, keptRange, redo as redoHistory, rememberTask, sameDoc, setDeleted, undo as undoHistory, type AnnotationDoc, type AnnotationHistory } from "../core/annotations.ts";
+import {
+  commit,
+  createHistory,
+  keptRange,
+  redo as redoHistory,
+  rememberTask,
+  sameDoc,
+  setDeleted,
+  undo as undoHistory,
+  type AnnotationDoc,
+  type AnnotationHistory,
+} from "../core/annotations.ts";
 import type { DatasetRecord, EpisodeRecord, EpisodeStatus } from "../core/dataset.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import { FrameSeeker, loadEpisodeData, playheadAt, type EpisodeData, type FrameSink } from "./episodePlayer.ts";
@@ -44,7 +55,8 @@ export function filterEpisodes(episodes: readonly EpisodeRecord[], f: EpisodeFil
   });
   const dir = sort.startsWith("-") ? -1 : 1;
   const key = sort.replace("-", "");
-  const by = (e: EpisodeRecord): number | string => (key === "duration" ? e.length / e.fps : key === "task" ? e.task.toLowerCase() : key === "recorded" ? e.startedAtEpochMs : e.index);
+  const by = (e: EpisodeRecord): number | string =>
+    key === "duration" ? e.length / e.fps : key === "task" ? e.task.toLowerCase() : key === "recorded" ? e.startedAtEpochMs : e.index;
   return out.sort((a, b) => {
     const x = by(a);
     const y = by(b);
@@ -239,7 +251,10 @@ export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | u
         const still = s.getState().history?.present;
         s.setState({ save: still && sameDoc(still, doc) ? "saved" : "unsaved", saveError: undefined });
       } catch (e) {
-        s.setState({ save: "failed", saveError: `Your last edits are not saved: ${message(e)} They stay here; the studio tries again with your next edit.` });
+        s.setState({
+          save: "failed",
+          saveError: `Your last edits are not saved: ${message(e)} They stay here; the studio tries again with your next edit.`,
+        });
       }
     })();
     await saving;
@@ -297,7 +312,14 @@ export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | u
         }
       }
     },
-    bulkAddTag: (ids, tag) => bulk(ids, (e) => ({ task: e.task, annotations: { ...e.annotations, tags: e.annotations.tags.includes(tag.trim()) || !tag.trim() ? e.annotations.tags : [...e.annotations.tags, tag.trim()] } })),
+    bulkAddTag: (ids, tag) =>
+      bulk(ids, (e) => ({
+        task: e.task,
+        annotations: {
+          ...e.annotations,
+          tags: e.annotations.tags.includes(tag.trim()) || !tag.trim() ? e.annotations.tags : [...e.annotations.tags, tag.trim()],
+        },
+      })),
     bulkDelete: async (ids) => {
       if (get().open && ids.includes(get().open!.id)) await get().closeEpisode();
       await bulk(ids, (e) => setDeleted({ task: e.task, annotations: e.annotations }, true));
@@ -319,13 +341,24 @@ export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | u
       loadAbort = new AbortController();
       const signal = loadAbort.signal;
       saved = meta ? { task: meta.task, annotations: meta.annotations } : undefined;
-      set({ open: { id, data: undefined, loading: true, error: undefined }, frame: 0, speed: 0, history: saved ? createHistory(saved) : undefined, save: "saved", saveError: undefined });
+      set({
+        open: { id, data: undefined, loading: true, error: undefined },
+        frame: 0,
+        speed: 0,
+        history: saved ? createHistory(saved) : undefined,
+        save: "saved",
+        saveError: undefined,
+      });
       try {
         const data = await loadEpisodeData(store, id, ds?.jointNames.length ?? 6, signal);
         if (signal.aborted) return;
         saved = { task: data.episode.task, annotations: data.episode.annotations };
         const start = keptRange(data.episode.annotations, data.rows).start;
-        set({ open: { id, data, loading: false, error: undefined }, history: createHistory(saved), frame: Math.min(start, Math.max(0, data.rows - 1)) });
+        set({
+          open: { id, data, loading: false, error: undefined },
+          history: createHistory(saved),
+          frame: Math.min(start, Math.max(0, data.rows - 1)),
+        });
         showFrame(get().frame);
       } catch (e) {
         if (signal.aborted) return;
@@ -438,16 +471,22 @@ export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | u
       if (!teleop) return fail("Replay needs the teleoperation loop, which this page does not have.");
       const ds = get().datasets.find((d) => d.id === data.episode.datasetId);
       if (!ds) return fail("The episode's dataset is not loaded.");
-      if (ds.units !== "degrees") return fail("This dataset stores joints in −100..100 units; replay sends degrees. Record in degrees to replay on the robot.");
+      if (ds.units !== "degrees")
+        return fail("This dataset stores joints in −100..100 units; replay sends degrees. Record in degrees to replay on the robot.");
       get().pause();
-      set({ replay: { state: "starting", row: 0, message: "Starting teleoperation (the follower first walks slowly to where it should be)…" } });
+      set({
+        replay: { state: "starting", row: 0, message: "Starting teleoperation (the follower first walks slowly to where it should be)…" },
+      });
       const running = () => {
         const st = teleop.getState().status?.state;
         return st === "gating" || st === "tracking";
       };
       if (!running()) {
         await teleop.getState().start();
-        if (!running()) return fail(teleop.getState().error ?? "Teleoperation did not start: connect and calibrate a leader and a follower (Rig screen).");
+        if (!running())
+          return fail(
+            teleop.getState().error ?? "Teleoperation did not start: connect and calibrate a leader and a follower (Rig screen).",
+          );
       }
       await teleop.getState().setSource("manual");
       const tp = teleop.getState();
@@ -455,53 +494,66 @@ export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | u
       if (tp.targets.length === 0) return fail("The follower's position is not known yet; try again in a moment.");
       // Dataset columns are "<motor>.pos"; the loop's joints are motor names.
       const columns = joints.map((j) => ds.jointNames.findIndex((n) => n === `${j}.pos` || n === j));
-      if (columns.every((c) => c < 0)) return fail(`None of the follower's joints (${joints.join(", ")}) is in this dataset (${ds.jointNames.join(", ")}).`);
+      if (columns.every((c) => c < 0))
+        return fail(`None of the follower's joints (${joints.join(", ")}) is in this dataset (${ds.jointNames.join(", ")}).`);
       const { start, end } = keptRange(data.episode.annotations, data.rows);
       const from = Math.max(start, Math.min(get().frame, end - 1));
       const fps = data.episode.fps;
       const t0 = now();
       set({ replay: { state: "running", row: from, message: undefined } });
       const J = data.joints;
-      replayTimer = setInterval(() => {
-        const st = teleop.getState().status?.state;
-        if (st === "estopped" || st === "fault" || st === "stopped") return get().stopReplay(`Teleoperation stopped (${st}); replay stopped.`);
-        const row = from + Math.floor(((now() - t0) / 1000) * fps);
-        if (row >= end) {
-          if (replayTimer) clearInterval(replayTimer);
-          replayTimer = undefined;
-          set((st) => ({ replay: { ...st.replay, state: "done", row: end - 1, message: `Replayed frames ${from}–${end - 1}; the follower holds the last position.` } }));
-          return;
-        }
-        const targets = teleop.getState().targets;
-        const next = [...targets];
-        columns.forEach((c, j) => {
-          if (c < 0) return;
-          const v = data.action[row * J + c];
-          if (v !== undefined && !Number.isNaN(v)) next[j] = v;
-        });
-        next.forEach((v, j) => {
-          if (v !== targets[j]) teleop.getState().setTarget(j, v);
-        });
-        // How closely the follower reproduces the recording (its newest reported position vs the action).
-        const status = teleop.getState().status;
-        const n = status?.joints.length ?? 0;
-        let err: number | undefined;
-        if (status && status.sample.length >= 2 + 2 * n)
+      replayTimer = setInterval(
+        () => {
+          const st = teleop.getState().status?.state;
+          if (st === "estopped" || st === "fault" || st === "stopped")
+            return get().stopReplay(`Teleoperation stopped (${st}); replay stopped.`);
+          const row = from + Math.floor(((now() - t0) / 1000) * fps);
+          if (row >= end) {
+            if (replayTimer) clearInterval(replayTimer);
+            replayTimer = undefined;
+            set((st) => ({
+              replay: {
+                ...st.replay,
+                state: "done",
+                row: end - 1,
+                message: `Replayed frames ${from}–${end - 1}; the follower holds the last position.`,
+              },
+            }));
+            return;
+          }
+          const targets = teleop.getState().targets;
+          const next = [...targets];
           columns.forEach((c, j) => {
-            const want = c < 0 ? NaN : data.action[row * J + c]!;
-            const got = status.sample[2 + n + j]!;
-            if (Number.isFinite(want) && Number.isFinite(got)) err = Math.max(err ?? 0, Math.abs(got - want));
+            if (c < 0) return;
+            const v = data.action[row * J + c];
+            if (v !== undefined && !Number.isNaN(v)) next[j] = v;
           });
-        set({ replay: { state: "running", row, message: undefined, ...(err !== undefined ? { followErrorDeg: err } : {}) } });
-        get().seek(row);
-      }, Math.max(5, 1000 / fps / 2));
+          next.forEach((v, j) => {
+            if (v !== targets[j]) teleop.getState().setTarget(j, v);
+          });
+          // How closely the follower reproduces the recording (its newest reported position vs the action).
+          const status = teleop.getState().status;
+          const n = status?.joints.length ?? 0;
+          let err: number | undefined;
+          if (status && status.sample.length >= 2 + 2 * n)
+            columns.forEach((c, j) => {
+              const want = c < 0 ? NaN : data.action[row * J + c]!;
+              const got = status.sample[2 + n + j]!;
+              if (Number.isFinite(want) && Number.isFinite(got)) err = Math.max(err ?? 0, Math.abs(got - want));
+            });
+          set({ replay: { state: "running", row, message: undefined, ...(err !== undefined ? { followErrorDeg: err } : {}) } });
+          get().seek(row);
+        },
+        Math.max(5, 1000 / fps / 2),
+      );
     },
 
     stopReplay(msg) {
       if (replayTimer) clearInterval(replayTimer);
       const was = replayTimer !== undefined || get().replay.state === "starting";
       replayTimer = undefined;
-      if (was) set((st) => ({ replay: { ...st.replay, state: "stopped", message: msg ?? "Replay stopped; the follower holds where it is." } }));
+      if (was)
+        set((st) => ({ replay: { ...st.replay, state: "stopped", message: msg ?? "Replay stopped; the follower holds where it is." } }));
     },
   }));
   return s;

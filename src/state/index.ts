@@ -5,7 +5,14 @@ export { TelemetryPoller } from "./TelemetryPoller.ts";
 export type { TelemetrySnapshot } from "./TelemetryPoller.ts";
 export type { BusInfo, FoundMotor, MotorTelemetry, SimCommand, BusStatsInfo } from "../hardware/index.ts";
 export type { RobotProfile, PortIdentity, UserUrdf } from "../storage/index.ts";
-export type { CalibrationSession, CalibrationSnapshot, CalibrationPhase, JointLive, MotorSetupSession, SetupSnapshot } from "../control/index.ts";
+export type {
+  CalibrationSession,
+  CalibrationSnapshot,
+  CalibrationPhase,
+  JointLive,
+  MotorSetupSession,
+  SetupSnapshot,
+} from "../control/index.ts";
 export { createTeleopStore } from "./teleopStore.ts";
 export type { TeleopBackends, TeleopHost, TeleopState, TeleopStore } from "./teleopStore.ts";
 export type { TeleopStatus, LoopState } from "../control/index.ts";

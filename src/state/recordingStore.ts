@@ -126,7 +126,17 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     const follower = profiles.find((p) => p.id === b.teleop.getState().followerId) ?? profiles.find((p) => p.arm.endsWith("follower"));
     if (!follower) throw new Error("Connect a follower arm first (Rig screen): a dataset records its joints.");
     const arm = ARMS[follower.arm];
-    const cameras: CameraSpec[] = b.cameras.getState().cameras.map((c) => ({ key: c.key, source: c.source, deviceId: c.deviceId, label: c.label, width: c.width, height: c.height, fps: c.fps }));
+    const cameras: CameraSpec[] = b.cameras
+      .getState()
+      .cameras.map((c) => ({
+        key: c.key,
+        source: c.source,
+        deviceId: c.deviceId,
+        label: c.label,
+        width: c.width,
+        height: c.height,
+        fps: c.fps,
+      }));
     const name = datasetKey(s.datasetName);
     const { datasets } = await b.episodes.listDatasets();
     const existing = datasets.find((d) => d.name === name);
@@ -135,7 +145,8 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
       const same =
         existing.fps === s.fps &&
         existing.jointNames.join() === jointNames.join() &&
-        existing.cameras.map((c) => `${c.key}:${c.width}x${c.height}`).join() === cameras.map((c) => `${c.key}:${c.width}x${c.height}`).join();
+        existing.cameras.map((c) => `${c.key}:${c.width}x${c.height}`).join() ===
+          cameras.map((c) => `${c.key}:${c.width}x${c.height}`).join();
       if (same) {
         const tasks = [s.task, ...existing.tasks.filter((t) => t !== s.task)];
         return b.episodes.updateDataset(existing.id, { tasks });
@@ -146,9 +157,24 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
           `The dataset "${name}" was recorded with other settings (${existing.fps} fps, cameras ${existing.cameras.map((c) => `${c.key} ${c.width}×${c.height}`).join(", ") || "none"}). ` +
             "Record into a new dataset name, or use the same fps and cameras.",
         );
-      return b.episodes.updateDataset(existing.id, { fps: s.fps, jointNames, cameras, units: follower.bodyNormMode, robotType: follower.arm, tasks: [s.task] });
+      return b.episodes.updateDataset(existing.id, {
+        fps: s.fps,
+        jointNames,
+        cameras,
+        units: follower.bodyNormMode,
+        robotType: follower.arm,
+        tasks: [s.task],
+      });
     }
-    return b.episodes.createDataset({ name, fps: s.fps, robotType: follower.arm, jointNames, units: follower.bodyNormMode, cameras, tasks: [s.task] });
+    return b.episodes.createDataset({
+      name,
+      fps: s.fps,
+      robotType: follower.arm,
+      jointNames,
+      units: follower.bodyNormMode,
+      cameras,
+      tasks: [s.task],
+    });
   };
 
   const beginTake = async (): Promise<void> => {
@@ -203,7 +229,13 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     const failed = outcome.failure !== undefined;
     store.setState((st) => ({
       kept: st.kept + 1,
-      lastTake: { episode: outcome.episode, sync: outcome.sync, qa: outcome.qa, ...(outcome.failure ? { failure: outcome.failure.message } : {}), discarded: false },
+      lastTake: {
+        episode: outcome.episode,
+        sync: outcome.sync,
+        qa: outcome.qa,
+        ...(outcome.failure ? { failure: outcome.failure.message } : {}),
+        discarded: false,
+      },
     }));
     void get().refreshUsage();
     if (failed) {
@@ -286,8 +318,13 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
           if (t.status?.state !== "tracking" && t.status?.state !== "gating") await t.start();
           const shared = b.teleop.getState().shared;
           const status = b.teleop.getState().status;
-          if (!shared || !status) throw new Error(b.teleop.getState().error ?? "Teleoperation did not start, so there are no joints to record.");
-          await b.recorder.setSample({ buffer: shared.buffer as SharedArrayBuffer, joints: shared.joints, hostOffsetMs: status.clockOriginMs - performance.timeOrigin });
+          if (!shared || !status)
+            throw new Error(b.teleop.getState().error ?? "Teleoperation did not start, so there are no joints to record.");
+          await b.recorder.setSample({
+            buffer: shared.buffer as SharedArrayBuffer,
+            joints: shared.joints,
+            hostOffsetMs: status.clockOriginMs - performance.timeOrigin,
+          });
           set({ dataset, codec, codecWarning, phase: "countdown" });
           after(COUNTDOWN_MS, beginTake);
         } catch (e) {

@@ -36,9 +36,13 @@ export type SerialLike = {
 /** The rig as the app wires it: where buses run, where profiles live, how ports are found. */
 export interface RigBackends {
   /** The bus worker, when the browser can run one. */
-  readonly worker: (RigApi & { connectSerial(key: string, req: SerialPortRequest): Promise<BusInfo>; onEvent(fn: (e: RigEvent) => void): () => void }) | undefined;
+  readonly worker:
+    | (RigApi & { connectSerial(key: string, req: SerialPortRequest): Promise<BusInfo>; onEvent(fn: (e: RigEvent) => void): () => void })
+    | undefined;
   /** The main-thread fallback. */
-  readonly inline: RigApi & { connectPort(key: string, port: SerialPortLike, protocol: "feetech" | "dynamixel", baud: number): Promise<BusInfo> };
+  readonly inline: RigApi & {
+    connectPort(key: string, port: SerialPortLike, protocol: "feetech" | "dynamixel", baud: number): Promise<BusInfo>;
+  };
   /** Hook the main-thread rig's events (it is built before the store). */
   readonly onInlineEvent?: (fn: (e: RigEvent) => void) => void;
   /** Web Serial (navigator.serial, or the injected fake), or undefined without it. */
@@ -102,7 +106,11 @@ export function simProfileId(arm: ArmId): string {
 
 function sameIdentity(a: PortIdentity | undefined, b: SerialPortInfo & { serialNumber?: string }): boolean {
   if (!a || a.usbVendorId === undefined) return false;
-  return a.usbVendorId === b.usbVendorId && a.usbProductId === b.usbProductId && (a.serialNumber === undefined || a.serialNumber === b.serialNumber);
+  return (
+    a.usbVendorId === b.usbVendorId &&
+    a.usbProductId === b.usbProductId &&
+    (a.serialNumber === undefined || a.serialNumber === b.serialNumber)
+  );
 }
 
 export function createRigStore(backends: RigBackends): RigStore {
@@ -126,7 +134,16 @@ export function createRigStore(backends: RigBackends): RigStore {
 
     const addBus = (info: BusInfo, profileId: string | undefined, arm: ArmId | undefined, host: RigApi) => {
       hostOf.set(info.key, host);
-      const entry: BusEntry = { key: info.key, info, status: "connected", profileId, arm, motors: [], scanning: false, lastScanNote: undefined };
+      const entry: BusEntry = {
+        key: info.key,
+        info,
+        status: "connected",
+        profileId,
+        arm,
+        motors: [],
+        scanning: false,
+        lastScanNote: undefined,
+      };
       set((s) => ({ buses: [...s.buses.filter((b) => b.key !== info.key), entry] }));
     };
 
@@ -147,7 +164,10 @@ export function createRigStore(backends: RigBackends): RigStore {
         const current = profile(id);
         if (current) await saveProfile(change(current));
       });
-      profileWrites.set(id, run.catch(() => undefined));
+      profileWrites.set(
+        id,
+        run.catch(() => undefined),
+      );
       return run;
     };
 
@@ -163,7 +183,9 @@ export function createRigStore(backends: RigBackends): RigStore {
         const missing = arm ? arm.motors.filter((m) => !result.motors.some((f) => f.id === m.id)) : [];
         const notes = [
           result.motors.length === 0 ? "No motor answered. Check power and cabling, or scan all baud rates." : undefined,
-          result.motors.length > 0 && missing.length > 0 ? `Not found: ${missing.map((m) => `${m.name} (id ${m.id})`).join(", ")}.` : undefined,
+          result.motors.length > 0 && missing.length > 0
+            ? `Not found: ${missing.map((m) => `${m.name} (id ${m.id})`).join(", ")}.`
+            : undefined,
           atOther.length > 0 ? `Motors ${atOther.map((m) => m.id).join(", ")} answer at another baud rate.` : undefined,
           conflicts.length > 0 ? `Garbled replies at ${conflicts.map(([b]) => b).join(", ")} baud: two motors may share an id.` : undefined,
         ].filter((n): n is string => n !== undefined);
@@ -200,7 +222,12 @@ export function createRigStore(backends: RigBackends): RigStore {
       if (backends.worker) {
         const i = port.getInfo();
         try {
-          info = await backends.worker.connectSerial(p.id, { usbVendorId: i.usbVendorId, usbProductId: i.usbProductId, protocol, baudRate });
+          info = await backends.worker.connectSerial(p.id, {
+            usbVendorId: i.usbVendorId,
+            usbProductId: i.usbProductId,
+            protocol,
+            baudRate,
+          });
           host = backends.worker;
         } catch {
           info = undefined; // the worker cannot reach this port: run it on the page
@@ -268,7 +295,10 @@ export function createRigStore(backends: RigBackends): RigStore {
       async connectRealArm(armId, name, baudRate) {
         const serial = backends.serial;
         if (!serial) {
-          report("error", "This browser has no Web Serial. Use Chrome or Edge on a desktop to connect arms; the simulated rig works everywhere.");
+          report(
+            "error",
+            "This browser has no Web Serial. Use Chrome or Edge on a desktop to connect arms; the simulated rig works everywhere.",
+          );
           return;
         }
         let port: SerialPortLike;
@@ -288,7 +318,9 @@ export function createRigStore(backends: RigBackends): RigStore {
           };
           const connectedKeys = new Set(get().buses.map((b) => b.key));
           // The same adapter and arm type as a profile that is not connected: that profile.
-          const known = get().profiles.find((p) => !p.simulated && p.arm === armId && !connectedKeys.has(p.id) && sameIdentity(p.port, info));
+          const known = get().profiles.find(
+            (p) => !p.simulated && p.arm === armId && !connectedKeys.has(p.id) && sameIdentity(p.port, info),
+          );
           const p: RobotProfile = known
             ? { ...known, ...(name.trim() ? { name: name.trim() } : {}), updatedAt: now() }
             : {
@@ -322,7 +354,11 @@ export function createRigStore(backends: RigBackends): RigStore {
           return;
         }
         // Ports held by connected buses; a lost bus's port is free to come back.
-        const connected = new Set(get().buses.filter((b) => b.status === "connected").map((b) => b.key));
+        const connected = new Set(
+          get()
+            .buses.filter((b) => b.status === "connected")
+            .map((b) => b.key),
+        );
         const inUse = new Set([...portOf].filter(([key]) => connected.has(key)).map(([, port]) => port));
         for (const p of get().profiles) {
           if (p.simulated) continue;
@@ -330,12 +366,17 @@ export function createRigStore(backends: RigBackends): RigStore {
           if (bus && bus.status === "connected") continue;
           const candidates = ports.filter((port) => !inUse.has(port) && sameIdentity(p.port, port.getInfo()));
           // Two identical adapters: do not guess; the user picks (and can wiggle to identify).
-          const twins = get().profiles.filter((q) => !q.simulated && q.id !== p.id && q.port && p.port && sameIdentity(q.port, { ...p.port }));
+          const twins = get().profiles.filter(
+            (q) => !q.simulated && q.id !== p.id && q.port && p.port && sameIdentity(q.port, { ...p.port }),
+          );
           if (candidates.length !== 1 || twins.length > 0) continue;
           const port = candidates[0]!;
           inUse.add(port);
           try {
-            if (bus) await api(p.id).disconnect(p.id).catch(() => undefined);
+            if (bus)
+              await api(p.id)
+                .disconnect(p.id)
+                .catch(() => undefined);
             await connectPort(p, port, PROTOCOL_FAMILIES[ARMS[p.arm].protocol].defaultBaudRate);
             report("info", `${p.name} is back: reconnected to its port.`);
           } catch (e) {
@@ -482,7 +523,13 @@ export function createRigStore(backends: RigBackends): RigStore {
           const pos = family.table[family.telemetry.position]!;
           const a = pos.address;
           const n = pos.size;
-          const collisionProbes = [[a, n], [a - 2, n + 2], [a, n + 4], [a - 1, n + 1], [a - 4, n + 6]] as const;
+          const collisionProbes = [
+            [a, n],
+            [a - 2, n + 2],
+            [a, n + 4],
+            [a - 1, n + 1],
+            [a - 4, n + 6],
+          ] as const;
           const session = new MotorSetupSession(api(key), key, arm, { baudRates: family.scanBaudRates, targetBaudIndex, collisionProbes });
           set({ setup: { busKey: key, session } });
         } catch (e) {

@@ -95,8 +95,10 @@ export function createTeleopStore(rig: RigStore, backends: TeleopBackends): Tele
       const lb = buses.find((b) => b.key === leader.id && b.status === "connected");
       const fb = buses.find((b) => b.key === follower.id && b.status === "connected");
       if (!lb || !fb) return fail(`${!lb ? leader.name : follower.name} is not connected.`);
-      if (!leader.calibration || !follower.calibration) return fail(`Calibrate ${!leader.calibration ? leader.name : follower.name} first.`);
-      if (lb.info.host !== fb.info.host) return fail("The leader and follower run in different places (worker and page): reconnect them the same way.");
+      if (!leader.calibration || !follower.calibration)
+        return fail(`Calibrate ${!leader.calibration ? leader.name : follower.name} first.`);
+      if (lb.info.host !== fb.info.host)
+        return fail("The leader and follower run in different places (worker and page): reconnect them the same way.");
       const host = lb.info.host === "worker" && backends.worker ? backends.worker : backends.inline;
       set({ error: undefined, leaderId: leader.id, followerId: follower.id });
       try {
@@ -104,7 +106,8 @@ export function createTeleopStore(rig: RigStore, backends: TeleopBackends): Tele
         running = host;
         const joints = 6;
         const buffer = allocateSampleBuffer(joints);
-        const shared = typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer ? new LatestSample(buffer, joints) : undefined;
+        const shared =
+          typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer ? new LatestSample(buffer, joints) : undefined;
         set({ shared });
         const status = await host.startTeleop({
           sampleBuffer: buffer,
@@ -130,7 +133,15 @@ export function createTeleopStore(rig: RigStore, backends: TeleopBackends): Tele
       await Promise.all(
         buses
           .filter((b) => b.status === "connected" && b.motors.length > 0)
-          .map((b) => api(b.key).syncWrite(b.key, "Torque_Enable", b.motors.map((m) => [m.id, 0] as const)).catch(() => undefined)),
+          .map((b) =>
+            api(b.key)
+              .syncWrite(
+                b.key,
+                "Torque_Enable",
+                b.motors.map((m) => [m.id, 0] as const),
+              )
+              .catch(() => undefined),
+          ),
       );
     },
 

@@ -64,7 +64,8 @@ type DataTx = Tx<["episodes", "rows", "media"], "readwrite">;
 export const rowsOf = (episodeId: string) => IDBKeyRange.bound([episodeId, -Infinity], [episodeId, Infinity]);
 /** Every camera's media of an episode: arrays sort after strings, so [id, []] is above every [id, camera, seq]. */
 export const mediaOf = (episodeId: string) => IDBKeyRange.bound([episodeId], [episodeId, []]);
-export const cameraMediaOf = (episodeId: string, camera: string) => IDBKeyRange.bound([episodeId, camera, -Infinity], [episodeId, camera, Infinity]);
+export const cameraMediaOf = (episodeId: string, camera: string) =>
+  IDBKeyRange.bound([episodeId, camera, -Infinity], [episodeId, camera, Infinity]);
 
 /**
  * Datasets, episodes, joint rows and encoded video in the studio's IndexedDB database (schema
@@ -119,7 +120,9 @@ export class IdbEpisodeStore implements EpisodeStore {
   }
 
   async listDatasets(): Promise<DatasetListing> {
-    const [keys, values] = await this.run(["datasets"], "readonly", "load the datasets", (tx) => Promise.all([tx.store.getAllKeys(), tx.store.getAll()]));
+    const [keys, values] = await this.run(["datasets"], "readonly", "load the datasets", (tx) =>
+      Promise.all([tx.store.getAllKeys(), tx.store.getAll()]),
+    );
     const listing: DatasetListing = { datasets: [], skipped: [] };
     values.forEach((value, i) => {
       const result = migrateDataset(value);
@@ -155,7 +158,8 @@ export class IdbEpisodeStore implements EpisodeStore {
     return this.run(["datasets", "episodes"], "readwrite", "start the episode", async (tx) => {
       const dataset = readDataset(init.datasetId, await tx.objectStore("datasets").get(init.datasetId));
       const episodes = tx.objectStore("episodes");
-      if ((await episodes.getKey(id)) !== undefined) throw new StorageError("invalid", `An episode with id "${id}" already exists; nothing was started.`);
+      if ((await episodes.getKey(id)) !== undefined)
+        throw new StorageError("invalid", `An episode with id "${id}" already exists; nothing was started.`);
       const siblings = await episodes.index("by-dataset").getAll(init.datasetId);
       const index = siblings.reduce((max, e) => Math.max(max, typeof e.index === "number" ? e.index + 1 : 0), 0);
       const record = newEpisodeRecord(dataset, init, id, index);
@@ -188,23 +192,39 @@ export class IdbEpisodeStore implements EpisodeStore {
   }
 
   async appendRows(batch: RowBatch): Promise<void> {
-    await this.run(["episodes", "rows"], "readwrite", "store the episode's joint rows", async (tx) => {
-      const episode = readEpisode(batch.episodeId, await tx.objectStore("episodes").get(batch.episodeId), "joint rows");
-      const next = applyRowAppend(episode, batch);
-      if (batch.count === 0) return; // checked, nothing to keep
-      await tx.objectStore("rows").add(compactRows(batch));
-      await tx.objectStore("episodes").put(next);
-    }, appendError);
+    await this.run(
+      ["episodes", "rows"],
+      "readwrite",
+      "store the episode's joint rows",
+      async (tx) => {
+        const episode = readEpisode(batch.episodeId, await tx.objectStore("episodes").get(batch.episodeId), "joint rows");
+        const next = applyRowAppend(episode, batch);
+        if (batch.count === 0) return; // checked, nothing to keep
+        await tx.objectStore("rows").add(compactRows(batch));
+        await tx.objectStore("episodes").put(next);
+      },
+      appendError,
+    );
   }
 
   async appendMedia(batch: MediaBatch): Promise<void> {
-    await this.run(["episodes", "media"], "readwrite", `store the video of camera ${batch.camera}`, async (tx) => {
-      const episode = readEpisode(batch.episodeId, await tx.objectStore("episodes").get(batch.episodeId), `video frames (camera ${batch.camera})`);
-      const next = applyMediaAppend(episode, batch);
-      if (batch.frames.length === 0) return; // checked, nothing to keep
-      await tx.objectStore("media").add(batch);
-      await tx.objectStore("episodes").put(next);
-    }, appendError);
+    await this.run(
+      ["episodes", "media"],
+      "readwrite",
+      `store the video of camera ${batch.camera}`,
+      async (tx) => {
+        const episode = readEpisode(
+          batch.episodeId,
+          await tx.objectStore("episodes").get(batch.episodeId),
+          `video frames (camera ${batch.camera})`,
+        );
+        const next = applyMediaAppend(episode, batch);
+        if (batch.frames.length === 0) return; // checked, nothing to keep
+        await tx.objectStore("media").add(batch);
+        await tx.objectStore("episodes").put(next);
+      },
+      appendError,
+    );
   }
 
   async finishEpisode(id: string, patch: FinishEpisode): Promise<EpisodeRecord> {
@@ -248,7 +268,9 @@ export class IdbEpisodeStore implements EpisodeStore {
     let open = false;
     for (;;) {
       const range = IDBKeyRange.bound(lower, [episodeId, camera, Infinity], open, false);
-      const chunk = await this.run(["media"], "readonly", `read the video of camera ${camera}`, (tx) => tx.store.getAll(range, MEDIA_PER_READ));
+      const chunk = await this.run(["media"], "readonly", `read the video of camera ${camera}`, (tx) =>
+        tx.store.getAll(range, MEDIA_PER_READ),
+      );
       yield* chunk;
       const last = chunk.at(-1);
       if (last === undefined || chunk.length < MEDIA_PER_READ) return;
@@ -258,7 +280,9 @@ export class IdbEpisodeStore implements EpisodeStore {
   }
 
   async recoverInterrupted(): Promise<RecoveredEpisode[]> {
-    const ids = await this.run(["episodes"], "readonly", "look for interrupted episodes", (tx) => tx.store.index("by-status").getAllKeys("recording"));
+    const ids = await this.run(["episodes"], "readonly", "look for interrupted episodes", (tx) =>
+      tx.store.index("by-status").getAllKeys("recording"),
+    );
     const recovered: RecoveredEpisode[] = [];
     for (const id of ids) {
       const found = await this.run(["episodes", "rows", "media"], "readwrite", "recover the interrupted episode", async (tx) => {
@@ -323,7 +347,8 @@ export class IdbEpisodeStore implements EpisodeStore {
 }
 
 function readDataset(id: string, raw: unknown): DatasetRecord {
-  if (raw === undefined) throw new StorageError("invalid", `The dataset "${id}" does not exist (it may have been deleted). Nothing was changed.`);
+  if (raw === undefined)
+    throw new StorageError("invalid", `The dataset "${id}" does not exist (it may have been deleted). Nothing was changed.`);
   const result = migrateDataset(raw);
   if ("error" in result) throw damagedError("dataset", id, result.error);
   return result;
@@ -383,4 +408,3 @@ async function trimTail(tx: DataTx, episode: StoredEpisode, length: number): Pro
   }
   return removed;
 }
-

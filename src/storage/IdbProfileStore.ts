@@ -67,4 +67,3 @@ export class IdbProfileStore implements ProfileStore {
     this.db.close();
   }
 }
-

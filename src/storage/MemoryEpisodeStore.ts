@@ -84,7 +84,8 @@ export class MemoryEpisodeStore implements EpisodeStore {
   async createDataset(init: NewDataset): Promise<DatasetRecord> {
     await this.enter("create the dataset");
     const stored = toStoredDataset(init, init.id ?? this.newId(), this.now());
-    if (this.datasets.has(stored.id)) throw new StorageError("invalid", `A dataset with id "${stored.id}" already exists; nothing was created.`);
+    if (this.datasets.has(stored.id))
+      throw new StorageError("invalid", `A dataset with id "${stored.id}" already exists; nothing was created.`);
     this.ensureRoom(RECORD_BYTES, "create the dataset");
     this.datasets.set(stored.id, structuredClone(stored));
     return publicDataset(stored);
@@ -267,7 +268,8 @@ export class MemoryEpisodeStore implements EpisodeStore {
     for (const raw of this.datasets.values()) bytes += RECORD_BYTES + sizeOf((raw as { thumbnail?: unknown }).thumbnail);
     for (const raw of this.episodes.values()) bytes += RECORD_BYTES + sizeOf((raw as { thumbnail?: unknown }).thumbnail);
     for (const batches of this.rows.values()) for (const b of batches.values()) bytes += rowBytes(b);
-    for (const cameras of this.media.values()) for (const batches of cameras.values()) for (const b of batches.values()) bytes += b.data.byteLength;
+    for (const cameras of this.media.values())
+      for (const batches of cameras.values()) for (const b of batches.values()) bytes += b.data.byteLength;
     return bytes;
   }
 
@@ -290,7 +292,8 @@ export class MemoryEpisodeStore implements EpisodeStore {
   }
 
   private dataset(id: string): DatasetRecord {
-    if (!this.datasets.has(id)) throw new StorageError("invalid", `The dataset "${id}" does not exist (it may have been deleted). Nothing was changed.`);
+    if (!this.datasets.has(id))
+      throw new StorageError("invalid", `The dataset "${id}" does not exist (it may have been deleted). Nothing was changed.`);
     const result = migrateDataset(structuredClone(this.datasets.get(id)));
     if ("error" in result) throw damagedError("dataset", id, result.error);
     return result;

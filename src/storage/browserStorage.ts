@@ -27,13 +27,18 @@ export function browserPersist(): PersistFn | undefined {
 /** Usage and quota from an estimate; StorageError("unavailable") when the browser does not say. */
 export async function readUsage(estimate: EstimateFn | undefined): Promise<StorageUsage> {
   const unknown = () =>
-    new StorageError("unavailable", "This browser does not report how much storage the studio uses or may use, so the free space cannot be shown.");
+    new StorageError(
+      "unavailable",
+      "This browser does not report how much storage the studio uses or may use, so the free space cannot be shown.",
+    );
   if (estimate === undefined) throw unknown();
   let result: StorageEstimate;
   try {
     result = await estimate();
   } catch (e) {
-    throw new StorageError("unavailable", "The browser could not say how much storage the studio uses. Reload the page and try again.", { cause: e });
+    throw new StorageError("unavailable", "The browser could not say how much storage the studio uses. Reload the page and try again.", {
+      cause: e,
+    });
   }
   const { usage, quota } = result;
   if (typeof usage !== "number" || typeof quota !== "number") throw unknown();
@@ -46,6 +51,10 @@ export async function askPersistence(persist: PersistFn | undefined): Promise<Pe
   try {
     return (await persist()) ? "granted" : "denied";
   } catch (e) {
-    throw new StorageError("unknown", "The browser refused to answer whether the studio's data may be kept. Reload the page and try again.", { cause: e });
+    throw new StorageError(
+      "unknown",
+      "The browser refused to answer whether the studio's data may be kept. Reload the page and try again.",
+      { cause: e },
+    );
   }
 }

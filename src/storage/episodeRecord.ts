@@ -1,12 +1,4 @@
-import type {
-  CameraSpec,
-  DatasetRecord,
-  EpisodeRecord,
-  EpisodeStatus,
-  JointUnits,
-  MediaBatch,
-  RowBatch,
-} from "../core/dataset.ts";
+import type { CameraSpec, DatasetRecord, EpisodeRecord, EpisodeStatus, JointUnits, MediaBatch, RowBatch } from "../core/dataset.ts";
 import { emptyAnnotations } from "../core/dataset.ts";
 import {
   DATASET_SCHEMA_VERSION,
@@ -87,7 +79,10 @@ export function toStoredDataset(init: NewDataset, id: string, nowEpochMs: number
   };
   const checked = attempt(() => readDataset(record));
   if ("error" in checked) {
-    throw new StorageError("invalid", `The dataset "${String(init.name)}" was not created because it is invalid: ${checked.error}. Nothing was saved.`);
+    throw new StorageError(
+      "invalid",
+      `The dataset "${String(init.name)}" was not created because it is invalid: ${checked.error}. Nothing was saved.`,
+    );
   }
   return { ...checked, schemaVersion: DATASET_SCHEMA_VERSION };
 }
@@ -105,7 +100,13 @@ export function applyDatasetPatch(dataset: DatasetRecord, patch: DatasetPatch, h
       );
     }
   }
-  const next = { ...dataset, ...definedFields(patch), id: dataset.id, createdAtEpochMs: dataset.createdAtEpochMs, updatedAtEpochMs: nowEpochMs };
+  const next = {
+    ...dataset,
+    ...definedFields(patch),
+    id: dataset.id,
+    createdAtEpochMs: dataset.createdAtEpochMs,
+    updatedAtEpochMs: nowEpochMs,
+  };
   const checked = attempt(() => readDataset(next));
   if ("error" in checked) {
     throw new StorageError("invalid", `The dataset "${dataset.name}" was not changed because the change is invalid: ${checked.error}.`);
@@ -180,7 +181,10 @@ export function publicDataset(stored: StoredDataset): DatasetRecord {
 }
 
 export function damagedError(kind: "dataset" | "episode", id: string, error: string): StorageError {
-  return new StorageError("invalid", `The saved ${kind} "${id}" is damaged and cannot be loaded: ${error}. Delete it (or reload the page if it was saved by a newer studio).`);
+  return new StorageError(
+    "invalid",
+    `The saved ${kind} "${id}" is damaged and cannot be loaded: ${error}. Delete it (or reload the page if it was saved by a newer studio).`,
+  );
 }
 
 export function newEpisodeRecord(dataset: DatasetRecord, init: NewEpisode, id: string, index: number): StoredEpisode {
@@ -208,7 +212,8 @@ export function newEpisodeRecord(dataset: DatasetRecord, init: NewEpisode, id: s
     },
   };
   const checked = attempt(() => readStoredEpisode(record));
-  if ("error" in checked) throw new StorageError("invalid", `The episode was not started because it is invalid: ${checked.error}. Nothing was saved.`);
+  if ("error" in checked)
+    throw new StorageError("invalid", `The episode was not started because it is invalid: ${checked.error}. Nothing was saved.`);
   return checked;
 }
 
@@ -237,15 +242,24 @@ export function applyRowAppend(episode: StoredEpisode, batch: RowBatch): StoredE
   const what = "joint rows";
   if (episode.status !== "recording") throw notRecording(episode, what);
   const p = episode.progress;
-  const fail = (why: string) => new StorageError("invalid", `The episode's joint rows (batch ${String(batch.seq)}) were not stored: ${why}. This is a bug in the recorder.`);
-  if (!isSafeInt(batch.seq) || batch.seq <= p.rows.lastSeq) throw fail(`seq ${String(batch.seq)} does not follow the last stored seq ${p.rows.lastSeq}`);
+  const fail = (why: string) =>
+    new StorageError(
+      "invalid",
+      `The episode's joint rows (batch ${String(batch.seq)}) were not stored: ${why}. This is a bug in the recorder.`,
+    );
+  if (!isSafeInt(batch.seq) || batch.seq <= p.rows.lastSeq)
+    throw fail(`seq ${String(batch.seq)} does not follow the last stored seq ${p.rows.lastSeq}`);
   if (!isSafeInt(batch.count) || batch.count < 0) throw fail(`count ${String(batch.count)} is not a row count`);
   if (batch.firstRow !== p.rows.count) throw fail(`it starts at row ${String(batch.firstRow)} but ${p.rows.count} rows are stored`);
   const width = p.joints;
-  if (!isTyped(batch.state, "Float32Array") || batch.state.length !== batch.count * width) throw fail(`state must be a Float32Array of ${batch.count}×${width} values`);
-  if (!isTyped(batch.action, "Float32Array") || batch.action.length !== batch.count * width) throw fail(`action must be a Float32Array of ${batch.count}×${width} values`);
-  if (!isTyped(batch.rowTimeMs, "Float64Array") || batch.rowTimeMs.length !== batch.count) throw fail(`rowTimeMs must be a Float64Array of ${batch.count} values`);
-  if (!isTyped(batch.sampleTimeMs, "Float64Array") || batch.sampleTimeMs.length !== batch.count) throw fail(`sampleTimeMs must be a Float64Array of ${batch.count} values`);
+  if (!isTyped(batch.state, "Float32Array") || batch.state.length !== batch.count * width)
+    throw fail(`state must be a Float32Array of ${batch.count}×${width} values`);
+  if (!isTyped(batch.action, "Float32Array") || batch.action.length !== batch.count * width)
+    throw fail(`action must be a Float32Array of ${batch.count}×${width} values`);
+  if (!isTyped(batch.rowTimeMs, "Float64Array") || batch.rowTimeMs.length !== batch.count)
+    throw fail(`rowTimeMs must be a Float64Array of ${batch.count} values`);
+  if (!isTyped(batch.sampleTimeMs, "Float64Array") || batch.sampleTimeMs.length !== batch.count)
+    throw fail(`sampleTimeMs must be a Float64Array of ${batch.count} values`);
   const progress: EpisodeProgress = { ...p, rows: { lastSeq: batch.seq, count: p.rows.count + batch.count } };
   return { ...episode, progress, length: completeLength(progress) };
 }
@@ -255,10 +269,15 @@ export function applyMediaAppend(episode: StoredEpisode, batch: MediaBatch): Sto
   const what = `video frames (camera ${batch.camera})`;
   if (episode.status !== "recording") throw notRecording(episode, what);
   const fail = (why: string) =>
-    new StorageError("invalid", `The episode's ${what}, batch ${String(batch.seq)}, were not stored: ${why}. This is a bug in the recorder.`);
+    new StorageError(
+      "invalid",
+      `The episode's ${what}, batch ${String(batch.seq)}, were not stored: ${why}. This is a bug in the recorder.`,
+    );
   const stream = Object.hasOwn(episode.progress.cameras, batch.camera) ? episode.progress.cameras[batch.camera] : undefined;
-  if (stream === undefined) throw fail(`the dataset has no camera "${batch.camera}" (it has ${Object.keys(episode.progress.cameras).join(", ") || "none"})`);
-  if (!isSafeInt(batch.seq) || batch.seq <= stream.lastSeq) throw fail(`seq ${String(batch.seq)} does not follow the last stored seq ${stream.lastSeq}`);
+  if (stream === undefined)
+    throw fail(`the dataset has no camera "${batch.camera}" (it has ${Object.keys(episode.progress.cameras).join(", ") || "none"})`);
+  if (!isSafeInt(batch.seq) || batch.seq <= stream.lastSeq)
+    throw fail(`seq ${String(batch.seq)} does not follow the last stored seq ${stream.lastSeq}`);
   if (!isArrayBuffer(batch.data)) throw fail("data must be an ArrayBuffer");
   if (!Array.isArray(batch.frames)) throw fail("frames must be an array");
   const size = batch.data.byteLength;
@@ -307,7 +326,8 @@ export function applyEpisodePatch(episode: StoredEpisode, patch: EpisodePatch): 
 
 function checkedEpisode(record: StoredEpisode, outcome: string): StoredEpisode {
   const checked = attempt(() => readStoredEpisode(record));
-  if ("error" in checked) throw new StorageError("invalid", `The episode ${record.index + 1} ${outcome} because the change is invalid: ${checked.error}.`);
+  if ("error" in checked)
+    throw new StorageError("invalid", `The episode ${record.index + 1} ${outcome} because the change is invalid: ${checked.error}.`);
   return checked;
 }
 
@@ -381,7 +401,8 @@ function readStoredEpisode(raw: unknown): StoredEpisode {
   array(annotations["tags"], "annotations.tags").forEach((t, i) => string(t, `annotations.tags[${i}]`));
   const trimStart = integer(annotations["trimStart"], "annotations.trimStart", 0);
   if (annotations["trimEnd"] !== null) integer(annotations["trimEnd"], "annotations.trimEnd", trimStart);
-  if (annotations["success"] !== null && typeof annotations["success"] !== "boolean") throw new Invalid(`annotations.success: expected true, false or null, got ${describe(annotations["success"])}`);
+  if (annotations["success"] !== null && typeof annotations["success"] !== "boolean")
+    throw new Invalid(`annotations.success: expected true, false or null, got ${describe(annotations["success"])}`);
   if (r["sync"] !== null) object(r["sync"], "sync");
   const record: StoredEpisode = {
     id: nonEmptyString(r["id"], "id"),
@@ -427,7 +448,9 @@ function readProgress(raw: unknown): EpisodeProgress {
 export function appendError(e: unknown, action: string): StorageError {
   const error = toStorageError(e, action);
   if (error.code !== "quota") return error;
-  return new StorageError("quota", `${error.message} Recording has to stop; everything the episode stored before this point is kept.`, { cause: error.cause });
+  return new StorageError("quota", `${error.message} Recording has to stop; everything the episode stored before this point is kept.`, {
+    cause: error.cause,
+  });
 }
 
 /**
@@ -437,7 +460,13 @@ export function appendError(e: unknown, action: string): StorageError {
 export function compactRows(batch: RowBatch): RowBatch {
   const exact = (a: ArrayBufferView) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
   if (exact(batch.state) && exact(batch.action) && exact(batch.rowTimeMs) && exact(batch.sampleTimeMs)) return batch;
-  return { ...batch, state: batch.state.slice(), action: batch.action.slice(), rowTimeMs: batch.rowTimeMs.slice(), sampleTimeMs: batch.sampleTimeMs.slice() };
+  return {
+    ...batch,
+    state: batch.state.slice(),
+    action: batch.action.slice(),
+    rowTimeMs: batch.rowTimeMs.slice(),
+    sampleTimeMs: batch.sampleTimeMs.slice(),
+  };
 }
 
 /** IndexedDB orders string keys by UTF-16 code units, as `<` does. */
@@ -447,7 +476,6 @@ export function compareKeys(a: string, b: string): number {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
 
 function attempt<T>(read: () => T): Checked<T> {
   try {
@@ -465,7 +493,9 @@ function upgradeRecord(raw: unknown, upgrades: readonly Upgrade[], current: numb
     return { error: `schemaVersion: expected a positive integer, got ${describe(version)}` };
   }
   if (version > current) {
-    return { error: `saved by a newer version of the studio (${kind} schema ${version}, this page reads up to ${current}); reload the page` };
+    return {
+      error: `saved by a newer version of the studio (${kind} schema ${version}, this page reads up to ${current}); reload the page`,
+    };
   }
   let record: Raw = raw;
   for (let v = version; v < current; v++) record = upgrades[v - 1]!(record);
@@ -489,7 +519,6 @@ function isTyped(x: unknown, tag: "Float32Array" | "Float64Array"): boolean {
   return Object.prototype.toString.call(x) === `[object ${tag}]`;
 }
 
-
 function array(x: unknown, path: string): unknown[] {
   if (!Array.isArray(x)) throw new Invalid(`${path}: expected an array, got ${describe(x)}`);
   return x;
@@ -499,7 +528,6 @@ function string(x: unknown, path: string): string {
   if (typeof x !== "string") throw new Invalid(`${path}: expected a string, got ${describe(x)}`);
   return x;
 }
-
 
 function oneOf<T extends string>(x: unknown, options: readonly T[], path: string): T {
   const found = options.find((o) => o === x);
@@ -513,7 +541,8 @@ function unique(values: string[], path: string): void {
 }
 
 function integer(x: unknown, path: string, min = Number.MIN_SAFE_INTEGER): number {
-  if (!isSafeInt(x) || x < min) throw new Invalid(`${path}: expected an integer${min === Number.MIN_SAFE_INTEGER ? "" : ` ≥ ${min}`}, got ${describe(x)}`);
+  if (!isSafeInt(x) || x < min)
+    throw new Invalid(`${path}: expected an integer${min === Number.MIN_SAFE_INTEGER ? "" : ` ≥ ${min}`}, got ${describe(x)}`);
   return x;
 }
 
@@ -526,6 +555,3 @@ function positive(x: unknown, path: string): number {
   if (typeof x !== "number" || !Number.isFinite(x) || x <= 0) throw new Invalid(`${path}: expected a positive number, got ${describe(x)}`);
   return x;
 }
-
-
-

@@ -57,7 +57,8 @@ async function expectExactly(store: EpisodeStore, id: string, length: number): P
     for (const b of media) {
       bytes += b.data.byteLength;
       // Each kept frame still holds its own bytes.
-      for (const f of b.frames) expect(new Uint8Array(b.data, f.offset, f.size).every((v) => v === (f.row + (camera === "wrist" ? 1 : 0)) % 256)).toBe(true);
+      for (const f of b.frames)
+        expect(new Uint8Array(b.data, f.offset, f.size).every((v) => v === (f.row + (camera === "wrist" ? 1 : 0)) % 256)).toBe(true);
     }
   }
   expect(episode.mediaBytes).toBe(bytes);
@@ -100,7 +101,10 @@ describe.each(STORES)("%s", (_name, open, numRuns) => {
           const id = await write(store, s);
           const complete = Math.min(sum(s.rows), sum(s.front), sum(s.wrist));
           const length = Math.floor(complete * fraction);
-          expect(await store.finishEpisode(id, { length, sync: null, qa: [], imageStats: {} })).toMatchObject({ status: "complete", length });
+          expect(await store.finishEpisode(id, { length, sync: null, qa: [], imageStats: {} })).toMatchObject({
+            status: "complete",
+            length,
+          });
           await expectExactly(store, id, length);
         } finally {
           store.close();

@@ -82,7 +82,12 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
         expect((await s.listDatasets()).datasets.map((d) => d.name)).toStrictEqual(["pick and place", "second"]);
 
         const updated = await s.updateDataset(a.id, { tasks: ["stack the cubes", "pick the cube"], name: "renamed" });
-        expect(updated).toStrictEqual({ ...a, tasks: ["stack the cubes", "pick the cube"], name: "renamed", updatedAtEpochMs: updated.updatedAtEpochMs });
+        expect(updated).toStrictEqual({
+          ...a,
+          tasks: ["stack the cubes", "pick the cube"],
+          name: "renamed",
+          updatedAtEpochMs: updated.updatedAtEpochMs,
+        });
         expect(updated.updatedAtEpochMs).toBeGreaterThan(a.updatedAtEpochMs);
         expect(await s.getDataset(a.id)).toStrictEqual(updated);
 
@@ -107,8 +112,14 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
 
       it("refuses a second dataset with the same id and an update of an absent one", async () => {
         await s.createDataset({ ...DATASET, id: "d" });
-        await expect(s.createDataset({ ...DATASET, id: "d", name: "other" })).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/already exists/) });
-        await expect(s.updateDataset("absent", { name: "x" })).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/does not exist/) });
+        await expect(s.createDataset({ ...DATASET, id: "d", name: "other" })).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/already exists/),
+        });
+        await expect(s.updateDataset("absent", { name: "x" })).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/does not exist/),
+        });
         expect((await s.getDataset("d"))?.name).toBe(DATASET.name);
       });
 
@@ -116,7 +127,10 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
         const d = await s.createDataset(DATASET);
         expect((await s.updateDataset(d.id, { fps: 15 })).fps).toBe(15);
         await s.createEpisode(start(d.id));
-        await expect(s.updateDataset(d.id, { fps: 30, name: "x" })).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/already has episodes, so its fps cannot change/) });
+        await expect(s.updateDataset(d.id, { fps: 30, name: "x" })).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/already has episodes, so its fps cannot change/),
+        });
         await expect(s.updateDataset(d.id, { cameras: [] })).rejects.toMatchObject({ code: "invalid" });
         expect(await s.getDataset(d.id)).toMatchObject({ fps: 15, name: DATASET.name });
         // The same values again, or the task library, are fine.
@@ -139,8 +153,21 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
 
       it("skips damaged and newer records in the listing, reports them, and get says damaged", async () => {
         const good = await s.createDataset(DATASET);
-        await h.putRaw("datasets", { id: "bad-fps", ...DATASET, fps: "thirty", createdAtEpochMs: 1, updatedAtEpochMs: 1, schemaVersion: DATASET_SCHEMA_VERSION });
-        await h.putRaw("datasets", { id: "future", ...DATASET, createdAtEpochMs: 1, updatedAtEpochMs: 1, schemaVersion: DATASET_SCHEMA_VERSION + 1 });
+        await h.putRaw("datasets", {
+          id: "bad-fps",
+          ...DATASET,
+          fps: "thirty",
+          createdAtEpochMs: 1,
+          updatedAtEpochMs: 1,
+          schemaVersion: DATASET_SCHEMA_VERSION,
+        });
+        await h.putRaw("datasets", {
+          id: "future",
+          ...DATASET,
+          createdAtEpochMs: 1,
+          updatedAtEpochMs: 1,
+          schemaVersion: DATASET_SCHEMA_VERSION + 1,
+        });
         const listing = await s.listDatasets();
         expect(listing.datasets).toStrictEqual([good]);
         expect(listing.skipped).toStrictEqual([
@@ -181,8 +208,14 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
         expect((await s.listEpisodes(datasetId)).episodes.map((e) => e.id)).toStrictEqual(["ep-b", "ep-a"]);
         await s.discardEpisode("ep-b");
         expect((await s.createEpisode(start(datasetId))).index).toBe(2);
-        await expect(s.createEpisode(start("absent"))).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/dataset "absent" does not exist/) });
-        await expect(s.createEpisode({ ...start(datasetId), id: "ep-a" })).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/already exists/) });
+        await expect(s.createEpisode(start("absent"))).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/dataset "absent" does not exist/),
+        });
+        await expect(s.createEpisode({ ...start(datasetId), id: "ep-a" })).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/already exists/),
+        });
       });
 
       it("appends rows and media and reads them back in seq order, past several read chunks", async () => {
@@ -228,8 +261,16 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
       const BAD_ROWS: [string, (id: string) => RowBatch, RegExp][] = [
         ["a gap in rows", (id) => rowBatch(id, 1, 31, 30), /starts at row 31 but 30 rows are stored/],
         ["a repeated seq", (id) => rowBatch(id, 0, 30, 30), /seq 0 does not follow the last stored seq 0/],
-        ["a wrong joint count", (id) => ({ ...rowBatch(id, 1, 30, 30), state: new Float32Array(30 * 5) }), /state must be a Float32Array of 30×6 values/],
-        ["row times of the wrong length", (id) => ({ ...rowBatch(id, 1, 30, 30), rowTimeMs: new Float64Array(29) }), /rowTimeMs must be a Float64Array of 30 values/],
+        [
+          "a wrong joint count",
+          (id) => ({ ...rowBatch(id, 1, 30, 30), state: new Float32Array(30 * 5) }),
+          /state must be a Float32Array of 30×6 values/,
+        ],
+        [
+          "row times of the wrong length",
+          (id) => ({ ...rowBatch(id, 1, 30, 30), rowTimeMs: new Float64Array(29) }),
+          /rowTimeMs must be a Float64Array of 30 values/,
+        ],
       ];
       it.each(BAD_ROWS)("refuses a row batch with %s ('invalid'), keeping what is stored", async (_label, make, why) => {
         const e = await s.createEpisode(start(datasetId));
@@ -242,9 +283,21 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
       const BAD_MEDIA: [string, (id: string) => MediaBatch, RegExp][] = [
         ["an unknown camera", (id) => mediaBatch(id, "top", 1, 30, 30), /no camera "top" \(it has front, wrist\)/],
         ["a skipped frame", (id) => mediaBatch(id, "front", 1, 31, 30), /frame 0 is for row 31, expected row 30/],
-        ["frames out of order", (id) => ({ ...mediaBatch(id, "front", 1, 30, 2), frames: mediaBatch(id, "front", 1, 30, 2).frames.reverse() }), /expected row 30/],
-        ["a frame past the data", (id) => ({ ...mediaBatch(id, "front", 1, 30, 2), data: new ArrayBuffer(150) }), /frame 1 \(offset 100, size 100\) lies outside the 150 data bytes/],
-        ["a Uint8Array instead of an ArrayBuffer", (id) => ({ ...mediaBatch(id, "front", 1, 30, 2), data: new Uint8Array(200) as unknown as ArrayBuffer }), /data must be an ArrayBuffer/],
+        [
+          "frames out of order",
+          (id) => ({ ...mediaBatch(id, "front", 1, 30, 2), frames: mediaBatch(id, "front", 1, 30, 2).frames.reverse() }),
+          /expected row 30/,
+        ],
+        [
+          "a frame past the data",
+          (id) => ({ ...mediaBatch(id, "front", 1, 30, 2), data: new ArrayBuffer(150) }),
+          /frame 1 \(offset 100, size 100\) lies outside the 150 data bytes/,
+        ],
+        [
+          "a Uint8Array instead of an ArrayBuffer",
+          (id) => ({ ...mediaBatch(id, "front", 1, 30, 2), data: new Uint8Array(200) as unknown as ArrayBuffer }),
+          /data must be an ArrayBuffer/,
+        ],
         ["a repeated seq", (id) => mediaBatch(id, "front", 0, 30, 30), /seq 0 does not follow/],
       ];
       it.each(BAD_MEDIA)("refuses a media batch with %s ('invalid'), keeping what is stored", async (_label, make, why) => {
@@ -286,9 +339,15 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
         expect(new Uint8Array(wrist[1]!.data)).toStrictEqual(new Uint8Array(mediaBatch(e.id, "wrist", 1, 30, 28).data, 0, 2500));
 
         // Data arriving after the stop is refused, and nothing changes.
-        await expect(s.appendRows(rowBatch(e.id, 2, 55, 30))).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/is complete, not recording/) });
+        await expect(s.appendRows(rowBatch(e.id, 2, 55, 30))).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/is complete, not recording/),
+        });
         await expect(s.appendMedia(mediaBatch(e.id, "front", 2, 55, 1))).rejects.toMatchObject({ code: "invalid" });
-        await expect(s.finishEpisode(e.id, REPORT)).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/already complete/) });
+        await expect(s.finishEpisode(e.id, REPORT)).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/already complete/),
+        });
         expect(await s.getEpisode(e.id)).toStrictEqual(finished);
       });
 
@@ -303,7 +362,14 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
         expect(finished).toMatchObject({ length: 29, mediaBytes: 2 * 29 * 100 });
         const rows = await collect(s.readRows(e.id));
         expect(rows).toHaveLength(1);
-        expect(rows[0]).toStrictEqual({ ...rowBatch(e.id, 0, 0, 30), count: 29, state: rowBatch(e.id, 0, 0, 30).state.slice(0, 29 * 6), action: rowBatch(e.id, 0, 0, 30).action.slice(0, 29 * 6), rowTimeMs: rowBatch(e.id, 0, 0, 30).rowTimeMs.slice(0, 29), sampleTimeMs: rowBatch(e.id, 0, 0, 30).sampleTimeMs.slice(0, 29) });
+        expect(rows[0]).toStrictEqual({
+          ...rowBatch(e.id, 0, 0, 30),
+          count: 29,
+          state: rowBatch(e.id, 0, 0, 30).state.slice(0, 29 * 6),
+          action: rowBatch(e.id, 0, 0, 30).action.slice(0, 29 * 6),
+          rowTimeMs: rowBatch(e.id, 0, 0, 30).rowTimeMs.slice(0, 29),
+          sampleTimeMs: rowBatch(e.id, 0, 0, 30).sampleTimeMs.slice(0, 29),
+        });
         expect(framesOf(await collect(s.readMedia(e.id, "front")))).toHaveLength(29);
       });
 
@@ -325,7 +391,10 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
           code: "invalid",
           message: expect.stringMatching(/annotations\.trimEnd: expected an integer ≥ 5, got 3/),
         });
-        await expect(s.updateEpisode("absent", { task: "x" })).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/does not exist/) });
+        await expect(s.updateEpisode("absent", { task: "x" })).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/does not exist/),
+        });
         expect(await s.getEpisode(e.id)).toStrictEqual(updated);
       });
 
@@ -406,12 +475,16 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
           [1, 30, 15],
         ]);
         expect(rowsOf(rows)).toStrictEqual([...Array(45).keys()]);
-        for (const camera of ["front", "wrist"]) expect(framesOf(await collect(s.readMedia(e.id, camera))).map((f) => f.row)).toStrictEqual([...Array(45).keys()]);
+        for (const camera of ["front", "wrist"])
+          expect(framesOf(await collect(s.readMedia(e.id, camera))).map((f) => f.row)).toStrictEqual([...Array(45).keys()]);
 
         expect(await s.getEpisode(done.id)).toMatchObject({ status: "complete", length: 30 });
         expect(await s.recoverInterrupted()).toStrictEqual([]);
         // A recovered take can be kept (finished) or discarded; it no longer takes data.
-        await expect(s.appendRows(rowBatch(e.id, 3, 45, 30))).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/interrupted, not recording/) });
+        await expect(s.appendRows(rowBatch(e.id, 3, 45, 30))).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/interrupted, not recording/),
+        });
         expect(await s.finishEpisode(e.id, REPORT)).toMatchObject({ status: "complete", length: 45 });
       });
 
@@ -421,14 +494,26 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
         await s.createEpisode(start(other.id));
         const current = (await s.getEpisode(e.id))!;
         await h.putRaw("episodes", { ...current, id: "zz-future", schemaVersion: EPISODE_SCHEMA_VERSION + 1, progress: {} });
-        await h.putRaw("episodes", { ...current, id: "zz-bad-status", status: "paused", schemaVersion: EPISODE_SCHEMA_VERSION, progress: { joints: 6, rows: { lastSeq: -1, count: 0 }, cameras: {} } });
+        await h.putRaw("episodes", {
+          ...current,
+          id: "zz-bad-status",
+          status: "paused",
+          schemaVersion: EPISODE_SCHEMA_VERSION,
+          progress: { joints: 6, rows: { lastSeq: -1, count: 0 }, cameras: {} },
+        });
         const listing = await s.listEpisodes(datasetId);
         expect(listing.episodes).toStrictEqual([current]);
         expect(listing.skipped).toStrictEqual([
-          { id: "zz-bad-status", error: expect.stringMatching(/^status: expected recording or complete or interrupted or discarded, got "paused"/) as unknown },
+          {
+            id: "zz-bad-status",
+            error: expect.stringMatching(/^status: expected recording or complete or interrupted or discarded, got "paused"/) as unknown,
+          },
           { id: "zz-future", error: expect.stringMatching(/newer version of the studio \(episode schema 2/) as unknown },
         ]);
-        await expect(s.getEpisode("zz-future")).rejects.toMatchObject({ code: "invalid", message: expect.stringMatching(/damaged.*newer version/) });
+        await expect(s.getEpisode("zz-future")).rejects.toMatchObject({
+          code: "invalid",
+          message: expect.stringMatching(/damaged.*newer version/),
+        });
       });
     });
   });

@@ -84,7 +84,11 @@ describe("IdbEpisodeStore", () => {
     const second = await IdbEpisodeStore.open(name);
     const recovered = await second.recoverInterrupted();
     expect(recovered).toHaveLength(1);
-    expect(recovered[0]).toMatchObject({ episode: { id: take.id, status: "interrupted", length: 102 }, droppedRows: 18, droppedFrames: { front: 18, wrist: 0 } });
+    expect(recovered[0]).toMatchObject({
+      episode: { id: take.id, status: "interrupted", length: 102 },
+      droppedRows: 18,
+      droppedFrames: { front: 18, wrist: 0 },
+    });
     expect(rowsOf(await collect(second.readRows(take.id)))).toStrictEqual([...Array(102).keys()]);
     expect(framesOf(await collect(second.readMedia(take.id, "front"))).map((f) => f.row)).toStrictEqual([...Array(102).keys()]);
     expect((await second.listEpisodes(datasetId)).episodes.map((e) => [e.id, e.status])).toStrictEqual([
@@ -162,7 +166,10 @@ describe("IdbEpisodeStore", () => {
     const store = await IdbEpisodeStore.open(freshName());
     store.close();
     await expect(store.listDatasets()).rejects.toMatchObject({ code: "unavailable" });
-    await expect(store.appendRows(rowBatch("x", 0, 0, 1))).rejects.toMatchObject({ code: "unavailable", message: expect.stringMatching(/Reload the page/) });
+    await expect(store.appendRows(rowBatch("x", 0, 0, 1))).rejects.toMatchObject({
+      code: "unavailable",
+      message: expect.stringMatching(/Reload the page/),
+    });
     await expect(collect(store.readMedia("x", "front"))).rejects.toMatchObject({ code: "unavailable" });
   });
 
@@ -175,7 +182,10 @@ describe("IdbEpisodeStore", () => {
     expect(persist).toHaveBeenCalledOnce();
     store.close();
 
-    const partial = await IdbEpisodeStore.open(freshName(), { estimate: () => Promise.resolve({ usage: 5 }), persist: () => Promise.resolve(true) });
+    const partial = await IdbEpisodeStore.open(freshName(), {
+      estimate: () => Promise.resolve({ usage: 5 }),
+      persist: () => Promise.resolve(true),
+    });
     await expect(partial.usage()).rejects.toMatchObject({ code: "unavailable", message: expect.stringMatching(/does not report/) });
     expect(await partial.requestPersistence()).toBe("granted");
     partial.close();
@@ -223,7 +233,9 @@ describe("MemoryEpisodeStore quota", () => {
     expect(error).toMatchObject({
       name: "StorageError",
       code: "quota",
-      message: expect.stringMatching(/^Could not store the video of camera wrist\. The browser's storage for this site is full\..*everything the episode stored before this point is kept\.$/),
+      message: expect.stringMatching(
+        /^Could not store the video of camera wrist\. The browser's storage for this site is full\..*everything the episode stored before this point is kept\.$/,
+      ),
     });
     // Every further write fails the same way; nothing of a failed write is kept.
     await expect(limited.appendRows(rowBatch(take.id, 1, 30, 30))).rejects.toMatchObject({ code: "quota" });
@@ -236,7 +248,10 @@ describe("MemoryEpisodeStore quota", () => {
       expect(await limited.getEpisode(id)).toMatchObject({ status: "complete", length: 60, mediaBytes: 12_000 });
       expect(await collect(limited.readRows(id))).toStrictEqual([rowBatch(id, 0, 0, 30), rowBatch(id, 1, 30, 30)]);
       for (const camera of ["front", "wrist"]) {
-        expect(await collect(limited.readMedia(id, camera))).toStrictEqual([mediaBatch(id, camera, 0, 0, 30), mediaBatch(id, camera, 1, 30, 30)]);
+        expect(await collect(limited.readMedia(id, camera))).toStrictEqual([
+          mediaBatch(id, camera, 0, 0, 30),
+          mediaBatch(id, camera, 1, 30, 30),
+        ]);
       }
     }
     // The cut take keeps what it stored; it has no complete row (no wrist frame), and discarding it frees the space.

@@ -94,7 +94,6 @@ export function damagedProfileError(id: string, error: string): StorageError {
 
 // ---------------------------------------------------------------------------------------------
 
-
 const NORM_MODES: readonly BodyNormMode[] = ["degrees", "range_m100_100"];
 
 function readProfile(raw: unknown): RobotProfile {
@@ -149,7 +148,8 @@ function port(x: unknown): PortIdentity {
   if (r["usbVendorId"] !== undefined) out.usbVendorId = integer(r["usbVendorId"], "port.usbVendorId", 0, 0xffff);
   if (r["usbProductId"] !== undefined) out.usbProductId = integer(r["usbProductId"], "port.usbProductId", 0, 0xffff);
   if (r["serialNumber"] !== undefined) {
-    if (typeof r["serialNumber"] !== "string") throw new Invalid(`port.serialNumber: expected a string, got ${describe(r["serialNumber"])}`);
+    if (typeof r["serialNumber"] !== "string")
+      throw new Invalid(`port.serialNumber: expected a string, got ${describe(r["serialNumber"])}`);
     out.serialNumber = r["serialNumber"];
   }
   return out;
@@ -177,8 +177,6 @@ function calibration(x: unknown): CalibrationTable {
   );
 }
 
-
-
 function integer(x: unknown, path: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof x !== "number" || !Number.isSafeInteger(x) || x < min || x > max) {
     const range = min === Number.MIN_SAFE_INTEGER ? "an integer" : `an integer in ${min}..${max}`;
@@ -186,6 +184,3 @@ function integer(x: unknown, path: string, min = Number.MIN_SAFE_INTEGER, max = 
   }
   return x;
 }
-
-
-

@@ -162,11 +162,19 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
 
     const INVALID: [string, (r: Record<string, unknown>) => void, RegExp][] = [
       ["an unknown arm", (r) => (r["arm"] = "so102_follower"), /arm: expected one of so101_follower/],
-      ["a non-integer range_min", (r) => ((r["calibration"] as typeof CALIBRATION).gripper.range_min = 2024.5), /calibration\.gripper\.range_min: expected an integer, got 2024\.5/],
+      [
+        "a non-integer range_min",
+        (r) => ((r["calibration"] as typeof CALIBRATION).gripper.range_min = 2024.5),
+        /calibration\.gripper\.range_min: expected an integer, got 2024\.5/,
+      ],
       ["a missing name", (r) => delete r["name"], /name: expected a non-empty string, got nothing/],
       ["a blank name", (r) => (r["name"] = "  "), /name: expected a non-empty string/],
       ["an unknown norm mode", (r) => (r["bodyNormMode"] = "radians"), /bodyNormMode: expected degrees or range_m100_100/],
-      ["a calibration entry missing a field", (r) => delete (r["calibration"] as Record<string, Record<string, unknown>>)["wrist_roll"]!["drive_mode"], /calibration\.wrist_roll\.drive_mode/],
+      [
+        "a calibration entry missing a field",
+        (r) => delete (r["calibration"] as Record<string, Record<string, unknown>>)["wrist_roll"]!["drive_mode"],
+        /calibration\.wrist_roll\.drive_mode/,
+      ],
       ["a vendor id out of range", (r) => (r["port"] = { usbVendorId: 70_000 }), /port\.usbVendorId: expected an integer in 0\.\.65535/],
       ["a null port", (r) => (r["port"] = null), /port: expected an object, got null/],
       ["a string timestamp", (r) => (r["createdAt"] = "yesterday"), /createdAt: expected ms since epoch/],
@@ -238,7 +246,9 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
       delete rest["bodyNormMode"];
       await h.putRaw({ ...rest, normMode: "radians", schemaVersion: 0 });
       const { skipped } = await h.store.list();
-      expect(skipped).toStrictEqual([{ id: rest.id, error: expect.stringMatching(/^bodyNormMode: expected degrees or range_m100_100, got "radians"/) as unknown }]);
+      expect(skipped).toStrictEqual([
+        { id: rest.id, error: expect.stringMatching(/^bodyNormMode: expected degrees or range_m100_100, got "radians"/) as unknown },
+      ]);
     });
   });
 }

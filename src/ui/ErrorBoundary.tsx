@@ -1,7 +1,10 @@
 import { Component, type ReactNode } from "react";
 
 /** Keeps one broken panel (e.g. no WebGL for the 3D view) from taking the page down. */
-export class ErrorBoundary extends Component<{ fallback: (message: string) => ReactNode; children: ReactNode }, { error: string | undefined }> {
+export class ErrorBoundary extends Component<
+  { fallback: (message: string) => ReactNode; children: ReactNode },
+  { error: string | undefined }
+> {
   override state: { error: string | undefined } = { error: undefined };
 
   static getDerivedStateFromError(e: unknown): { error: string } {

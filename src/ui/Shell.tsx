@@ -43,7 +43,8 @@ export function Shell() {
         return;
       }
       const t = e.target as HTMLElement | null;
-      if (e.key === "?" && !(t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable))) setHelp((h) => !h);
+      if (e.key === "?" && !(t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)))
+        setHelp((h) => !h);
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
@@ -58,7 +59,19 @@ export function Shell() {
           </a>
         ))}
       </nav>
-      <main className="main">{screen === "rig" ? <RigScreen /> : screen === "teleop" ? <TeleopScreen /> : screen === "record" ? <RecordScreen /> : screen === "episodes" ? <EpisodesScreen /> : <DatasetsScreen />}</main>
+      <main className="main">
+        {screen === "rig" ? (
+          <RigScreen />
+        ) : screen === "teleop" ? (
+          <TeleopScreen />
+        ) : screen === "record" ? (
+          <RecordScreen />
+        ) : screen === "episodes" ? (
+          <EpisodesScreen />
+        ) : (
+          <DatasetsScreen />
+        )}
+      </main>
       <StatusStrip />
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
     </div>

@@ -1,6 +1,16 @@
 import { createContext, useContext, useSyncExternalStore } from "react";
 import { useStore } from "zustand";
-import type { CameraStore, DatasetsStore, EpisodesStore, RecordingStore, RigState, RigStore, TelemetryPoller, TelemetrySnapshot, TeleopStore } from "../state/index.ts";
+import type {
+  CameraStore,
+  DatasetsStore,
+  EpisodesStore,
+  RecordingStore,
+  RigState,
+  RigStore,
+  TelemetryPoller,
+  TelemetrySnapshot,
+  TeleopStore,
+} from "../state/index.ts";
 
 export interface Studio {
   readonly rig: RigStore;

@@ -1,5 +1,10 @@
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
-import { PHONE_RESOLUTIONS, PhoneCameraSender, type PhoneResolution, type PhoneSenderStatus } from "../../capture/phone/PhoneCameraSender.ts";
+import {
+  PHONE_RESOLUTIONS,
+  PhoneCameraSender,
+  type PhoneResolution,
+  type PhoneSenderStatus,
+} from "../../capture/phone/PhoneCameraSender.ts";
 import { codeFromHash, signalingUrlFor } from "../../capture/phone/signalingProtocol.ts";
 
 /** Why the page cannot work at all, or undefined. */
@@ -53,7 +58,10 @@ export function PhonePage() {
 }
 
 function PhoneSenderView({ code }: { code: string }) {
-  const sender = useMemo(() => new PhoneCameraSender({ code, signalingUrl: signalingUrlFor(location.href), tokenStore: tokenStore(code) }), [code]);
+  const sender = useMemo(
+    () => new PhoneCameraSender({ code, signalingUrl: signalingUrlFor(location.href), tokenStore: tokenStore(code) }),
+    [code],
+  );
   const state = useSyncExternalStore(
     (l) => sender.subscribe(l),
     () => sender.getState(),

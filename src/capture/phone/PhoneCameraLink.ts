@@ -22,14 +22,7 @@ import { CLOSE_CODE, phoneLink, type ServerMessage, type SignalPayload, signalin
 export type PhoneLinkStatus = "opening" | "waiting" | "connecting" | "live" | "disconnected" | "failed" | "closed";
 
 export type PhoneLinkErrorReason =
-  | "signaling-unreachable"
-  | "signaling-lost"
-  | "expired"
-  | "busy"
-  | "refused"
-  | "webrtc-failed"
-  | "timeout"
-  | "closed";
+  "signaling-unreachable" | "signaling-lost" | "expired" | "busy" | "refused" | "webrtc-failed" | "timeout" | "closed";
 
 /** A failure of the phone link; `message` is meant for the user. */
 export class PhoneLinkError extends Error {
@@ -117,7 +110,8 @@ function describeClose(info: SignalingCloseInfo, url: string): PhoneLinkError {
     case undefined:
       break;
   }
-  if (info.code === CLOSE_CODE.timeout) return new PhoneLinkError("expired", "The pairing code expired before a phone used it. Create a new code.");
+  if (info.code === CLOSE_CODE.timeout)
+    return new PhoneLinkError("expired", "The pairing code expired before a phone used it. Create a new code.");
   return new PhoneLinkError(
     "signaling-lost",
     `Lost the connection to the signaling server (${info.code}${info.reason ? `: ${info.reason}` : ""}). Is the studio's server still running? Create a new code.`,
@@ -206,7 +200,8 @@ export class PhoneCameraLink {
   }
 
   #pairing(msg: Extract<ServerMessage, { type: "created" }>): PhonePairing {
-    const origins = this.#opts.phoneOrigin !== undefined ? [this.#opts.phoneOrigin] : msg.phoneOrigins.length > 0 ? msg.phoneOrigins : [location.origin];
+    const origins =
+      this.#opts.phoneOrigin !== undefined ? [this.#opts.phoneOrigin] : msg.phoneOrigins.length > 0 ? msg.phoneOrigins : [location.origin];
     const links = origins.map((o) => phoneLink(o, msg.code));
     const link = links[0]!;
     return {
@@ -249,7 +244,12 @@ export class PhoneCameraLink {
           await pc.setRemoteDescription({ type: "answer", sdp: data.sdp });
           for (const c of this.#pendingCandidates.splice(0)) await pc.addIceCandidate(c);
         } catch (e) {
-          this.#fail(new PhoneLinkError("webrtc-failed", `The phone's answer was not accepted (${e instanceof Error ? e.message : String(e)}). Create a new code and try again.`));
+          this.#fail(
+            new PhoneLinkError(
+              "webrtc-failed",
+              `The phone's answer was not accepted (${e instanceof Error ? e.message : String(e)}). Create a new code and try again.`,
+            ),
+          );
         }
         return;
       case "candidate": {
@@ -292,7 +292,10 @@ export class PhoneCameraLink {
     pc.onicecandidate = (ev) => {
       if (this.#pc !== pc || !ev.candidate) return;
       const { candidate, sdpMid, sdpMLineIndex } = ev.candidate;
-      this.#signal?.send({ type: "signal", data: { kind: "candidate", candidate, sdpMid: sdpMid ?? null, sdpMLineIndex: sdpMLineIndex ?? null } });
+      this.#signal?.send({
+        type: "signal",
+        data: { kind: "candidate", candidate, sdpMid: sdpMid ?? null, sdpMLineIndex: sdpMLineIndex ?? null },
+      });
     };
     pc.onconnectionstatechange = () => {
       if (this.#pc !== pc || this.#isOver()) return;
@@ -319,7 +322,12 @@ export class PhoneCameraLink {
     };
     this.#connectTimer = setTimeout(() => {
       if (this.#pc === pc && this.#state.status === "connecting") {
-        this.#fail(new PhoneLinkError("timeout", "The phone joined but its video did not arrive within 30 seconds. Check that both are on the same network, then create a new code."));
+        this.#fail(
+          new PhoneLinkError(
+            "timeout",
+            "The phone joined but its video did not arrive within 30 seconds. Check that both are on the same network, then create a new code.",
+          ),
+        );
       }
     }, this.#opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     try {
@@ -327,7 +335,9 @@ export class PhoneCameraLink {
       await pc.setLocalDescription(offer);
       if (this.#pc === pc) this.#signal?.send({ type: "signal", data: { kind: "offer", sdp: offer.sdp ?? "" } });
     } catch (e) {
-      this.#fail(new PhoneLinkError("webrtc-failed", `Could not start the video connection (${e instanceof Error ? e.message : String(e)}).`));
+      this.#fail(
+        new PhoneLinkError("webrtc-failed", `Could not start the video connection (${e instanceof Error ? e.message : String(e)}).`),
+      );
     }
   }
 

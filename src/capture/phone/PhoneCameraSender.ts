@@ -7,16 +7,7 @@ import { SignalingConnection, type SignalingCloseInfo, type SocketFactory } from
 import { CLOSE_CODE, type ServerMessage, type SignalPayload } from "./signalingProtocol.ts";
 
 export type PhoneSenderStatus =
-  | "idle"
-  | "camera"
-  | "joining"
-  | "waiting"
-  | "connecting"
-  | "live"
-  | "reconnecting"
-  | "refused"
-  | "ended"
-  | "failed";
+  "idle" | "camera" | "joining" | "waiting" | "connecting" | "live" | "reconnecting" | "refused" | "ended" | "failed";
 
 export type PhoneResolution = "640x480" | "1280x720";
 
@@ -121,7 +112,10 @@ export class PhoneCameraSender {
     this.#set({ status: "camera", message: "Opening the camera…" });
     let stream: MediaStream;
     try {
-      stream = await gum({ audio: false, video: { facingMode: { ideal: "environment" }, width: { ideal: width }, height: { ideal: height } } });
+      stream = await gum({
+        audio: false,
+        video: { facingMode: { ideal: "environment" }, width: { ideal: width }, height: { ideal: height } },
+      });
     } catch (e) {
       // keep the previous camera if there was one
       this.#set({ status: this.#track ? previous : "failed", message: describeCameraError(e) });
@@ -143,7 +137,12 @@ export class PhoneCameraSender {
     old?.stop();
     const s = track.getSettings();
     const settings = { label: track.label, width: s.width ?? null, height: s.height ?? null, frameRate: s.frameRate ?? null };
-    this.#set({ status: previous === "idle" || previous === "failed" ? "joining" : previous, message: this.#messageFor(previous), stream, settings });
+    this.#set({
+      status: previous === "idle" || previous === "failed" ? "joining" : previous,
+      message: this.#messageFor(previous),
+      stream,
+      settings,
+    });
     if (sender) this.#sendInfo();
     return true;
   }
@@ -202,7 +201,10 @@ export class PhoneCameraSender {
         if (this.#pc?.connectionState === "connected") {
           this.#set({ status: "live", message: "Streaming to the studio." });
         } else {
-          this.#set({ status: "waiting", message: msg.peerPresent ? "Reconnected. Restarting the video…" : "Reconnected. Waiting for the studio…" });
+          this.#set({
+            status: "waiting",
+            message: msg.peerPresent ? "Reconnected. Restarting the video…" : "Reconnected. Waiting for the studio…",
+          });
           if (msg.peerPresent) this.#sendReady();
         }
         return;
@@ -228,7 +230,10 @@ export class PhoneCameraSender {
     if (this.#isOver()) return;
     const reason = info.error?.reason;
     if (reason === "code-refused") {
-      this.#end("refused", "This code was refused: it was already used, it expired, or the studio closed it. Show a new code in the studio and scan it again.");
+      this.#end(
+        "refused",
+        "This code was refused: it was already used, it expired, or the studio closed it. Show a new code in the studio and scan it again.",
+      );
       return;
     }
     if (reason === "resume-refused" || info.code === CLOSE_CODE.ended) {
@@ -299,7 +304,10 @@ export class PhoneCameraSender {
     pc.onicecandidate = (ev) => {
       if (this.#pc !== pc || !ev.candidate) return;
       const { candidate, sdpMid, sdpMLineIndex } = ev.candidate;
-      this.#signal?.send({ type: "signal", data: { kind: "candidate", candidate, sdpMid: sdpMid ?? null, sdpMLineIndex: sdpMLineIndex ?? null } });
+      this.#signal?.send({
+        type: "signal",
+        data: { kind: "candidate", candidate, sdpMid: sdpMid ?? null, sdpMLineIndex: sdpMLineIndex ?? null },
+      });
     };
     pc.onconnectionstatechange = () => {
       if (this.#pc !== pc || this.#isOver()) return;
@@ -333,7 +341,11 @@ export class PhoneCameraSender {
       this.#sendInfo();
       this.#signal?.send({ type: "signal", data: { kind: "answer", sdp: answer.sdp ?? "" } });
     } catch (e) {
-      if (this.#pc === pc) this.#set({ status: "failed", message: `Could not start the video (${e instanceof Error ? e.message : String(e)}). Reload the page to try again.` });
+      if (this.#pc === pc)
+        this.#set({
+          status: "failed",
+          message: `Could not start the video (${e instanceof Error ? e.message : String(e)}). Reload the page to try again.`,
+        });
     }
   }
 
@@ -345,7 +357,11 @@ export class PhoneCameraSender {
 
   #sendInfo(): void {
     const s = this.#state.settings;
-    if (s) this.#signal?.send({ type: "signal", data: { kind: "info", label: s.label, width: s.width, height: s.height, frameRate: s.frameRate } });
+    if (s)
+      this.#signal?.send({
+        type: "signal",
+        data: { kind: "info", label: s.label, width: s.width, height: s.height, frameRate: s.frameRate },
+      });
   }
 
   #end(status: "refused" | "ended" | "failed", message: string): void {

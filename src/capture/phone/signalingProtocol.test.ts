@@ -1,19 +1,30 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { codeFromHash, parseClientMessage, parseServerMessage, parseSignalPayload, phoneLink, signalingUrlFor } from "./signalingProtocol.ts";
+import {
+  codeFromHash,
+  parseClientMessage,
+  parseServerMessage,
+  parseSignalPayload,
+  phoneLink,
+  signalingUrlFor,
+} from "./signalingProtocol.ts";
 
 const secret = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString("base64url"));
 
 describe("signaling protocol", () => {
   it("puts the code in the link's fragment and reads it back", () => {
     fc.assert(
-      fc.property(secret, fc.constantFrom("https://192.168.1.20:5443", "https://192.168.1.20:5443/", "http://localhost:4173"), (code, origin) => {
-        const link = phoneLink(origin, code);
-        const url = new URL(link);
-        expect(url.pathname).toBe("/phone.html");
-        expect(url.search).toBe(""); // never in the query: the fragment does not reach servers or logs
-        expect(codeFromHash(url.hash)).toBe(code);
-      }),
+      fc.property(
+        secret,
+        fc.constantFrom("https://192.168.1.20:5443", "https://192.168.1.20:5443/", "http://localhost:4173"),
+        (code, origin) => {
+          const link = phoneLink(origin, code);
+          const url = new URL(link);
+          expect(url.pathname).toBe("/phone.html");
+          expect(url.search).toBe(""); // never in the query: the fragment does not reach servers or logs
+          expect(codeFromHash(url.hash)).toBe(code);
+        },
+      ),
     );
   });
 
@@ -32,7 +43,17 @@ describe("signaling protocol", () => {
     expect(parseClientMessage('{"type":"create"}')).toEqual({ type: "create" });
     expect(parseClientMessage('{"type":"join","code":"abc_-1"}')).toEqual({ type: "join", code: "abc_-1" });
     expect(parseClientMessage('{"type":"signal","data":{"kind":"x"}}')).toEqual({ type: "signal", data: { kind: "x" } });
-    for (const bad of ["", "null", "[]", '"create"', '{"type":"join"}', '{"type":"join","code":5}', '{"type":"resume","token":"a b"}', '{"type":"signal","data":[1]}', '{"type":"nope"}']) {
+    for (const bad of [
+      "",
+      "null",
+      "[]",
+      '"create"',
+      '{"type":"join"}',
+      '{"type":"join","code":5}',
+      '{"type":"resume","token":"a b"}',
+      '{"type":"signal","data":[1]}',
+      '{"type":"nope"}',
+    ]) {
       expect(parseClientMessage(bad), bad).toBeUndefined();
     }
   });
@@ -66,7 +87,11 @@ describe("signaling protocol", () => {
     expect(parseSignalPayload({ kind: "candidate", candidate: "c", sdpMid: 1, sdpMLineIndex: 0 })).toBeUndefined();
     expect(parseSignalPayload({ kind: "offer" })).toBeUndefined();
     expect(parseServerMessage('{"type":"signal","data":{"kind":"nope"}}')).toBeUndefined();
-    expect(parseServerMessage('{"type":"error","reason":"code-refused","message":"m"}')).toEqual({ type: "error", reason: "code-refused", message: "m" });
+    expect(parseServerMessage('{"type":"error","reason":"code-refused","message":"m"}')).toEqual({
+      type: "error",
+      reason: "code-refused",
+      message: "m",
+    });
     expect(parseServerMessage('{"type":"error","reason":"made-up","message":"m"}')).toBeUndefined();
   });
 });

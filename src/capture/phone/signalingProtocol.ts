@@ -35,10 +35,7 @@ export const CLOSE_CODE = {
 export type SignalingErrorReason = "bad-message" | "code-refused" | "resume-refused" | "expired" | "rate-limited" | "busy";
 
 export type ClientMessage =
-  | { type: "create" }
-  | { type: "join"; code: string }
-  | { type: "resume"; token: string }
-  | { type: "signal"; data: SignalPayload };
+  { type: "create" } | { type: "join"; code: string } | { type: "resume"; token: string } | { type: "signal"; data: SignalPayload };
 
 /** Relayed between the peers; the server only checks that it is a JSON object. */
 export type SignalPayload =

@@ -111,7 +111,8 @@ export class ZipFiles implements DatasetFiles {
   }
 
   static async open(zip: Blob, name = "the zip file"): Promise<ZipFiles> {
-    const notZip = (why: string) => new ImportError(`${name} is not a readable zip archive (${why}). Choose the .zip of a LeRobot dataset.`, "");
+    const notZip = (why: string) =>
+      new ImportError(`${name} is not a readable zip archive (${why}). Choose the .zip of a LeRobot dataset.`, "");
     const tailLen = Math.min(zip.size, 65_557);
     const tail = new Uint8Array(await zip.slice(zip.size - tailLen).arrayBuffer());
     const tv = new DataView(tail.buffer);
@@ -189,7 +190,8 @@ export class ZipFiles implements DatasetFiles {
     const e = this.entries.get(path);
     if (!e) throw missing(path);
     const head = new DataView(await this.zip.slice(e.localOffset, e.localOffset + 30).arrayBuffer());
-    if (head.byteLength < 30 || head.getUint32(0, true) !== 0x04034b50) throw new ImportError(`${path} in the zip is damaged (no local header). Re-create the zip.`, path);
+    if (head.byteLength < 30 || head.getUint32(0, true) !== 0x04034b50)
+      throw new ImportError(`${path} in the zip is damaged (no local header). Re-create the zip.`, path);
     const start = e.localOffset + 30 + head.getUint16(26, true) + head.getUint16(28, true);
     const raw = this.zip.slice(start, start + e.compressedSize);
     if (raw.size !== e.compressedSize) throw new ImportError(`${path} in the zip is truncated. Re-create or download the zip again.`, path);
@@ -201,9 +203,14 @@ export class ZipFiles implements DatasetFiles {
         if (blob.size !== e.size) throw new Error(`${blob.size} bytes instead of ${e.size}`);
         return blob;
       } catch (err) {
-        throw new ImportError(`${path} in the zip could not be decompressed: ${err instanceof Error ? err.message : String(err)}.`, path, { cause: err });
+        throw new ImportError(`${path} in the zip could not be decompressed: ${err instanceof Error ? err.message : String(err)}.`, path, {
+          cause: err,
+        });
       }
     }
-    throw new ImportError(`${path} in the zip uses compression method ${e.method}; only stored and deflated entries are supported. Re-create the zip with standard compression.`, path);
+    throw new ImportError(
+      `${path} in the zip uses compression method ${e.method}; only stored and deflated entries are supported. Re-create the zip with standard compression.`,
+      path,
+    );
   }
 }

@@ -21,7 +21,14 @@ import { importDataset } from "./importDataset.ts";
 import { MemoryImportTarget } from "./memoryTarget.ts";
 
 let videos: Record<string, DemuxedVideo>;
-const SPEC: SourceSpec = { lengths: [40, 30, 36], tasks: ["Pick the cube", "Place the cube"], trims: [{ start: 0, end: null }, { start: 2, end: 28 }] };
+const SPEC: SourceSpec = {
+  lengths: [40, 30, 36],
+  tasks: ["Pick the cube", "Place the cube"],
+  trims: [
+    { start: 0, end: null },
+    { start: 2, end: 28 },
+  ],
+};
 let original: Map<string, Uint8Array>;
 const FIXTURE = fileURLToPath(new URL("../fixtures/other-tools-v3", import.meta.url));
 
@@ -49,7 +56,12 @@ describe("import", () => {
     const { summary, target, files } = await reexport(original);
     expect(summary).toMatchObject({ episodes: 3, frames: 102, version: "v3.0" });
     expect(target.state).toBe("committed");
-    expect(target.dataset).toMatchObject({ fps: 30, robotType: "so101_follower", tasks: ["Pick the cube", "Place the cube"], cameras: [{ key: "front", width: 64, height: 64 }, { key: "wrist" }] });
+    expect(target.dataset).toMatchObject({
+      fps: 30,
+      robotType: "so101_follower",
+      tasks: ["Pick the cube", "Place the cube"],
+      cameras: [{ key: "front", width: 64, height: 64 }, { key: "wrist" }],
+    });
     expect(target.episodes.map((e) => [e.length, e.task])).toEqual([
       [40, "Pick the cube"],
       [26, "Place the cube"],
@@ -82,7 +94,13 @@ describe("import", () => {
     await exportDataset(buildSource(videos, SPEC), v21, { version: "v2.1" });
     const { summary, files } = await reexport(v21.files);
     expect(summary.version).toBe("v2.1");
-    for (const p of ["data/chunk-000/file-000.parquet", "videos/observation.images.front/chunk-000/file-000.mp4", "videos/observation.images.wrist/chunk-000/file-000.mp4", "meta/tasks.parquet", "meta/info.json"]) {
+    for (const p of [
+      "data/chunk-000/file-000.parquet",
+      "videos/observation.images.front/chunk-000/file-000.mp4",
+      "videos/observation.images.wrist/chunk-000/file-000.mp4",
+      "meta/tasks.parquet",
+      "meta/info.json",
+    ]) {
       expect(Buffer.compare(files.get(p)!, original.get(p)!), p).toBe(0);
     }
     // v2.1 has no image quantiles: they are left out rather than invented.
@@ -131,29 +149,52 @@ describe("import: bad input", () => {
 
   it("a truncated data parquet names the file and stores nothing", async () => {
     const p = "data/chunk-000/file-000.parquet";
-    const t = await fails(edit((m) => m.set(p, m.get(p)!.slice(0, 500))), p, /data\/chunk-000\/file-000.parquet is not a readable parquet file/);
+    const t = await fails(
+      edit((m) => m.set(p, m.get(p)!.slice(0, 500))),
+      p,
+      /data\/chunk-000\/file-000.parquet is not a readable parquet file/,
+    );
     expect(t.state).toBe("empty");
   });
 
   it("a wrong schema names the file and column", async () => {
     const p = "data/chunk-000/file-000.parquet";
     const t = await readParquet(original.get(p)!);
-    const cols = t.schema.fields.map((f) => ({ name: f.name, data: f.name === "action" ? utf8Col(Array.from({ length: t.numRows }, () => "x")) : t.getChild(f.name)!.data[0]! }));
+    const cols = t.schema.fields.map((f) => ({
+      name: f.name,
+      data: f.name === "action" ? utf8Col(Array.from({ length: t.numRows }, () => "x")) : t.getChild(f.name)!.data[0]!,
+    }));
     const bad = await writeParquet(makeTable(cols));
-    await fails(edit((m) => m.set(p, bad)), p, /column "action" is Utf8, expected 6 floats per row/);
+    await fails(
+      edit((m) => m.set(p, bad)),
+      p,
+      /column "action" is Utf8, expected 6 floats per row/,
+    );
     const tasks = await writeParquet(makeTable([{ name: "task_index", data: int64Col([0, 1]) }]));
-    await fails(edit((m) => m.set("meta/tasks.parquet", tasks)), "meta/tasks.parquet", /no task string column/);
+    await fails(
+      edit((m) => m.set("meta/tasks.parquet", tasks)),
+      "meta/tasks.parquet",
+      /no task string column/,
+    );
   });
 
   it("a missing video names the file before anything is stored", async () => {
     const p = "videos/observation.images.wrist/chunk-000/file-000.mp4";
-    const t = await fails(edit((m) => m.delete(p)), p, /video videos\/observation.images.wrist\/chunk-000\/file-000.mp4 is missing/);
+    const t = await fails(
+      edit((m) => m.delete(p)),
+      p,
+      /video videos\/observation.images.wrist\/chunk-000\/file-000.mp4 is missing/,
+    );
     expect(t.state).toBe("empty");
   });
 
   it("a truncated video names the file; a failure after the first episode aborts the target", async () => {
     const p = "videos/observation.images.wrist/chunk-000/file-000.mp4";
-    const t = await fails(edit((m) => m.set(p, m.get(p)!.slice(0, Math.floor(m.get(p)!.length * 0.6)))), p, /observation.images.wrist\/chunk-000\/file-000.mp4/);
+    const t = await fails(
+      edit((m) => m.set(p, m.get(p)!.slice(0, Math.floor(m.get(p)!.length * 0.6)))),
+      p,
+      /observation.images.wrist\/chunk-000\/file-000.mp4/,
+    );
     expect(["empty", "aborted"]).toContain(t.state);
     expect(t.episodes).toEqual([]);
     // Data rolled over per episode; the last data file broken ⇒ abort after two episodes were handed over.
@@ -172,12 +213,18 @@ describe("import: bad input", () => {
     execFileSync("sh", ["-c", `echo hello > ${dir}/hello.txt && cd ${dir} && zip -q x.zip hello.txt`]);
     const z = await ZipFiles.open(new Blob([readFileSync(join(dir, "x.zip"))]));
     await expect(importDataset(z, new MemoryImportTarget())).rejects.toThrow(/not a LeRobot dataset: meta\/info.json is missing/);
-    await expect(ZipFiles.open(new Blob([new Uint8Array(1000).fill(7)]), "data.zip")).rejects.toThrow(/data.zip is not a readable zip archive/);
+    await expect(ZipFiles.open(new Blob([new Uint8Array(1000).fill(7)]), "data.zip")).rejects.toThrow(
+      /data.zip is not a readable zip archive/,
+    );
   });
 
   it("an unsupported version is refused", async () => {
     const info = JSON.parse(new TextDecoder().decode(original.get("meta/info.json"))) as Record<string, unknown>;
     info["codebase_version"] = "v2.0";
-    await fails(edit((m) => m.set("meta/info.json", new TextEncoder().encode(JSON.stringify(info)))), "meta/info.json", /only LeRobot v3.0 and v2.1/);
+    await fails(
+      edit((m) => m.set("meta/info.json", new TextEncoder().encode(JSON.stringify(info)))),
+      "meta/info.json",
+      /only LeRobot v3.0 and v2.1/,
+    );
   });
 });

@@ -7,7 +7,17 @@
  */
 import * as arrow from "apache-arrow";
 import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, type InputVideoTrack } from "mediabunny";
-import type { CameraSpec, DatasetRecord, EncodedFrameRef, EpisodeRecord, ImageStats, JointUnits, MediaBatch, RowBatch, VideoTrackInfo } from "../../core/dataset.ts";
+import type {
+  CameraSpec,
+  DatasetRecord,
+  EncodedFrameRef,
+  EpisodeRecord,
+  ImageStats,
+  JointUnits,
+  MediaBatch,
+  RowBatch,
+  VideoTrackInfo,
+} from "../../core/dataset.ts";
 import { emptyAnnotations } from "../../core/dataset.ts";
 import { ImportError } from "../errors.ts";
 import { readParquet } from "../parquet.ts";
@@ -76,7 +86,11 @@ async function parquet(files: DatasetFiles, path: string): Promise<arrow.Table> 
   try {
     return await readParquet(bytes);
   } catch (e) {
-    throw new ImportError(`${path} is not a readable parquet file (${e instanceof Error ? e.message : String(e)}); it may be truncated. Copy or download the dataset again.`, path, { cause: e });
+    throw new ImportError(
+      `${path} is not a readable parquet file (${e instanceof Error ? e.message : String(e)}); it may be truncated. Copy or download the dataset again.`,
+      path,
+      { cause: e },
+    );
   }
 }
 
@@ -88,7 +102,8 @@ function column(t: arrow.Table, name: string, path: string): arrow.Vector {
 
 function ints(t: arrow.Table, name: string, path: string): number[] {
   const c = column(t, name, path);
-  if (!arrow.DataType.isInt(c.type)) throw new ImportError(`${path}: column "${name}" is ${String(c.type)}, expected an integer column.`, path);
+  if (!arrow.DataType.isInt(c.type))
+    throw new ImportError(`${path}: column "${name}" is ${String(c.type)}, expected an integer column.`, path);
   const out = new Array<number>(c.length);
   for (let i = 0; i < c.length; i++) out[i] = Number(c.get(i));
   return out;
@@ -96,7 +111,8 @@ function ints(t: arrow.Table, name: string, path: string): number[] {
 
 function floats(t: arrow.Table, name: string, path: string): number[] {
   const c = column(t, name, path);
-  if (!arrow.DataType.isFloat(c.type) && !arrow.DataType.isInt(c.type)) throw new ImportError(`${path}: column "${name}" is ${String(c.type)}, expected numbers.`, path);
+  if (!arrow.DataType.isFloat(c.type) && !arrow.DataType.isInt(c.type))
+    throw new ImportError(`${path}: column "${name}" is ${String(c.type)}, expected numbers.`, path);
   const out = new Array<number>(c.length);
   for (let i = 0; i < c.length; i++) out[i] = Number(c.get(i));
   return out;
@@ -112,7 +128,8 @@ function vectors(t: arrow.Table, name: string, width: number, path: string): Flo
   const out = new Float32Array(c.length * width);
   for (let row = 0; row < c.length; row++) {
     const v = c.get(row) as { length: number; toArray(): ArrayLike<number> } | null;
-    if (!v || v.length !== width) throw new ImportError(`${path}: row ${row} of "${name}" has ${v ? v.length : "no"} values, expected ${width}.`, path);
+    if (!v || v.length !== width)
+      throw new ImportError(`${path}: row ${row} of "${name}" has ${v ? v.length : "no"} values, expected ${width}.`, path);
     out.set(v.toArray(), row * width);
   }
   return out;
@@ -146,7 +163,18 @@ function imageStatsFrom(get: (stat: string) => unknown): ImageStats | undefined 
   const std = three("std", true);
   const count = nestedNumbers(get("count"))?.[0];
   if (!min || !max || !mean || !std || count === undefined) return undefined;
-  return { min, max, mean, std, q01: three("q01", false)!, q10: three("q10", false)!, q50: three("q50", false)!, q90: three("q90", false)!, q99: three("q99", false)!, count };
+  return {
+    min,
+    max,
+    mean,
+    std,
+    q01: three("q01", false)!,
+    q10: three("q10", false)!,
+    q50: three("q50", false)!,
+    q90: three("q90", false)!,
+    q99: three("q99", false)!,
+    count,
+  };
 }
 
 function parseInfo(text: string): Record<string, unknown> {
@@ -155,38 +183,63 @@ function parseInfo(text: string): Record<string, unknown> {
     if (!o || typeof o !== "object") throw new Error("not an object");
     return o as Record<string, unknown>;
   } catch (e) {
-    throw new ImportError(`meta/info.json is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, "meta/info.json", { cause: e });
+    throw new ImportError(`meta/info.json is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, "meta/info.json", {
+      cause: e,
+    });
   }
 }
 
 export async function importDataset(files: DatasetFiles, target: ImportTarget, opts: ImportOptions = {}): Promise<ImportSummary> {
   if (!files.has("meta/info.json")) {
-    throw new ImportError("This is not a LeRobot dataset: meta/info.json is missing. Choose the dataset's folder (the one holding meta/, data/ and videos/) or its zip.", "");
+    throw new ImportError(
+      "This is not a LeRobot dataset: meta/info.json is missing. Choose the dataset's folder (the one holding meta/, data/ and videos/) or its zip.",
+      "",
+    );
   }
   const info = parseInfo(await readText(files, "meta/info.json"));
   const version = String(info["codebase_version"] ?? "");
   if (version !== "v3.0" && version !== "v2.1") {
-    throw new ImportError(`meta/info.json says codebase_version ${JSON.stringify(info["codebase_version"])}; only LeRobot v3.0 and v2.1 datasets can be imported.`, "meta/info.json");
+    throw new ImportError(
+      `meta/info.json says codebase_version ${JSON.stringify(info["codebase_version"])}; only LeRobot v3.0 and v2.1 datasets can be imported.`,
+      "meta/info.json",
+    );
   }
   const fps = Number(info["fps"]);
-  if (!Number.isInteger(fps) || fps <= 0) throw new ImportError(`meta/info.json has fps ${String(info["fps"])}; a whole positive number is needed.`, "meta/info.json");
+  if (!Number.isInteger(fps) || fps <= 0)
+    throw new ImportError(`meta/info.json has fps ${String(info["fps"])}; a whole positive number is needed.`, "meta/info.json");
   const features = (info["features"] ?? {}) as Record<string, FeatureSpecIn>;
   const action = features["action"];
   const state = features["observation.state"];
   if (!action || !state || action.dtype !== "float32" || state.dtype !== "float32") {
-    throw new ImportError("meta/info.json declares no float32 `action` and `observation.state` features; only arm datasets with both can be imported.", "meta/info.json");
+    throw new ImportError(
+      "meta/info.json declares no float32 `action` and `observation.state` features; only arm datasets with both can be imported.",
+      "meta/info.json",
+    );
   }
   const jointNames = action.names ?? [];
   const width = action.shape[0] ?? 0;
   if (jointNames.length !== width || JSON.stringify(state.names) !== JSON.stringify(jointNames)) {
-    throw new ImportError("meta/info.json: `action` and `observation.state` must name the same joints, one name per value.", "meta/info.json");
+    throw new ImportError(
+      "meta/info.json: `action` and `observation.state` must name the same joints, one name per value.",
+      "meta/info.json",
+    );
   }
   const cameras: CameraSpec[] = [];
   for (const [key, f] of Object.entries(features)) {
-    if (f.dtype === "image") throw new ImportError(`Feature ${key} stores images as PNG frames; only video datasets can be imported.`, "meta/info.json");
+    if (f.dtype === "image")
+      throw new ImportError(`Feature ${key} stores images as PNG frames; only video datasets can be imported.`, "meta/info.json");
     if (f.dtype !== "video") continue;
-    if (!key.startsWith("observation.images.")) throw new ImportError(`Video feature ${key} is not named observation.images.<camera>.`, "meta/info.json");
-    cameras.push({ key: key.slice("observation.images.".length), source: "imported", deviceId: "", label: key, width: f.shape[1] ?? 0, height: f.shape[0] ?? 0, fps });
+    if (!key.startsWith("observation.images."))
+      throw new ImportError(`Video feature ${key} is not named observation.images.<camera>.`, "meta/info.json");
+    cameras.push({
+      key: key.slice("observation.images.".length),
+      source: "imported",
+      deviceId: "",
+      label: key,
+      width: f.shape[1] ?? 0,
+      height: f.shape[0] ?? 0,
+      fps,
+    });
   }
   const videoPathTemplate = typeof info["video_path"] === "string" ? info["video_path"] : "";
   const dataPathTemplate = String(info["data_path"] ?? "");
@@ -203,8 +256,10 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
   }
   // Every referenced file must be there before anything is stored.
   for (const ep of episodes) {
-    if (!files.has(ep.dataPath)) throw new ImportError(`Episode ${ep.index}'s data file ${ep.dataPath} is missing from the dataset.`, ep.dataPath);
-    for (const v of ep.videos.values()) if (!files.has(v.path)) throw new ImportError(`Episode ${ep.index}'s video ${v.path} is missing from the dataset.`, v.path);
+    if (!files.has(ep.dataPath))
+      throw new ImportError(`Episode ${ep.index}'s data file ${ep.dataPath} is missing from the dataset.`, ep.dataPath);
+    for (const v of ep.videos.values())
+      if (!files.has(v.path)) throw new ImportError(`Episode ${ep.index}'s video ${v.path} is missing from the dataset.`, v.path);
   }
 
   const newId = opts.newId ?? (() => crypto.randomUUID());
@@ -232,7 +287,11 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
       abortCheck(opts.signal);
       const { rows, taskIndex } = await data.episode(ep);
       const task = tasks[taskIndex];
-      if (task === undefined) throw new ImportError(`${ep.dataPath}: episode ${ep.index} uses task_index ${taskIndex}, which meta/tasks does not list.`, ep.dataPath);
+      if (task === undefined)
+        throw new ImportError(
+          `${ep.dataPath}: episode ${ep.index} uses task_index ${taskIndex}, which meta/tasks does not list.`,
+          ep.dataPath,
+        );
       const episodeId = newId();
       const media: MediaBatch[] = [];
       const tracks: VideoTrackInfo[] = [];
@@ -287,12 +346,13 @@ async function readTasksV3(files: DatasetFiles): Promise<string[]> {
   const t = await parquet(files, path);
   const idx = ints(t, "task_index", path);
   const names = t.getChild("task") ?? t.getChild("__index_level_0__");
-  if (!names || !arrow.DataType.isUtf8(names.type) && !arrow.DataType.isLargeUtf8(names.type)) {
+  if (!names || (!arrow.DataType.isUtf8(names.type) && !arrow.DataType.isLargeUtf8(names.type))) {
     throw new ImportError(`${path} has no task string column ("task" or "__index_level_0__").`, path);
   }
   const out: string[] = [];
   idx.forEach((ti, row) => (out[ti] = String(names.get(row))));
-  if (out.length !== idx.length || out.some((x) => x === undefined)) throw new ImportError(`${path}: task_index values are not 0..${idx.length - 1}.`, path);
+  if (out.length !== idx.length || out.some((x) => x === undefined))
+    throw new ImportError(`${path}: task_index values are not 0..${idx.length - 1}.`, path);
   return out;
 }
 
@@ -312,13 +372,23 @@ async function readEpisodesV3(files: DatasetFiles, cameras: CameraSpec[], dataTp
     const tasksCol = t.getChild("tasks");
     const cams = cameras.map((c) => {
       const k = `videos/observation.images.${c.key}`;
-      return { key: c.key, chunk: ints(t, `${k}/chunk_index`, path), file: ints(t, `${k}/file_index`, path), from: floats(t, `${k}/from_timestamp`, path), to: floats(t, `${k}/to_timestamp`, path) };
+      return {
+        key: c.key,
+        chunk: ints(t, `${k}/chunk_index`, path),
+        file: ints(t, `${k}/file_index`, path),
+        from: floats(t, `${k}/from_timestamp`, path),
+        to: floats(t, `${k}/to_timestamp`, path),
+      };
     });
     for (let i = 0; i < n; i++) {
       const videos = new Map<string, { path: string; from: number; to: number }>();
       const imageStats: Record<string, ImageStats> = {};
       for (const c of cams) {
-        videos.set(c.key, { path: pyFormat(videoTpl, { video_key: `observation.images.${c.key}`, chunk_index: c.chunk[i]!, file_index: c.file[i]! }), from: c.from[i]!, to: c.to[i]! });
+        videos.set(c.key, {
+          path: pyFormat(videoTpl, { video_key: `observation.images.${c.key}`, chunk_index: c.chunk[i]!, file_index: c.file[i]! }),
+          from: c.from[i]!,
+          to: c.to[i]!,
+        });
         const s = imageStatsFrom((stat) => t.getChild(`stats/observation.images.${c.key}/${stat}`)?.get(i));
         if (s) imageStats[c.key] = s;
       }
@@ -333,12 +403,17 @@ async function readEpisodesV3(files: DatasetFiles, cameras: CameraSpec[], dataTp
         videos,
         imageStats,
       });
-      if (to[i]! - from[i]! !== length[i]) throw new ImportError(`${path}: episode ${epIdx[i]} has length ${length[i]} but index range [${from[i]}, ${to[i]}).`, path);
+      if (to[i]! - from[i]! !== length[i])
+        throw new ImportError(`${path}: episode ${epIdx[i]} has length ${length[i]} but index range [${from[i]}, ${to[i]}).`, path);
     }
   }
   out.sort((a, b) => a.index - b.index);
   out.forEach((e, i) => {
-    if (e.index !== i) throw new ImportError(`meta/episodes: episode indices are not 0..${out.length - 1} (found ${e.index} at position ${i}).`, "meta/episodes");
+    if (e.index !== i)
+      throw new ImportError(
+        `meta/episodes: episode indices are not 0..${out.length - 1} (found ${e.index} at position ${i}).`,
+        "meta/episodes",
+      );
   });
   return out;
 }
@@ -368,7 +443,8 @@ async function readMetaV21(
   for (const t of await jsonl("meta/tasks.jsonl")) tasks[Number(t["task_index"])] = String(t["task"]);
   const stats = new Map<number, Record<string, Record<string, unknown>>>();
   if (files.has("meta/episodes_stats.jsonl")) {
-    for (const s of await jsonl("meta/episodes_stats.jsonl")) stats.set(Number(s["episode_index"]), (s["stats"] ?? {}) as Record<string, Record<string, unknown>>);
+    for (const s of await jsonl("meta/episodes_stats.jsonl"))
+      stats.set(Number(s["episode_index"]), (s["stats"] ?? {}) as Record<string, Record<string, unknown>>);
   }
   const eps = (await jsonl("meta/episodes.jsonl")).sort((a, b) => Number(a["episode_index"]) - Number(b["episode_index"]));
   let from = 0;
@@ -380,12 +456,25 @@ async function readMetaV21(
     const videos = new Map<string, { path: string; from: number; to: number }>();
     const imageStats: Record<string, ImageStats> = {};
     for (const c of cameras) {
-      videos.set(c.key, { path: pyFormat(videoTpl, { episode_chunk: chunk, video_key: `observation.images.${c.key}`, episode_index: index }), from: 0, to: length / fps });
+      videos.set(c.key, {
+        path: pyFormat(videoTpl, { episode_chunk: chunk, video_key: `observation.images.${c.key}`, episode_index: index }),
+        from: 0,
+        to: length / fps,
+      });
       const st = stats.get(index)?.[`observation.images.${c.key}`];
       const s = st ? imageStatsFrom((k) => st[k]) : undefined;
       if (s) imageStats[c.key] = s;
     }
-    const ep: EpisodeMeta = { index, length, tasks: (e["tasks"] as string[] | undefined) ?? [], dataPath: pyFormat(dataTpl, { episode_chunk: chunk, episode_index: index }), from, to: from + length, videos, imageStats };
+    const ep: EpisodeMeta = {
+      index,
+      length,
+      tasks: (e["tasks"] as string[] | undefined) ?? [],
+      dataPath: pyFormat(dataTpl, { episode_chunk: chunk, episode_index: index }),
+      from,
+      to: from + length,
+      videos,
+      imageStats,
+    };
     from += length;
     return ep;
   });
@@ -415,16 +504,21 @@ class DataCursor {
     const first = this.index.indexOf(ep.from);
     if (first < 0) throw new ImportError(`${path} does not hold episode ${ep.index}'s rows (index ${ep.from}..${ep.to - 1}).`, path);
     const sub = t.slice(first, first + ep.length);
-    if (sub.numRows !== ep.length) throw new ImportError(`${path}: episode ${ep.index} has ${sub.numRows} rows, metadata says ${ep.length}.`, path);
+    if (sub.numRows !== ep.length)
+      throw new ImportError(`${path}: episode ${ep.index} has ${sub.numRows} rows, metadata says ${ep.length}.`, path);
     const frameIndex = ints(sub, "frame_index", path);
     const epIndex = ints(sub, "episode_index", path);
     const taskIdx = ints(sub, "task_index", path);
     const timestamp = floats(sub, "timestamp", path);
     for (let i = 0; i < ep.length; i++) {
       if (this.index[first + i] !== ep.from + i || frameIndex[i] !== i || epIndex[i] !== ep.index) {
-        throw new ImportError(`${path}: episode ${ep.index}'s rows are not contiguous (row ${i}: index ${this.index[first + i]}, frame_index ${frameIndex[i]}, episode_index ${epIndex[i]}).`, path);
+        throw new ImportError(
+          `${path}: episode ${ep.index}'s rows are not contiguous (row ${i}: index ${this.index[first + i]}, frame_index ${frameIndex[i]}, episode_index ${epIndex[i]}).`,
+          path,
+        );
       }
-      if (taskIdx[i] !== taskIdx[0]) throw new ImportError(`${path}: episode ${ep.index} changes task inside the episode; one task per episode is supported.`, path);
+      if (taskIdx[i] !== taskIdx[0])
+        throw new ImportError(`${path}: episode ${ep.index} changes task inside the episode; one task per episode is supported.`, path);
     }
     return {
       rows: { state: vectors(sub, "observation.state", this.width, path), action: vectors(sub, "action", this.width, path), timestamp },
@@ -433,7 +527,13 @@ class DataCursor {
   }
 }
 
-function toRowBatches(episodeId: string, rows: { state: Float32Array; action: Float32Array; timestamp: number[] }, length: number, width: number, fps: number): RowBatch[] {
+function toRowBatches(
+  episodeId: string,
+  rows: { state: Float32Array; action: Float32Array; timestamp: number[] },
+  length: number,
+  width: number,
+  fps: number,
+): RowBatch[] {
   const out: RowBatch[] = [];
   for (let first = 0, seq = 0; first < length; first += fps, seq++) {
     const count = Math.min(fps, length - first);
@@ -475,7 +575,8 @@ class VideoCursor {
   private async open(path: string): Promise<void> {
     this.close();
     const blob = await this.files.blob(path);
-    const bad = (why: string, cause?: unknown) => new ImportError(`${path} is not a usable video: ${why}.`, path, cause === undefined ? undefined : { cause });
+    const bad = (why: string, cause?: unknown) =>
+      new ImportError(`${path} is not a usable video: ${why}.`, path, cause === undefined ? undefined : { cause });
     try {
       this.input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
       this.track = (await this.input.getPrimaryVideoTrack()) ?? undefined;
@@ -498,7 +599,14 @@ class VideoCursor {
     this.path = path;
   }
 
-  async episode(path: string, from: number, length: number, episodeId: string, camera: string, epIndex: number): Promise<{ batches: MediaBatch[]; track: Omit<VideoTrackInfo, "camera">; bytes: number }> {
+  async episode(
+    path: string,
+    from: number,
+    length: number,
+    episodeId: string,
+    camera: string,
+    epIndex: number,
+  ): Promise<{ batches: MediaBatch[]; track: Omit<VideoTrackInfo, "camera">; bytes: number }> {
     if (path !== this.path) await this.open(path);
     const half = 0.5 / this.fps;
     const sink = this.sink!;
@@ -507,7 +615,9 @@ class VideoCursor {
     try {
       start = await sink.getPacket(from + half);
     } catch (e) {
-      throw new ImportError(`${path} could not be read (${e instanceof Error ? e.message : String(e)}); it may be truncated.`, path, { cause: e });
+      throw new ImportError(`${path} could not be read (${e instanceof Error ? e.message : String(e)}); it may be truncated.`, path, {
+        cause: e,
+      });
     }
     if (!start || Math.abs(start.timestamp - from) > half) throw err(`has no frame at its start time ${from.toFixed(4)} s`);
     if (start.type !== "key") throw err("does not start on a key frame, so it cannot be kept without re-encoding");
@@ -535,7 +645,10 @@ class VideoCursor {
       if (row === length) break;
       if (p.timestamp <= lastTs) throw err("has frames out of presentation order (B-frames), which are not supported");
       const expected = from + row / this.fps;
-      if (Math.abs(p.timestamp - expected) > half) throw err(`has a frame at ${p.timestamp.toFixed(4)} s where frame ${row} (${expected.toFixed(4)} s) was expected; the video is not constant frame rate`);
+      if (Math.abs(p.timestamp - expected) > half)
+        throw err(
+          `has a frame at ${p.timestamp.toFixed(4)} s where frame ${row} (${expected.toFixed(4)} s) was expected; the video is not constant frame rate`,
+        );
       lastTs = p.timestamp;
       frames.push({ row, key: p.type === "key", offset, size: p.byteLength, captureTimeMs: NaN });
       parts.push(p.data.slice());

@@ -7,7 +7,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ALL_FORMATS, BufferSource, EncodedPacketSink, Input } from "mediabunny";
-import { emptyAnnotations, type DatasetRecord, type EpisodeRecord, type ImageStats, type MediaBatch, type RowBatch, type VideoTrackInfo } from "../../core/dataset.ts";
+import {
+  emptyAnnotations,
+  type DatasetRecord,
+  type EpisodeRecord,
+  type ImageStats,
+  type MediaBatch,
+  type RowBatch,
+  type VideoTrackInfo,
+} from "../../core/dataset.ts";
 import { MemoryExportSource } from "../source.ts";
 
 export interface DemuxedVideo {
@@ -40,7 +48,24 @@ export function ffmpegAv1(frames: number, pattern = "testsrc", size = "64x64"): 
   const out = join(dir, "v.mp4");
   execFileSync(
     "ffmpeg",
-    ["-v", "error", "-y", "-f", "lavfi", "-i", `${pattern}=size=${size}:rate=30`, "-frames:v", String(frames), "-c:v", "libsvtav1", "-g", "2", "-pix_fmt", "yuv420p", out],
+    [
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      `${pattern}=size=${size}:rate=30`,
+      "-frames:v",
+      String(frames),
+      "-c:v",
+      "libsvtav1",
+      "-g",
+      "2",
+      "-pix_fmt",
+      "yuv420p",
+      out,
+    ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   return new Uint8Array(readFileSync(out));
@@ -50,11 +75,23 @@ export const JOINTS = ["shoulder_pan.pos", "shoulder_lift.pos", "elbow_flex.pos"
 
 export function imageStatsFixture(seed: number): ImageStats {
   const v = (x: number): [number, number, number] => [x, x * 0.9, x * 0.8];
-  return { min: v(0), max: v(1), mean: v(0.4 + seed * 0.01), std: v(0.2), q01: v(0.01), q10: v(0.1), q50: v(0.4), q90: v(0.8), q99: v(0.95), count: 10 + seed };
+  return {
+    min: v(0),
+    max: v(1),
+    mean: v(0.4 + seed * 0.01),
+    std: v(0.2),
+    q01: v(0.01),
+    q10: v(0.1),
+    q50: v(0.4),
+    q90: v(0.8),
+    q99: v(0.95),
+    count: 10 + seed,
+  };
 }
 
 /** Joint value of row r, joint j of episode e (deterministic, exactly representable in float32). */
-export const jointValue = (e: number, r: number, j: number, action: boolean) => Math.fround((action ? 0.5 : 0) + e * 100 + r * 0.25 + j * 10);
+export const jointValue = (e: number, r: number, j: number, action: boolean) =>
+  Math.fround((action ? 0.5 : 0) + e * 100 + r * 0.25 + j * 10);
 
 export interface SourceSpec {
   lengths: number[];
@@ -76,7 +113,15 @@ export function buildSource(videos: Record<string, DemuxedVideo>, spec: SourceSp
     robotType: "so101_follower",
     jointNames: JOINTS,
     units: "degrees",
-    cameras: cameras.map((key) => ({ key, source: "simulated", deviceId: "", label: key, width: first.track.width, height: first.track.height, fps: 30 })),
+    cameras: cameras.map((key) => ({
+      key,
+      source: "simulated",
+      deviceId: "",
+      label: key,
+      width: first.track.width,
+      height: first.track.height,
+      fps: 30,
+    })),
     tasks: [...new Set(spec.tasks ?? ["Pick the cube"])],
     createdAtEpochMs: 0,
     updatedAtEpochMs: 0,

@@ -32,7 +32,7 @@ export class FakeHub {
       if (typeof b === "string") return new TextEncoder().encode(b);
       return new Uint8Array();
     };
-    if (!init?.headers || !JSON.stringify(init.headers).includes("Bearer") ) {
+    if (!init?.headers || !JSON.stringify(init.headers).includes("Bearer")) {
       if (!p.startsWith("/lfs-upload/")) return json({ error: "unauthorized" }, 401);
     }
     let m: RegExpMatchArray | null;
@@ -64,7 +64,11 @@ export class FakeHub {
       const req = JSON.parse(new TextDecoder().decode(await body())) as { objects: { oid: string; size: number }[] };
       return json({
         transfer: "basic",
-        objects: req.objects.map((o) => ({ oid: o.oid, size: o.size, actions: this.lfsStore.has(o.oid) ? undefined : { upload: { href: `${this.url}/lfs-upload/${o.oid}` } } })),
+        objects: req.objects.map((o) => ({
+          oid: o.oid,
+          size: o.size,
+          actions: this.lfsStore.has(o.oid) ? undefined : { upload: { href: `${this.url}/lfs-upload/${o.oid}` } },
+        })),
       });
     }
     if ((m = /^\/lfs-upload\/(.+)$/.exec(p)) && method === "PUT") {
@@ -78,7 +82,10 @@ export class FakeHub {
       if (call === this.failCommit) return json({ error: "Internal Error" }, 500);
       const repo = this.repos.get(m[1]!);
       if (!repo) return json({ error: "not found" }, 404);
-      const lines = new TextDecoder().decode(await body()).split("\n").map((l) => JSON.parse(l) as { key: string; value: Record<string, string> });
+      const lines = new TextDecoder()
+        .decode(await body())
+        .split("\n")
+        .map((l) => JSON.parse(l) as { key: string; value: Record<string, string> });
       const paths: string[] = [];
       for (const l of lines) {
         if (l.key === "file") {

@@ -30,17 +30,46 @@ export interface ProbedPacket {
 }
 
 export function ffprobePackets(file: string): ProbedPacket[] {
-  const out = execFileSync("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-of", "json", file], { encoding: "utf8" });
+  const out = execFileSync(
+    "ffprobe",
+    ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-of", "json", file],
+    { encoding: "utf8" },
+  );
   const j = JSON.parse(out) as { packets: { pts_time: string; flags: string }[] };
   return j.packets.map((p) => ({ pts: Number(p.pts_time), key: p.flags.startsWith("K") }));
 }
 
-export function ffprobeStream(file: string): { codec: string; frames: number; width: number; height: number; pixFmt: string; rate: string } {
+export function ffprobeStream(file: string): {
+  codec: string;
+  frames: number;
+  width: number;
+  height: number;
+  pixFmt: string;
+  rate: string;
+} {
   const out = execFileSync(
     "ffprobe",
-    ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=codec_name,nb_read_frames,width,height,pix_fmt,r_frame_rate", "-of", "json", file],
+    [
+      "-v",
+      "error",
+      "-count_frames",
+      "-select_streams",
+      "v:0",
+      "-show_entries",
+      "stream=codec_name,nb_read_frames,width,height,pix_fmt,r_frame_rate",
+      "-of",
+      "json",
+      file,
+    ],
     { encoding: "utf8" },
   );
   const s = (JSON.parse(out) as { streams: Record<string, string | number>[] }).streams[0]!;
-  return { codec: String(s["codec_name"]), frames: Number(s["nb_read_frames"]), width: Number(s["width"]), height: Number(s["height"]), pixFmt: String(s["pix_fmt"]), rate: String(s["r_frame_rate"]) };
+  return {
+    codec: String(s["codec_name"]),
+    frames: Number(s["nb_read_frames"]),
+    width: Number(s["width"]),
+    height: Number(s["height"]),
+    pixFmt: String(s["pix_fmt"]),
+    rate: String(s["r_frame_rate"]),
+  };
 }

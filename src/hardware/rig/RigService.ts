@@ -153,7 +153,14 @@ export class RigService implements RigApi {
     const start = Math.min(...regs.map((r) => r.address));
     const end = Math.max(...regs.map((r) => r.address + r.size));
     const raw = await bus.syncReadBytes(start, end - start, ids);
-    const [pos, goal, torque, temp, volt, load] = regs as [typeof regs[0], typeof regs[0], typeof regs[0], typeof regs[0], typeof regs[0], typeof regs[0]];
+    const [pos, goal, torque, temp, volt, load] = regs as [
+      (typeof regs)[0],
+      (typeof regs)[0],
+      (typeof regs)[0],
+      (typeof regs)[0],
+      (typeof regs)[0],
+      (typeof regs)[0],
+    ];
     return raw.map((r): MotorTelemetry => {
       if (!r.ok) return { id: r.id, ok: false, error: toErrorInfo(r.error) };
       const v = (reg: typeof pos) => decodeValue(reg, r.data, reg.address - start);

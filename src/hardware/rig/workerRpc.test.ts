@@ -222,7 +222,9 @@ describe("worker RPC vs inline RigService", () => {
     expectErrors(viaInline, false);
     // Same values and same error codes/messages on both sides of the boundary.
     const strip = (o: Record<string, unknown>) =>
-      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v && typeof v === "object" && "crossed" in v ? { ...v, crossed: undefined } : v]));
+      Object.fromEntries(
+        Object.entries(o).map(([k, v]) => [k, v && typeof v === "object" && "crossed" in v ? { ...v, crossed: undefined } : v]),
+      );
     expect(strip(viaWorker)).toEqual(strip(viaInline));
   }, 10_000);
 
@@ -240,7 +242,11 @@ describe("worker RPC vs inline RigService", () => {
   it("connectSerial without Web Serial in the worker fails with 'invalid'", async () => {
     const h = workerHarness();
     const o = await outcome(h.client.connectSerial("x", { usbVendorId: 1, usbProductId: 2, protocol: "feetech", baudRate: 1_000_000 }));
-    expect(o).toMatchObject({ ok: false, crossed: true, error: { code: "invalid", message: "Web Serial is not available in this worker." } });
+    expect(o).toMatchObject({
+      ok: false,
+      crossed: true,
+      error: { code: "invalid", message: "Web Serial is not available in this worker." },
+    });
   });
 
   it("a crashed worker rejects pending and later calls", async () => {

@@ -152,7 +152,11 @@ export function serveRig(
     const req = ev.data as Request;
     const fn = handlers[req.method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
     if (typeof fn !== "function") {
-      scope.postMessage({ call: req.call, ok: false, error: { name: "TypeError", code: "invalid", message: `Unknown method ${String(req.method)}` } } satisfies Reply);
+      scope.postMessage({
+        call: req.call,
+        ok: false,
+        error: { name: "TypeError", code: "invalid", message: `Unknown method ${String(req.method)}` },
+      } satisfies Reply);
       return;
     }
     fn(...req.args).then(

@@ -68,7 +68,9 @@ export class SimulatedBus {
     switch (instr.kind) {
       case "ping":
         for (const s of [...targets].sort((a, b) => a.id - b.id)) {
-          const data = dxl ? Uint8Array.of(s.model.modelNumber & 0xff, s.model.modelNumber >> 8, s.get("Firmware_Version")) : new Uint8Array(0);
+          const data = dxl
+            ? Uint8Array.of(s.model.modelNumber & 0xff, s.model.modelNumber >> 8, s.get("Firmware_Version"))
+            : new Uint8Array(0);
           out.push(this.status(s, 0, data));
         }
         return;

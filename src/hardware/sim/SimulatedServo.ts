@@ -275,9 +275,7 @@ export class SimulatedServo {
       return this.family.id === "dynamixel" ? DXL_ERROR.range : 0;
     }
     this.advance(now);
-    const touched = Object.values(this.family.table).filter(
-      (r) => r.address < address + data.length && address < r.address + r.size,
-    );
+    const touched = Object.values(this.family.table).filter((r) => r.address < address + data.length && address < r.address + r.size);
     if (this.family.id === "dynamixel") {
       if (touched.some((r) => r.access === "r")) return DXL_ERROR.access;
       if (this.torqueOn && touched.some((r) => r.area === "eeprom")) return DXL_ERROR.access;

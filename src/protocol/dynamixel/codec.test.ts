@@ -45,9 +45,7 @@ describe("dynamixel CRC-16", () => {
 
 describe("dynamixel golden packets", () => {
   it("READ Present_Position id 1", () => {
-    expect(toHex(codec.read(1, T.Present_Position.address, T.Present_Position.size))).toBe(
-      "FF FF FD 00 01 07 00 02 84 00 04 00 1D 15",
-    );
+    expect(toHex(codec.read(1, T.Present_Position.address, T.Present_Position.size))).toBe("FF FF FD 00 01 07 00 02 84 00 04 00 1D 15");
   });
 
   it("status reply with Present_Position 2048", () => {
@@ -73,9 +71,7 @@ describe("dynamixel golden packets", () => {
   });
 
   it("SYNC_READ Present_Position ids 1, 2", () => {
-    expect(toHex(codec.syncRead(T.Present_Position.address, 4, [1, 2]))).toBe(
-      "FF FF FD 00 FE 09 00 82 84 00 04 00 01 02 CE FA",
-    );
+    expect(toHex(codec.syncRead(T.Present_Position.address, 4, [1, 2]))).toBe("FF FF FD 00 FE 09 00 82 84 00 04 00 01 02 CE FA");
   });
 
   it("every golden packet decodes to the frame it encodes", () => {
@@ -139,11 +135,7 @@ describe("dynamixel decoder", () => {
     for (let a = 0; a <= stream.length; a++) {
       for (let b = a; b <= stream.length; b++) {
         const dec = codec.createDecoder();
-        const events = [
-          ...dec.push(stream.subarray(0, a)),
-          ...dec.push(stream.subarray(a, b)),
-          ...dec.push(stream.subarray(b)),
-        ];
+        const events = [...dec.push(stream.subarray(0, a)), ...dec.push(stream.subarray(a, b)), ...dec.push(stream.subarray(b))];
         expect(events.every((e) => e.kind === "frame")).toBe(true);
         expect(frames(events)).toEqual(whole);
         expect(dec.buffered).toBe(0);

@@ -50,9 +50,7 @@ const MAX_LEN = DYNAMIXEL_MAX_PACKET - PREFIX;
 function checkId(id: number, allowBroadcast = true): void {
   const ok = Number.isInteger(id) && id >= 0 && (id <= DYNAMIXEL_MAX_ID || (allowBroadcast && id === DYNAMIXEL_BROADCAST_ID));
   if (!ok) {
-    throw new PacketArgumentError(
-      `Dynamixel id ${id} is out of range (0..${DYNAMIXEL_MAX_ID}${allowBroadcast ? ", broadcast 254" : ""}).`,
-    );
+    throw new PacketArgumentError(`Dynamixel id ${id} is out of range (0..${DYNAMIXEL_MAX_ID}${allowBroadcast ? ", broadcast 254" : ""}).`);
   }
 }
 

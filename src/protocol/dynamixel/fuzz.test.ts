@@ -212,7 +212,7 @@ describe("dynamixel decoder fuzz", () => {
     const rng = prng(0x5eed_0004);
     for (let run = 0; run < 100_000; run++) {
       const data = new Uint8Array(int(rng, 16));
-      for (let i = 0; i < data.length; i++) data[i] = rng() < 0.9 ? [0xff, 0xfd, 0x00][int(rng, 3)] ?? 0 : int(rng, 256);
+      for (let i = 0; i < data.length; i++) data[i] = rng() < 0.9 ? ([0xff, 0xfd, 0x00][int(rng, 3)] ?? 0) : int(rng, 256);
       const stuffed = addStuffing(data);
       for (let i = 3; i < stuffed.length; i++) {
         // No header can hide in a stuffed body.

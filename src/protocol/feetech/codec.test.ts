@@ -42,8 +42,7 @@ function decodeAll(bytes: Uint8Array): DecodeEvent[] {
   return codec.createDecoder().push(bytes);
 }
 
-const goalEntries = (value: number): SyncWriteEntry[] =>
-  IDS_1_TO_6.map((id) => ({ id, data: encodeValue(T.Goal_Position, value) }));
+const goalEntries = (value: number): SyncWriteEntry[] => IDS_1_TO_6.map((id) => ({ id, data: encodeValue(T.Goal_Position, value) }));
 
 interface Golden {
   readonly name: string;
@@ -189,9 +188,7 @@ describe("feetech decoder: streaming", () => {
   }
 
   /** One status reply per servo of a SYNC_READ Present_Position 1..6. */
-  const syncReplies = IDS_1_TO_6.map((id) =>
-    codec.encodeStatus(id, 0, codec.encodeValue(T.Present_Position, 1000 + id * 17)),
-  );
+  const syncReplies = IDS_1_TO_6.map((id) => codec.encodeStatus(id, 0, codec.encodeValue(T.Present_Position, 1000 + id * 17)));
   const STREAM = concat(PING_1, STATUS_2047, ...syncReplies, codec.write(3, 42, Uint8Array.of(0xff, 0x0f)));
   const STREAM_FRAMES = show([PING_1, STATUS_2047, ...syncReplies, codec.write(3, 42, Uint8Array.of(0xff, 0x0f))].map(frameOf));
 
@@ -388,16 +385,8 @@ describe("feetech instructions: encode → parse round trip", () => {
       { kind: "reg_write", id: 5, address: 42, data: Uint8Array.of(0x34, 0x12) },
     ],
     ["action", codec.action(0xfe), { kind: "action", id: 0xfe }],
-    [
-      "sync_read",
-      codec.syncRead(56, 2, [1, 2, 3]),
-      { kind: "sync_read", id: 0xfe, address: 56, length: 2, ids: [1, 2, 3] },
-    ],
-    [
-      "sync_read with no ids",
-      codec.syncRead(56, 2, []),
-      { kind: "sync_read", id: 0xfe, address: 56, length: 2, ids: [] },
-    ],
+    ["sync_read", codec.syncRead(56, 2, [1, 2, 3]), { kind: "sync_read", id: 0xfe, address: 56, length: 2, ids: [1, 2, 3] }],
+    ["sync_read with no ids", codec.syncRead(56, 2, []), { kind: "sync_read", id: 0xfe, address: 56, length: 2, ids: [] }],
     [
       "sync_write",
       codec.syncWrite(40, 1, [

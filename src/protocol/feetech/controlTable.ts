@@ -87,9 +87,7 @@ export const STS_BAUD_RATES: Readonly<Record<number, number>> = {
 };
 
 /** Baud rates lerobot scans when looking for a motor. */
-export const STS_SCAN_BAUD_RATES = [
-  1_000_000, 500_000, 250_000, 128_000, 115_200, 57_600, 38_400, 19_200, 14_400, 9_600, 4_800,
-] as const;
+export const STS_SCAN_BAUD_RATES = [1_000_000, 500_000, 250_000, 128_000, 115_200, 57_600, 38_400, 19_200, 14_400, 9_600, 4_800] as const;
 
 /** Error bits of the Feetech status byte (Feetech SDK). */
 export const STS_ERROR_BITS = {

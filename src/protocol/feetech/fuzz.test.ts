@@ -83,8 +83,7 @@ function run(input: Uint8Array, rng: Rng, stats: Stats): RunResult {
   stats.bytes += input.length;
   while (fed < input.length) {
     const left = input.length - fed;
-    const size =
-      mode === 0 ? left : mode === 1 ? 1 : mode === 2 ? 1 + rng.int(Math.min(left, 8)) : 1 + rng.int(Math.min(left, 64));
+    const size = mode === 0 ? left : mode === 1 ? 1 : mode === 2 ? 1 + rng.int(Math.min(left, 8)) : 1 + rng.int(Math.min(left, 64));
     const chunk = input.subarray(fed, fed + size);
     fed += size;
     stats.pushes++;
@@ -282,10 +281,7 @@ function checkSegments(
           }
         }
       } else if (atStart !== undefined) {
-        note(
-          out.singleByte,
-          `${tag}: packet with byte ${seg.pos} changed was framed at offset ${o}: ${toHex(input)}`,
-        );
+        note(out.singleByte, `${tag}: packet with byte ${seg.pos} changed was framed at offset ${o}: ${toHex(input)}`);
       }
     } else if (seg.kind === "intact" && o + seg.bytes.length <= undecided) {
       // Resynchronisation: an untouched packet comes out, unless a (coincidental) frame overlaps it.

@@ -97,7 +97,11 @@ export function CamerasPanel() {
       </div>
       {nameProblem && <p className="warn small">{nameProblem}</p>}
       <div className="row">
-        <button type="button" disabled={busy || nameProblem !== undefined} onClick={() => void cameras.getState().addSimulated({ key: name, width: w, height: h, fps })}>
+        <button
+          type="button"
+          disabled={busy || nameProblem !== undefined}
+          onClick={() => void cameras.getState().addSimulated({ key: name, width: w, height: h, fps })}
+        >
           Add simulated camera
         </button>
         <button type="button" disabled={busy} onClick={() => void cameras.getState().refreshDevices()}>
@@ -113,7 +117,11 @@ export function CamerasPanel() {
                 </option>
               ))}
             </select>
-            <button type="button" disabled={busy || device === "" || nameProblem !== undefined} onClick={() => void cameras.getState().addUsb(device, name, w, h, fps)}>
+            <button
+              type="button"
+              disabled={busy || device === "" || nameProblem !== undefined}
+              onClick={() => void cameras.getState().addUsb(device, name, w, h, fps)}
+            >
               Add USB camera
             </button>
           </>

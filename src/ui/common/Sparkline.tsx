@@ -39,7 +39,10 @@ export function useSparkline(series: readonly SparkSeries[], capacity = 120) {
           font: "10px monospace",
         })),
       ],
-      series: [{}, ...series.map((s) => ({ label: `${s.label} (${s.unit})`, scale: s.unit, stroke: s.color, width: 1.5, points: { show: false } }))],
+      series: [
+        {},
+        ...series.map((s) => ({ label: `${s.label} (${s.unit})`, scale: s.unit, stroke: s.color, width: 1.5, points: { show: false } })),
+      ],
     };
     const p = new uPlot(opts, data.current as uPlot.AlignedData, el);
     plot.current = p;

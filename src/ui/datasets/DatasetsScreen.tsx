@@ -6,7 +6,10 @@ import { useStudio } from "../StudioContext.tsx";
 type Version = "v3.0" | "v2.1";
 
 interface SavePicker {
-  showSaveFilePicker?: (o: { suggestedName: string; types?: { description: string; accept: Record<string, string[]> }[] }) => Promise<{ createWritable(): Promise<WritableStream<Uint8Array>> }>;
+  showSaveFilePicker?: (o: {
+    suggestedName: string;
+    types?: { description: string; accept: Record<string, string[]> }[];
+  }) => Promise<{ createWritable(): Promise<WritableStream<Uint8Array>> }>;
   showDirectoryPicker?: (o?: { mode?: "readwrite" }) => Promise<unknown>;
 }
 
@@ -39,7 +42,10 @@ function DatasetRow({ d, version }: { d: DatasetSummary; version: Version }) {
   const save = async () => {
     const picker = w.showSaveFilePicker;
     if (!picker) return;
-    const file = await picker({ suggestedName: name, types: [{ description: "Zip archive", accept: { "application/zip": [".zip"] } }] }).catch(() => undefined);
+    const file = await picker({
+      suggestedName: name,
+      types: [{ description: "Zip archive", accept: { "application/zip": [".zip"] } }],
+    }).catch(() => undefined);
     if (!file) return;
     const stream = await datasets.getState().exportZip(d.dataset.id, version);
     if (!stream) return;
@@ -75,7 +81,12 @@ function DatasetRow({ d, version }: { d: DatasetSummary; version: Version }) {
             </button>
           )}
           {w.showDirectoryPicker && (
-            <button type="button" disabled={running || d.exportable === 0} onClick={() => void folder()} title="Resumable: files already complete are skipped">
+            <button
+              type="button"
+              disabled={running || d.exportable === 0}
+              onClick={() => void folder()}
+              title="Resumable: files already complete are skipped"
+            >
               To a folder…
             </button>
           )}
@@ -86,8 +97,18 @@ function DatasetRow({ d, version }: { d: DatasetSummary; version: Version }) {
         {hub && (
           <div className="row">
             <input aria-label="Hub repository" value={repo} onChange={(e) => setRepo(e.target.value)} />
-            <input aria-label="Hub token" type="password" placeholder="hf_… (write token)" value={token} onChange={(e) => setToken(e.target.value)} />
-            <button type="button" disabled={running || !token || !repo.includes("/")} onClick={() => void datasets.getState().exportHub(d.dataset.id, version, { token, repo, private: true })}>
+            <input
+              aria-label="Hub token"
+              type="password"
+              placeholder="hf_… (write token)"
+              value={token}
+              onChange={(e) => setToken(e.target.value)}
+            />
+            <button
+              type="button"
+              disabled={running || !token || !repo.includes("/")}
+              onClick={() => void datasets.getState().exportHub(d.dataset.id, version, { token, repo, private: true })}
+            >
               Upload
             </button>
           </div>
@@ -155,8 +176,13 @@ export function DatasetsScreen() {
         )}
       </div>
       {importing && (
-        <p className={importing.state === "failed" ? "bad" : importing.state === "done" ? "ok" : ""} data-testid="import-status" data-state={importing.state}>
-          {importing.state === "running" && importing.total > 0 ? <progress max={importing.total} value={importing.done} /> : null} {importing.message}
+        <p
+          className={importing.state === "failed" ? "bad" : importing.state === "done" ? "ok" : ""}
+          data-testid="import-status"
+          data-state={importing.state}
+        >
+          {importing.state === "running" && importing.total > 0 ? <progress max={importing.total} value={importing.done} /> : null}{" "}
+          {importing.message}
         </p>
       )}
       {error && <p className="bad">{error}</p>}

@@ -1,6 +1,20 @@
 import { useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { addEvent, addSpan, addTag, keptRange, removeEvent, removeSpan, removeTag, setSuccess, setTask, setTrim, suggestTasks, updateEvent, updateSpan } from "../../core/annotations.ts";
+import {
+  addEvent,
+  addSpan,
+  addTag,
+  keptRange,
+  removeEvent,
+  removeSpan,
+  removeTag,
+  setSuccess,
+  setTask,
+  setTrim,
+  suggestTasks,
+  updateEvent,
+  updateSpan,
+} from "../../core/annotations.ts";
 import type { PointEvent } from "../../core/dataset.ts";
 import type { EpisodeData } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
@@ -10,7 +24,11 @@ const NO_TASKS: readonly string[] = [];
 const newId = () => (typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 /** A text field that commits once (Enter or leaving it), so each edit is one undo step. */
-function CommitInput({ value, onCommit, ...rest }: { value: string; onCommit: (v: string) => void } & Omit<React.InputHTMLAttributes<HTMLInputElement>, "value" | "onChange">) {
+function CommitInput({
+  value,
+  onCommit,
+  ...rest
+}: { value: string; onCommit: (v: string) => void } & Omit<React.InputHTMLAttributes<HTMLInputElement>, "value" | "onChange">) {
   const [draft, setDraft] = useState<string | undefined>(undefined);
   const commitDraft = () => {
     if (draft !== undefined && draft !== value) onCommit(draft);
@@ -70,15 +88,28 @@ function Timeline({ data, onDrawn }: { data: EpisodeData; onDrawn: (a: number, b
         }}
       >
         {doc.annotations.spans.map((s, i) => (
-          <div key={s.id} className={`span-bar c${i % 4}`} style={{ left: pct(s.startFrame), width: pct(s.endFrame - s.startFrame) }} title={`${s.text} (${s.startFrame}–${s.endFrame})`} data-testid="span-bar">
+          <div
+            key={s.id}
+            className={`span-bar c${i % 4}`}
+            style={{ left: pct(s.startFrame), width: pct(s.endFrame - s.startFrame) }}
+            title={`${s.text} (${s.startFrame}–${s.endFrame})`}
+            data-testid="span-bar"
+          >
             {s.text}
           </div>
         ))}
-        {drag && <div className="span-bar drawing" style={{ left: pct(Math.min(drag.a, drag.b)), width: pct(Math.abs(drag.b - drag.a)) }} />}
+        {drag && (
+          <div className="span-bar drawing" style={{ left: pct(Math.min(drag.a, drag.b)), width: pct(Math.abs(drag.b - drag.a)) }} />
+        )}
       </div>
       <div className="timeline-lane events-lane" onClick={(e) => episodes.getState().seek(frameAt(e.clientX))}>
         {doc.annotations.events.map((ev) => (
-          <div key={ev.id} className={`event-mark ${ev.kind}`} style={{ left: pct(ev.frame) }} title={`${ev.kind}: ${ev.text} (frame ${ev.frame})`} />
+          <div
+            key={ev.id}
+            className={`event-mark ${ev.kind}`}
+            style={{ left: pct(ev.frame) }}
+            title={`${ev.kind}: ${ev.text} (frame ${ev.frame})`}
+          />
         ))}
       </div>
       {kept.start > 0 && <div className="trimmed" style={{ left: 0, width: pct(kept.start) }} />}
@@ -198,10 +229,16 @@ export function AnnotationPanel({ data }: { data: EpisodeData }) {
                   {s.startFrame}–{s.endFrame}
                 </button>
                 <CommitInput value={s.text} aria-label="Span text" onCommit={(v) => edit((d) => updateSpan(d, s.id, { text: v }, rows))} />
-                <button onClick={() => edit((d) => updateSpan(d, s.id, { startFrame: frame }, rows))} title="Start the span at the current frame">
+                <button
+                  onClick={() => edit((d) => updateSpan(d, s.id, { startFrame: frame }, rows))}
+                  title="Start the span at the current frame"
+                >
                   ⇤ here
                 </button>
-                <button onClick={() => edit((d) => updateSpan(d, s.id, { endFrame: frame + 1 }, rows))} title="End the span after the current frame">
+                <button
+                  onClick={() => edit((d) => updateSpan(d, s.id, { endFrame: frame + 1 }, rows))}
+                  title="End the span after the current frame"
+                >
                   here ⇥
                 </button>
                 <button onClick={() => edit((d) => removeSpan(d, s.id))} aria-label={`Remove span ${s.text}`}>
@@ -217,7 +254,13 @@ export function AnnotationPanel({ data }: { data: EpisodeData }) {
               <option value="interjection">interjection</option>
               <option value="note">note</option>
             </select>
-            <input value={eventText} onChange={(e) => setEventText(e.target.value)} onKeyDown={stop} placeholder="e.g. move further left" aria-label="Event text" />
+            <input
+              value={eventText}
+              onChange={(e) => setEventText(e.target.value)}
+              onKeyDown={stop}
+              placeholder="e.g. move further left"
+              aria-label="Event text"
+            />
             <button
               disabled={!eventText.trim()}
               onClick={() => {
@@ -287,17 +330,25 @@ export function AnnotationPanel({ data }: { data: EpisodeData }) {
             <span className="mono small">
               keep frames {kept.start}–{kept.end - 1} ({kept.end - kept.start} of {rows})
             </span>
-            <button onClick={() => edit((d) => setTrim(d, frame, d.annotations.trimEnd, rows, keyframes))} title="Start at the keyframe at or before this frame">
+            <button
+              onClick={() => edit((d) => setTrim(d, frame, d.annotations.trimEnd, rows, keyframes))}
+              title="Start at the keyframe at or before this frame"
+            >
               Trim start here
             </button>
-            <button onClick={() => edit((d) => setTrim(d, d.annotations.trimStart, frame + 1, rows, keyframes))} title="End after this frame">
+            <button
+              onClick={() => edit((d) => setTrim(d, d.annotations.trimStart, frame + 1, rows, keyframes))}
+              title="End after this frame"
+            >
               Trim end here
             </button>
             <button onClick={() => edit((d) => setTrim(d, 0, null, rows, keyframes))} disabled={kept.start === 0 && kept.end === rows}>
               Clear trim
             </button>
           </div>
-          <p className="muted small">The kept part starts on a keyframe (the video is cut without re-encoding), so a trim start snaps back to one.</p>
+          <p className="muted small">
+            The kept part starts on a keyframe (the video is cut without re-encoding), so a trim start snaps back to one.
+          </p>
         </div>
       </div>
     </section>

@@ -18,7 +18,8 @@ function Thumbnail({ thumb }: { thumb: Blob | ArrayBuffer | undefined }) {
   return url ? <img className="thumb" src={url} alt="" loading="lazy" /> : <div className="thumb none" aria-hidden="true" />;
 }
 
-const Outcome = ({ s }: { s: boolean | null }) => (s === true ? <span className="pill ok-pill">success</span> : s === false ? <span className="pill bad-pill">failure</span> : null);
+const Outcome = ({ s }: { s: boolean | null }) =>
+  s === true ? <span className="pill ok-pill">success</span> : s === false ? <span className="pill bad-pill">failure</span> : null;
 
 const EpisodeItem = memo(function EpisodeItem({
   e,
@@ -44,7 +45,13 @@ const EpisodeItem = memo(function EpisodeItem({
       aria-selected={selected}
       onClick={(ev) => onClick(e, ev)}
     >
-      <input type="checkbox" checked={selected} aria-label={`Select episode ${e.index}`} onClick={(ev) => onCheck(e, ev)} onChange={() => undefined} />
+      <input
+        type="checkbox"
+        checked={selected}
+        aria-label={`Select episode ${e.index}`}
+        onClick={(ev) => onCheck(e, ev)}
+        onChange={() => undefined}
+      />
       <Thumbnail thumb={e.thumbnail} />
       <div className="episode-meta">
         <div>
@@ -130,7 +137,14 @@ export function EpisodeBrowser() {
   return (
     <section className="episode-browser" data-testid="episode-browser" data-count={shown.length}>
       <div className="row browser-filters">
-        <input type="search" placeholder="Filter: task, tag, span text, number" aria-label="Filter episodes" value={filter.text} onKeyDown={stop} onChange={(e) => setFilter({ text: e.target.value })} />
+        <input
+          type="search"
+          placeholder="Filter: task, tag, span text, number"
+          aria-label="Filter episodes"
+          value={filter.text}
+          onKeyDown={stop}
+          onChange={(e) => setFilter({ text: e.target.value })}
+        />
         <select aria-label="Tag filter" value={filter.tag} onChange={(e) => setFilter({ tag: e.target.value })}>
           <option value="">any tag</option>
           {tags.map((t) => (
@@ -139,7 +153,11 @@ export function EpisodeBrowser() {
             </option>
           ))}
         </select>
-        <select aria-label="Status filter" value={filter.status} onChange={(e) => setFilter({ status: e.target.value as typeof filter.status })}>
+        <select
+          aria-label="Status filter"
+          value={filter.status}
+          onChange={(e) => setFilter({ status: e.target.value as typeof filter.status })}
+        >
           <option value="all">all</option>
           <option value="complete">complete</option>
           <option value="interrupted">interrupted</option>
@@ -151,7 +169,8 @@ export function EpisodeBrowser() {
           <input type="checkbox" checked={filter.flaggedOnly} onChange={(e) => setFilter({ flaggedOnly: e.target.checked })} /> flagged
         </label>
         <label className="small">
-          <input type="checkbox" checked={filter.deleted} onChange={(e) => setFilter({ deleted: e.target.checked })} /> deleted ({deletedCount})
+          <input type="checkbox" checked={filter.deleted} onChange={(e) => setFilter({ deleted: e.target.checked })} /> deleted (
+          {deletedCount})
         </label>
         <select aria-label="Sort" value={sort} onChange={(e) => setSort(e.target.value as EpisodeSort)}>
           <option value="index">number ↑</option>
@@ -178,7 +197,14 @@ export function EpisodeBrowser() {
         </label>
         {selection.length > 0 && (
           <>
-            <input list="bulk-task-library" value={bulkTask} onKeyDown={stop} onChange={(e) => setBulkTask(e.target.value)} placeholder="task for the selected" aria-label="Bulk task" />
+            <input
+              list="bulk-task-library"
+              value={bulkTask}
+              onKeyDown={stop}
+              onChange={(e) => setBulkTask(e.target.value)}
+              placeholder="task for the selected"
+              aria-label="Bulk task"
+            />
             <datalist id="bulk-task-library">
               {datasetTasks.map((t) => (
                 <option key={t} value={t} />
@@ -209,10 +235,22 @@ export function EpisodeBrowser() {
       </div>
       <ul className={`episode-list ${view}`} data-testid="episode-list" data-ready="true">
         {shown.map((e) => (
-          <EpisodeItem key={e.id} e={e} selected={selected.has(e.id)} open={openId === e.id} grid={view === "grid"} onClick={onClick} onCheck={onCheck} />
+          <EpisodeItem
+            key={e.id}
+            e={e}
+            selected={selected.has(e.id)}
+            open={openId === e.id}
+            grid={view === "grid"}
+            onClick={onClick}
+            onCheck={onCheck}
+          />
         ))}
       </ul>
-      {shown.length === 0 && <p className="muted">{all.length === 0 ? "No episodes yet: record some on the Record screen." : "No episode matches the filter."}</p>}
+      {shown.length === 0 && (
+        <p className="muted">
+          {all.length === 0 ? "No episodes yet: record some on the Record screen." : "No episode matches the filter."}
+        </p>
+      )}
     </section>
   );
 }

@@ -71,7 +71,11 @@ export function EpisodePlayer({ data }: { data: EpisodeData }) {
           ))}
           {data.episode.tracks.length === 0 && <p className="muted">This episode has no camera video.</p>}
         </div>
-        {robot ? <ReplayTwin robot={robot} data={data} jointNames={jointNames} frame={frame} /> : <p className="muted">No 3D model for robot type “{dataset?.robotType}”.</p>}
+        {robot ? (
+          <ReplayTwin robot={robot} data={data} jointNames={jointNames} frame={frame} />
+        ) : (
+          <p className="muted">No 3D model for robot type “{dataset?.robotType}”.</p>
+        )}
       </div>
       <div className="transport row">
         <button onClick={() => play(-1)} title="Play backwards (J)" aria-label="Play backwards">
@@ -107,10 +111,15 @@ export function EpisodePlayer({ data }: { data: EpisodeData }) {
           {rowTime !== undefined && !Number.isNaN(rowTime) ? `t=${(rowTime - data.rowTimeMs[0]!).toFixed(0)} ms` : ""}
         </span>
       </div>
-      <EpisodePlots data={data} jointNames={jointNames} frame={frame} onSeek={(f) => {
-        pause();
-        seek(f);
-      }} />
+      <EpisodePlots
+        data={data}
+        jointNames={jointNames}
+        frame={frame}
+        onSeek={(f) => {
+          pause();
+          seek(f);
+        }}
+      />
     </section>
   );
 }

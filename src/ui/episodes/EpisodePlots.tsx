@@ -30,7 +30,17 @@ export function plotColumns(data: EpisodeData, joint: number): uPlot.AlignedData
  * cursor at the player's frame; clicking a chart seeks there. The charts are built once per
  * episode; the frame only moves the cursors (no React re-render of the charts).
  */
-export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: EpisodeData; jointNames: readonly string[]; frame: number; onSeek: (frame: number) => void }) {
+export function EpisodePlots({
+  data,
+  jointNames,
+  frame,
+  onSeek,
+}: {
+  data: EpisodeData;
+  jointNames: readonly string[];
+  frame: number;
+  onSeek: (frame: number) => void;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const plots = useRef<uPlot[]>([]);
   const frameRef = useRef(frame);
@@ -66,7 +76,11 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
           { stroke: "#8b949e", grid: { stroke: "#2a3039", width: 1 }, ticks: { show: false }, font: "10px monospace", size: 24 },
           { stroke: "#8b949e", grid: { stroke: "#2a3039", width: 1 }, ticks: { show: false }, font: "10px monospace", size: 44 },
         ],
-        series: [{}, { label: "state", stroke: STATE_COLOR, width: 1.5, points: { show: false } }, { label: "action", stroke: ACTION_COLOR, width: 1, dash: [4, 3], points: { show: false } }],
+        series: [
+          {},
+          { label: "state", stroke: STATE_COLOR, width: 1.5, points: { show: false } },
+          { label: "action", stroke: ACTION_COLOR, width: 1, dash: [4, 3], points: { show: false } },
+        ],
         hooks: {
           // uPlot lays itself out in a microtask: the first cursor position waits for it.
           ready: [(u) => u.setCursor({ left: u.valToPos(frameRef.current, "x"), top: 10 })],
@@ -95,7 +109,9 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
       out.push(p);
     });
     plots.current = out;
-    const resize = new ResizeObserver(() => out.forEach((p) => p.root.parentElement && p.setSize({ width: cellWidth(p.root.parentElement), height: 110 })));
+    const resize = new ResizeObserver(() =>
+      out.forEach((p) => p.root.parentElement && p.setSize({ width: cellWidth(p.root.parentElement), height: 110 })),
+    );
     resize.observe(el);
     return () => {
       resize.disconnect();
@@ -116,7 +132,12 @@ export function EpisodePlots({ data, jointNames, frame, onSeek }: { data: Episod
   }, [frame, data]);
 
   return (
-    <div className="episode-plots" ref={host} data-testid="episode-plots" aria-label="Joint plots: state (solid blue) and action (dashed amber)">
+    <div
+      className="episode-plots"
+      ref={host}
+      data-testid="episode-plots"
+      aria-label="Joint plots: state (solid blue) and action (dashed amber)"
+    >
       {/* uPlot charts are appended here */}
     </div>
   );

@@ -5,7 +5,11 @@ import { AnnotationPanel } from "./AnnotationPanel.tsx";
 import { EpisodeBrowser } from "./EpisodeBrowser.tsx";
 import { EpisodePlayer } from "./EpisodePlayer.tsx";
 
-const typing = (t: EventTarget | null) => t instanceof HTMLElement && (t.tagName === "TEXTAREA" || t.tagName === "SELECT" || (t.tagName === "INPUT" && !["checkbox", "radio", "range", "button"].includes((t as HTMLInputElement).type)));
+const typing = (t: EventTarget | null) =>
+  t instanceof HTMLElement &&
+  (t.tagName === "TEXTAREA" ||
+    t.tagName === "SELECT" ||
+    (t.tagName === "INPUT" && !["checkbox", "radio", "range", "button"].includes((t as HTMLInputElement).type)));
 
 function ReplayBar() {
   const { episodes, teleop } = useStudio();
@@ -19,14 +23,21 @@ function ReplayBar() {
           Stop replay (Esc)
         </button>
       ) : (
-        <button onClick={() => void episodes.getState().startReplay()} title="Send the recorded actions to the follower at the dataset's fps, through teleoperation's safety gate and limits">
+        <button
+          onClick={() => void episodes.getState().startReplay()}
+          title="Send the recorded actions to the follower at the dataset's fps, through teleoperation's safety gate and limits"
+        >
           Replay on the robot
         </button>
       )}
       <span className="small">
-        {replay.state === "running" ? `replaying frame ${replay.row}` : replay.message ?? ""} {loop && active ? <span className="muted">(loop: {loop})</span> : null}
+        {replay.state === "running" ? `replaying frame ${replay.row}` : (replay.message ?? "")}{" "}
+        {loop && active ? <span className="muted">(loop: {loop})</span> : null}
         {replay.followErrorDeg !== undefined && (
-          <span className="muted mono" title="Largest difference between the follower's position and the recorded action, over the joints, at the last frame sent">
+          <span
+            className="muted mono"
+            title="Largest difference between the follower's position and the recorded action, over the joints, at the last frame sent"
+          >
             {" "}
             · follower vs recording: {replay.followErrorDeg.toFixed(1)}°
           </span>

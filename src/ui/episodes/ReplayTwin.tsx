@@ -21,7 +21,17 @@ export function robotKindOf(robotType: string): RobotKind | undefined {
  * the player's frame. Values are degrees (gripper 0..100) as the dataset stores them; the getters
  * read the frame through a ref each render frame.
  */
-export function ReplayTwin({ robot, data, jointNames, frame }: { robot: RobotKind; data: EpisodeData; jointNames: readonly string[]; frame: number }) {
+export function ReplayTwin({
+  robot,
+  data,
+  jointNames,
+  frame,
+}: {
+  robot: RobotKind;
+  data: EpisodeData;
+  jointNames: readonly string[];
+  frame: number;
+}) {
   const frameRef = useRef(frame);
   frameRef.current = frame;
   const chain = KINEMATIC_CHAINS[robot];

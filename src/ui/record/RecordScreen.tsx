@@ -53,8 +53,8 @@ function SyncTable({ sync }: { sync: SyncReport }) {
         ))}
         <tr>
           <td colSpan={5} className="muted">
-            {sync.rows} rows · joint sample age p99 {Number.isFinite(sync.jointAgeP99Ms) ? sync.jointAgeP99Ms.toFixed(1) : "—"} ms · loop jitter p99{" "}
-            {Number.isFinite(sync.loopJitterP99Ms) ? `${sync.loopJitterP99Ms.toFixed(2)} ms` : "—"}
+            {sync.rows} rows · joint sample age p99 {Number.isFinite(sync.jointAgeP99Ms) ? sync.jointAgeP99Ms.toFixed(1) : "—"} ms · loop
+            jitter p99 {Number.isFinite(sync.loopJitterP99Ms) ? `${sync.loopJitterP99Ms.toFixed(2)} ms` : "—"}
           </td>
         </tr>
       </tbody>
@@ -84,10 +84,23 @@ function Settings({ settings, disabled }: { settings: RecordingSettings; disable
     <div className="record-settings">
       <div className="row">
         <label>
-          Dataset <input aria-label="Dataset name" value={settings.datasetName} disabled={disabled} onChange={(e) => update({ datasetName: e.target.value })} />
+          Dataset{" "}
+          <input
+            aria-label="Dataset name"
+            value={settings.datasetName}
+            disabled={disabled}
+            onChange={(e) => update({ datasetName: e.target.value })}
+          />
         </label>
         <label className="grow">
-          Task <input aria-label="Task" className="wide" value={settings.task} disabled={disabled} onChange={(e) => update({ task: e.target.value })} />
+          Task{" "}
+          <input
+            aria-label="Task"
+            className="wide"
+            value={settings.task}
+            disabled={disabled}
+            onChange={(e) => update({ task: e.target.value })}
+          />
         </label>
       </div>
       <div className="row">
@@ -97,7 +110,12 @@ function Settings({ settings, disabled }: { settings: RecordingSettings; disable
         {num("episodes", "Episodes", 1, 10000)}
         <label>
           Codec{" "}
-          <select aria-label="Codec" value={settings.codec} disabled={disabled} onChange={(e) => update({ codec: e.target.value as RecordingSettings["codec"] })}>
+          <select
+            aria-label="Codec"
+            value={settings.codec}
+            disabled={disabled}
+            onChange={(e) => update({ codec: e.target.value as RecordingSettings["codec"] })}
+          >
             <option value="auto">auto (AV1, else a faster one)</option>
             <option value="av1">AV1</option>
             <option value="h264">H.264</option>
@@ -151,7 +169,8 @@ export function RecordScreen() {
       {s.recovered.length > 0 && (
         <div className="notice" role="status" data-testid="recovered">
           Recovered {s.recovered.length} take{s.recovered.length === 1 ? "" : "s"} interrupted by a crash or reload:{" "}
-          {s.recovered.map((r) => `episode ${r.episode.index} (${r.episode.length} rows kept)`).join(", ")}. They are stored as "interrupted" and can be played and exported.{" "}
+          {s.recovered.map((r) => `episode ${r.episode.index} (${r.episode.length} rows kept)`).join(", ")}. They are stored as
+          "interrupted" and can be played and exported.{" "}
           <button type="button" onClick={() => s.dismissRecovered()}>
             OK
           </button>
@@ -162,10 +181,20 @@ export function RecordScreen() {
         <button type="button" className="primary" disabled={inSession} onClick={() => void s.start()}>
           Start recording
         </button>
-        <button type="button" disabled={s.phase !== "recording" && s.phase !== "reset" && s.phase !== "countdown"} onClick={() => void s.next()} title="→">
+        <button
+          type="button"
+          disabled={s.phase !== "recording" && s.phase !== "reset" && s.phase !== "countdown"}
+          onClick={() => void s.next()}
+          title="→"
+        >
           Next →
         </button>
-        <button type="button" disabled={s.phase !== "recording" && !(s.phase === "reset" && take && !take.discarded)} onClick={() => void s.rerecord()} title="←">
+        <button
+          type="button"
+          disabled={s.phase !== "recording" && !(s.phase === "reset" && take && !take.discarded)}
+          onClick={() => void s.rerecord()}
+          title="←"
+        >
           ← Re-record
         </button>
         <button type="button" disabled={!inSession} onClick={() => void s.stop()} title="Escape">
@@ -218,7 +247,11 @@ export function RecordScreen() {
       <CameraGrid />
       <p className="muted small" data-testid="storage-usage">
         {s.usage ? `Storage: ${mb(s.usage.usageBytes)} used of ${mb(s.usage.quotaBytes)}` : ""}
-        {s.persisted === "granted" ? " · persistent (the browser will not evict it)" : s.persisted === "denied" ? " · not persistent: the browser may evict data when space runs low" : ""}
+        {s.persisted === "granted"
+          ? " · persistent (the browser will not evict it)"
+          : s.persisted === "denied"
+            ? " · not persistent: the browser may evict data when space runs low"
+            : ""}
       </p>
       <p className="muted small">Keys: → next · ← re-record · D discard the last take · Esc stop (and emergency stop)</p>
     </div>

@@ -1,7 +1,17 @@
 import { ARMS, type ArmId } from "../../core/robots.ts";
 
 /** A labelled picker of every arm definition the studio knows. */
-export function ArmSelect({ value, onChange, label, ariaLabel }: { value: ArmId; onChange: (arm: ArmId) => void; label: string; ariaLabel: string }) {
+export function ArmSelect({
+  value,
+  onChange,
+  label,
+  ariaLabel,
+}: {
+  value: ArmId;
+  onChange: (arm: ArmId) => void;
+  label: string;
+  ariaLabel: string;
+}) {
   return (
     <label>
       {label}{" "}

@@ -55,19 +55,27 @@ export function BusConsole({ bus }: { bus: BusEntry }) {
   const stats = useBusStats(bus);
   const moving = useMoving(bus.key);
   const family = bus.info.protocol;
-  const allBauds = family === "feetech" ? [1_000_000, 500_000, 250_000, 128_000, 115_200, 57_600, 38_400] : [1_000_000, 57_600, 115_200, 2_000_000, 3_000_000, 4_000_000, 9_600];
+  const allBauds =
+    family === "feetech"
+      ? [1_000_000, 500_000, 250_000, 128_000, 115_200, 57_600, 38_400]
+      : [1_000_000, 57_600, 115_200, 2_000_000, 3_000_000, 4_000_000, 9_600];
   return (
     <section className={`bus-console ${bus.status}`} data-testid={`bus-${bus.key}`}>
       <header>
         <h3>{bus.info.label}</h3>
         <span className="muted">
-          {bus.info.protocolLabel} · {bus.info.baudRate.toLocaleString("en-US")} baud · runs {bus.info.host === "worker" ? "in a worker" : "on the page"}
+          {bus.info.protocolLabel} · {bus.info.baudRate.toLocaleString("en-US")} baud · runs{" "}
+          {bus.info.host === "worker" ? "in a worker" : "on the page"}
         </span>
         <span className={`pill ${bus.status}`} data-testid="bus-status">
           {bus.status === "connected" ? "connected" : bus.status === "lost" ? "disconnected" : "closed"}
         </span>
         {moving && (
-          <span className="moving" data-testid="bus-moving" title="A joint on this bus is moving: wiggle an arm to see which profile it is.">
+          <span
+            className="moving"
+            data-testid="bus-moving"
+            title="A joint on this bus is moving: wiggle an arm to see which profile it is."
+          >
             ● moving
           </span>
         )}

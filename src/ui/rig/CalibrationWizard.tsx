@@ -23,7 +23,9 @@ function RangeBar({ joint, recording }: { joint: JointLive; recording: boolean }
         {recording && has && !joint.fullTurn && (
           <div className="range-span" style={{ left: pct(joint.min!), width: pct(joint.max! - joint.min!) }} />
         )}
-        {joint.position !== undefined && <div className="range-pos" style={{ left: pct(Math.min(MAX_RAW, Math.max(0, joint.position))) }} />}
+        {joint.position !== undefined && (
+          <div className="range-pos" style={{ left: pct(Math.min(MAX_RAW, Math.max(0, joint.position))) }} />
+        )}
       </div>
       <span className="num range-nums" data-testid="range-values">
         {joint.fullTurn ? "full turn (0–4095)" : has ? `${joint.min} – ${joint.max}` : "—"}
@@ -59,7 +61,17 @@ function SimHand({ busKey, phase }: { busKey: string; phase: CalibrationSnapshot
   );
 }
 
-export function CalibrationWizard({ session, profileName, simulated, busKey }: { session: CalibrationSession; profileName: string; simulated: boolean; busKey: string }) {
+export function CalibrationWizard({
+  session,
+  profileName,
+  simulated,
+  busKey,
+}: {
+  session: CalibrationSession;
+  profileName: string;
+  simulated: boolean;
+  busKey: string;
+}) {
   const snap = useSession(session);
   const save = useRig((s) => s.saveCalibration);
   const close = useRig((s) => s.closeCalibration);
@@ -103,8 +115,8 @@ export function CalibrationWizard({ session, profileName, simulated, busKey }: {
       {snap.phase === "ready" && (
         <>
           <p>
-            Calibration turns {arm.label}'s motor torque off so you can move it by hand, records where the middle of each joint
-            is and how far each joint goes, and writes that to the motors — the same procedure and file as lerobot.
+            Calibration turns {arm.label}'s motor torque off so you can move it by hand, records where the middle of each joint is and how
+            far each joint goes, and writes that to the motors — the same procedure and file as lerobot.
           </p>
           <button type="button" className="primary" disabled={busy} onClick={() => act(() => session.begin())}>
             Start: turn torque off
@@ -114,8 +126,8 @@ export function CalibrationWizard({ session, profileName, simulated, busKey }: {
       {snap.phase === "middle" && (
         <>
           <p>
-            Move the arm to the <strong>middle of its range</strong>: every joint halfway between its end stops, gripper half
-            open. Then set the middle.
+            Move the arm to the <strong>middle of its range</strong>: every joint halfway between its end stops, gripper half open. Then set
+            the middle.
           </p>
           <button type="button" className="primary" disabled={busy} onClick={() => act(() => session.setMiddle())}>
             Set middle pose
@@ -129,7 +141,12 @@ export function CalibrationWizard({ session, profileName, simulated, busKey }: {
             .filter((m) => !m.fullTurn)
             .map((m) => `${m.name} → ${m.positive}`)
             .join("; ")}
-          . {arm.motors.filter((m) => m.fullTurn).map((m) => m.name).join(" and ")} turn fully and need no range.
+          .{" "}
+          {arm.motors
+            .filter((m) => m.fullTurn)
+            .map((m) => m.name)
+            .join(" and ")}{" "}
+          turn fully and need no range.
         </p>
       )}
       {(snap.phase === "middle" || snap.phase === "sweep" || snap.phase === "review" || snap.phase === "saved") && (
@@ -147,7 +164,9 @@ export function CalibrationWizard({ session, profileName, simulated, busKey }: {
       {snap.phase === "review" && (
         <>
           {snap.issues.length === 0 ? (
-            <p className="ok" data-testid="calibration-issues">Every joint moved through a plausible range.</p>
+            <p className="ok" data-testid="calibration-issues">
+              Every joint moved through a plausible range.
+            </p>
           ) : (
             <ul className="warn" data-testid="calibration-issues">
               {snap.issues.map((i) => (

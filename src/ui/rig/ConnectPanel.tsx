@@ -22,8 +22,8 @@ export function ConnectPanel() {
       <div className="card">
         <h2>Simulated SO-101 leader + follower</h2>
         <p>
-          Twelve simulated STS3215 servos on two virtual USB adapters. They answer the real protocol byte for byte; a
-          scripted hand moves the leader, so everything can be tried without hardware.
+          Twelve simulated STS3215 servos on two virtual USB adapters. They answer the real protocol byte for byte; a scripted hand moves
+          the leader, so everything can be tried without hardware.
         </p>
         <button type="button" className="primary" disabled={busy !== undefined || simOn("so101")} onClick={() => void connectSim("so101")}>
           {simOn("so101") ? "Simulated SO-101 connected" : "Start the simulated SO-101"}
@@ -44,7 +44,8 @@ export function ConnectPanel() {
             <div className="row">
               <ArmSelect value={arm} onChange={setArm} label="Arm" ariaLabel="Arm type" />
               <label>
-                Name <input aria-label="Arm name" placeholder="left follower" value={name} onChange={(e) => setName(e.target.value)} size={14} />
+                Name{" "}
+                <input aria-label="Arm name" placeholder="left follower" value={name} onChange={(e) => setName(e.target.value)} size={14} />
               </label>
               <label>
                 Baud{" "}
@@ -63,8 +64,8 @@ export function ConnectPanel() {
           </>
         ) : (
           <p className="warn">
-            This browser has no Web Serial, so it cannot talk to motors. Use a recent Chrome or Edge on a desktop. You can
-            still use the simulated rigs here.
+            This browser has no Web Serial, so it cannot talk to motors. Use a recent Chrome or Edge on a desktop. You can still use the
+            simulated rigs here.
           </p>
         )}
       </div>

@@ -36,10 +36,20 @@ function SetupSteps({ session, busKey, simulated }: { session: MotorSetupSession
       <div className="row">
         {simulated && current && (
           <>
-            <button type="button" disabled={working} onClick={() => void simulate(busKey, { kind: "unplug_motors" }).then(() => simulate(busKey, { kind: "plug_motor", joint: jointIndex }))}>
+            <button
+              type="button"
+              disabled={working}
+              onClick={() =>
+                void simulate(busKey, { kind: "unplug_motors" }).then(() => simulate(busKey, { kind: "plug_motor", joint: jointIndex }))
+              }
+            >
               Simulated: plug in only the {current.name} motor
             </button>
-            <button type="button" disabled={working} onClick={() => void simulate(busKey, { kind: "plug_motor", joint: (jointIndex + 1) % 6 })}>
+            <button
+              type="button"
+              disabled={working}
+              onClick={() => void simulate(busKey, { kind: "plug_motor", joint: (jointIndex + 1) % 6 })}
+            >
               Simulated: plug in another motor too
             </button>
           </>

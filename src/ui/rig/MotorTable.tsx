@@ -36,14 +36,20 @@ export function MotorTable({ bus }: { bus: BusEntry }) {
               <td className="num">{m.id}</td>
               <td>{m.modelName ?? (m.modelNumber === undefined ? "?" : `model ${m.modelNumber}`)}</td>
               <td className="num">{m.baudRate.toLocaleString("en-US")}</td>
-              <td className="num" data-testid="position">{ok ? ok.position : "—"}</td>
+              <td className="num" data-testid="position">
+                {ok ? ok.position : "—"}
+              </td>
               <td className="num">{ok ? ok.goal : "—"}</td>
               <td>{ok ? (ok.torque ? "on" : "off") : "—"}</td>
               <td className={`num ${ok && ok.temperatureC >= 60 ? "warn" : ""}`} data-testid="temperature">
                 {ok ? ok.temperatureC : "—"}
               </td>
-              <td className="num" data-testid="voltage">{ok ? ok.voltageV.toFixed(1) : "—"}</td>
-              <td className="num" data-testid="load">{ok ? `${ok.load.toFixed(ok.loadUnit === "%" ? 1 : 0)} ${ok.loadUnit}` : "—"}</td>
+              <td className="num" data-testid="voltage">
+                {ok ? ok.voltageV.toFixed(1) : "—"}
+              </td>
+              <td className="num" data-testid="load">
+                {ok ? `${ok.load.toFixed(ok.loadUnit === "%" ? 1 : 0)} ${ok.loadUnit}` : "—"}
+              </td>
               <td data-testid="motor-status">
                 {missing ? (
                   <span className="bad" title={missing.message}>

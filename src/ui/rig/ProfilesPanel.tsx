@@ -6,7 +6,9 @@ import { useRig } from "../StudioContext.tsx";
 function portText(p: RobotProfile): string {
   if (p.simulated) return "simulated";
   const hex = (n: number | undefined) => (n === undefined ? "????" : n.toString(16).padStart(4, "0"));
-  return p.port?.usbVendorId === undefined ? "—" : `USB ${hex(p.port.usbVendorId)}:${hex(p.port.usbProductId)}${p.port.serialNumber ? ` #${p.port.serialNumber}` : ""}`;
+  return p.port?.usbVendorId === undefined
+    ? "—"
+    : `USB ${hex(p.port.usbVendorId)}:${hex(p.port.usbProductId)}${p.port.serialNumber ? ` #${p.port.serialNumber}` : ""}`;
 }
 
 function download(filename: string, text: string): void {
@@ -43,7 +45,14 @@ export function ProfilesPanel() {
   if (profiles.length === 0) return <p className="muted">No robot profiles yet: connect an arm.</p>;
   return (
     <>
-      <input ref={fileInput} type="file" accept="application/json,.json" hidden data-testid="calibration-file" onChange={(e) => void onFile(e.target.files?.[0])} />
+      <input
+        ref={fileInput}
+        type="file"
+        accept="application/json,.json"
+        hidden
+        data-testid="calibration-file"
+        onChange={(e) => void onFile(e.target.files?.[0])}
+      />
       <table className="profiles" data-testid="profiles">
         <thead>
           <tr>
@@ -79,9 +88,23 @@ export function ProfilesPanel() {
                   </select>
                 </td>
                 <td data-testid="calibration-state">
-                  {p.calibration ? <span className="ok">calibrated {p.calibratedAt ? new Date(p.calibratedAt).toLocaleDateString() : ""}</span> : <span className="warn">not calibrated</span>}
+                  {p.calibration ? (
+                    <span className="ok">calibrated {p.calibratedAt ? new Date(p.calibratedAt).toLocaleDateString() : ""}</span>
+                  ) : (
+                    <span className="warn">not calibrated</span>
+                  )}
                 </td>
-                <td>{bus ? (connected ? <span className="ok">connected</span> : <span className="bad">disconnected</span>) : <span className="muted">not connected</span>}</td>
+                <td>
+                  {bus ? (
+                    connected ? (
+                      <span className="ok">connected</span>
+                    ) : (
+                      <span className="bad">disconnected</span>
+                    )
+                  ) : (
+                    <span className="muted">not connected</span>
+                  )}
+                </td>
                 <td className="actions">
                   <button type="button" disabled={!connected} onClick={() => startCalibration(p.id)}>
                     Calibrate

@@ -9,7 +9,11 @@ export function SimPanel({ bus }: { bus: BusEntry }) {
   const [drop, setDrop] = useState("0");
   const [error, setError] = useState<string | undefined>();
   const [reversed, setReversed] = useState<number>(-1);
-  const run = (p: Promise<unknown>) => p.then(() => setError(undefined), (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  const run = (p: Promise<unknown>) =>
+    p.then(
+      () => setError(undefined),
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+    );
   const pct = (s: string) => Math.min(100, Math.max(0, Number(s) || 0)) / 100;
 
   return (
@@ -18,19 +22,41 @@ export function SimPanel({ bus }: { bus: BusEntry }) {
       <div className="row">
         <label>
           Corrupt replies %{" "}
-          <input aria-label="Corrupt replies percent" className="num" size={4} value={corrupt} onChange={(e) => setCorrupt(e.target.value)} />
+          <input
+            aria-label="Corrupt replies percent"
+            className="num"
+            size={4}
+            value={corrupt}
+            onChange={(e) => setCorrupt(e.target.value)}
+          />
         </label>
         <label>
           Dropped replies %{" "}
           <input aria-label="Dropped replies percent" className="num" size={4} value={drop} onChange={(e) => setDrop(e.target.value)} />
         </label>
-        <button type="button" onClick={() => void run(simulate(bus.key, { kind: "faults", faults: { corruptRate: pct(corrupt), dropRate: pct(drop) } }))}>
+        <button
+          type="button"
+          onClick={() => void run(simulate(bus.key, { kind: "faults", faults: { corruptRate: pct(corrupt), dropRate: pct(drop) } }))}
+        >
           Apply
         </button>
-        <button type="button" onClick={() => void run(simulate(bus.key, { kind: "faults", faults: { servoError: { id: bus.motors[0]?.id ?? 1, bits: bus.info.protocol === "feetech" ? 0x20 : 0x80 } } }))}>
+        <button
+          type="button"
+          onClick={() =>
+            void run(
+              simulate(bus.key, {
+                kind: "faults",
+                faults: { servoError: { id: bus.motors[0]?.id ?? 1, bits: bus.info.protocol === "feetech" ? 0x20 : 0x80 } },
+              }),
+            )
+          }
+        >
           Overload motor {bus.motors[0]?.id ?? 1}
         </button>
-        <button type="button" onClick={() => void run(simulate(bus.key, { kind: "faults", faults: { servoError: { id: bus.motors[0]?.id ?? 1, bits: 0 } } }))}>
+        <button
+          type="button"
+          onClick={() => void run(simulate(bus.key, { kind: "faults", faults: { servoError: { id: bus.motors[0]?.id ?? 1, bits: 0 } } }))}
+        >
           Clear
         </button>
         {bus.status === "connected" ? (

@@ -8,7 +8,15 @@ import type { Vec3 } from "../../core/kinematics.ts";
  * facing the camera and reports the new point in the URDF base frame (z up). The scene
  * shows the URDF rotated −90° about x (z up → y up), then by `yaw` about y.
  */
-export function DragHandle({ yaw, position, onDrag }: { yaw: number; position: () => Vec3 | undefined; onDrag: (urdfPoint: Vec3) => void }) {
+export function DragHandle({
+  yaw,
+  position,
+  onDrag,
+}: {
+  yaw: number;
+  position: () => Vec3 | undefined;
+  onDrag: (urdfPoint: Vec3) => void;
+}) {
   const mesh = useRef<THREE.Mesh>(null);
   const camera = useThree((s) => s.camera);
   const canvas = useThree((s) => s.gl.domElement);

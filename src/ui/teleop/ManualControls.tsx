@@ -79,7 +79,10 @@ export function ManualControls() {
             ))}
           </select>
         </label>
-        <span className="muted">Gamepad: sticks, bumpers and triggers. Keys: {JOINT_KEYS.map(([a, b], i) => `${a.toUpperCase()}/${b.toUpperCase()} ${joints[i] ?? ""}`).join(" · ")}</span>
+        <span className="muted">
+          Gamepad: sticks, bumpers and triggers. Keys:{" "}
+          {JOINT_KEYS.map(([a, b], i) => `${a.toUpperCase()}/${b.toUpperCase()} ${joints[i] ?? ""}`).join(" · ")}
+        </span>
       </div>
       {joints.map((name, i) => {
         const gripper = name === "gripper";
@@ -96,7 +99,9 @@ export function ManualControls() {
               value={Number.isNaN(v) ? 0 : v}
               onChange={(e) => setTarget(i, Number(e.target.value))}
             />
-            <span className="num" data-testid="target">{Number.isNaN(v) ? "—" : v.toFixed(1)}</span>
+            <span className="num" data-testid="target">
+              {Number.isNaN(v) ? "—" : v.toFixed(1)}
+            </span>
           </label>
         );
       })}

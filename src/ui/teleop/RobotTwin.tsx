@@ -265,7 +265,8 @@ function applyFrame(twin: Twin, solid: JointGetter, ghost: JointGetter | undefin
     if (b.marker !== undefined) {
       const override = limits?.[i];
       const lim = override === undefined ? b.urdfLimit : override;
-      b.marker.visible = hasSolid && lim !== null && lim !== undefined && (s - lim.lower < LIMIT_MARGIN_RAD || lim.upper - s < LIMIT_MARGIN_RAD);
+      b.marker.visible =
+        hasSolid && lim !== null && lim !== undefined && (s - lim.lower < LIMIT_MARGIN_RAD || lim.upper - s < LIMIT_MARGIN_RAD);
     }
   }
 }
@@ -327,7 +328,11 @@ function SimpleOrbit({ target, distance, azimuth, elevation }: OrbitProps): null
     const centre = new THREE.Vector3(tx, ty, tz);
     const place = (): void => {
       const c = Math.cos(view.elevation);
-      camera.position.set(tx + view.distance * c * Math.sin(view.azimuth), ty + view.distance * Math.sin(view.elevation), tz + view.distance * c * Math.cos(view.azimuth));
+      camera.position.set(
+        tx + view.distance * c * Math.sin(view.azimuth),
+        ty + view.distance * Math.sin(view.elevation),
+        tz + view.distance * c * Math.cos(view.azimuth),
+      );
       camera.lookAt(centre);
     };
     place();
@@ -395,7 +400,16 @@ export interface TwinCanvasProps {
 const DEFAULT_TARGET: Vec3Tuple = [0.1, 0.14, 0];
 
 /** A canvas for {@link RobotTwin}s: perspective camera, lights, a 1 m grid (5 cm cells), drag-to-orbit. */
-export function TwinCanvas({ children, fps = 24, target = DEFAULT_TARGET, distance = 0.75, azimuth = 0.5, elevation = 0.35, className, style }: TwinCanvasProps): ReactNode {
+export function TwinCanvas({
+  children,
+  fps = 24,
+  target = DEFAULT_TARGET,
+  distance = 0.75,
+  azimuth = 0.5,
+  elevation = 0.35,
+  className,
+  style,
+}: TwinCanvasProps): ReactNode {
   return (
     <Canvas
       frameloop="demand"

@@ -19,11 +19,25 @@ const STATE_TEXT: Record<string, string> = {
   fault: "stopped by a fault: torque off",
 };
 
-function ProfileSelect({ role, profiles, value, onChange }: { role: "leader" | "follower"; profiles: readonly RobotProfile[]; value: string | undefined; onChange: (id: string | undefined) => void }) {
+function ProfileSelect({
+  role,
+  profiles,
+  value,
+  onChange,
+}: {
+  role: "leader" | "follower";
+  profiles: readonly RobotProfile[];
+  value: string | undefined;
+  onChange: (id: string | undefined) => void;
+}) {
   return (
     <label>
       {role === "leader" ? "Leader" : "Follower"}{" "}
-      <select aria-label={role === "leader" ? "Leader arm" : "Follower arm"} value={value ?? ""} onChange={(e) => onChange(e.target.value || undefined)}>
+      <select
+        aria-label={role === "leader" ? "Leader arm" : "Follower arm"}
+        value={value ?? ""}
+        onChange={(e) => onChange(e.target.value || undefined)}
+      >
         <option value="">first connected {role}</option>
         {profiles.map((p) => (
           <option key={p.id} value={p.id}>
@@ -91,10 +105,12 @@ export function TeleopScreen() {
       <div className="row" role="radiogroup" aria-label="Command source">
         <span className="muted">Drive the follower with:</span>
         <label>
-          <input type="radio" name="source" checked={source === "leader"} disabled={!running} onChange={() => void setSource("leader")} /> leader arm
+          <input type="radio" name="source" checked={source === "leader"} disabled={!running} onChange={() => void setSource("leader")} />{" "}
+          leader arm
         </label>
         <label>
-          <input type="radio" name="source" checked={source === "manual"} disabled={!running} onChange={() => void setSource("manual")} /> keyboard and sliders
+          <input type="radio" name="source" checked={source === "manual"} disabled={!running} onChange={() => void setSource("manual")} />{" "}
+          keyboard and sliders
         </label>
       </div>
       {running && source === "manual" && <ManualControls />}
@@ -104,7 +120,9 @@ export function TeleopScreen() {
         </p>
       )}
       <p className={`safety ${state}`} data-testid="teleop-state" data-state={state}>
-        {state === "tracking" && source === "manual" ? "following your targets (keyboard, gamepad, sliders, shift-drag in 3D)" : (STATE_TEXT[state] ?? state)}
+        {state === "tracking" && source === "manual"
+          ? "following your targets (keyboard, gamepad, sliders, shift-drag in 3D)"
+          : (STATE_TEXT[state] ?? state)}
         {status?.reason ? ` — ${status.reason}` : ""}
       </p>
       {status && status.warnings.length > 0 && (
@@ -114,15 +132,19 @@ export function TeleopScreen() {
       )}
       {status && (
         <p className="muted stats" data-testid="loop-stats">
-          {status.rateHz} Hz · p99 period error {status.p99PeriodErrorMs.toFixed(2)} ms · {status.overruns} overruns · {status.clippedSteps} clipped
-          steps · {status.missingReads} missing reads
+          {status.rateHz} Hz · p99 period error {status.p99PeriodErrorMs.toFixed(2)} ms · {status.overruns} overruns · {status.clippedSteps}{" "}
+          clipped steps · {status.missingReads} missing reads
         </p>
       )}
       {status && <LoopChart status={status} />}
       {followerProfile && followerProfile.bodyNormMode === "degrees" && (
-        <ErrorBoundary fallback={(m) => <p className="warn">The 3D view is unavailable in this browser ({m}); teleoperation works without it.</p>}>
+        <ErrorBoundary
+          fallback={(m) => <p className="warn">The 3D view is unavailable in this browser ({m}); teleoperation works without it.</p>}
+        >
           <TeleopTwin
-            urdfUrl={followerProfile.urdf ? userUrdfUrl(`${followerProfile.id}:${followerProfile.updatedAt}`, followerProfile.urdf) : undefined}
+            urdfUrl={
+              followerProfile.urdf ? userUrdfUrl(`${followerProfile.id}:${followerProfile.updatedAt}`, followerProfile.urdf) : undefined
+            }
             robot={ARMS[followerProfile.arm].kind}
             status={status}
             shared={shared}
@@ -152,8 +174,12 @@ export function TeleopScreen() {
               return (
                 <tr key={name} data-testid="teleop-joint" data-joint={name}>
                   <td>{name}</td>
-                  <td className="num" data-testid="leader">{fmt(l)}</td>
-                  <td className="num" data-testid="follower">{fmt(f)}</td>
+                  <td className="num" data-testid="leader">
+                    {fmt(l)}
+                  </td>
+                  <td className="num" data-testid="follower">
+                    {fmt(f)}
+                  </td>
                   <td className="num">{fmt(c)}</td>
                   <td className="num">{fmt(l - f)}</td>
                 </tr>

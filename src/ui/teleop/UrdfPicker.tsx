@@ -20,7 +20,9 @@ export function UrdfPicker({ profile }: { profile: RobotProfile }) {
   return (
     <div className="row small" data-testid="urdf-picker">
       <span className="muted">3D model of {profile.name}:</span>
-      <span data-testid="urdf-source">{profile.urdf ? `your URDF (${profile.urdf.main}, ${profile.urdf.files.length} files)` : "built-in"}</span>
+      <span data-testid="urdf-source">
+        {profile.urdf ? `your URDF (${profile.urdf.main}, ${profile.urdf.files.length} files)` : "built-in"}
+      </span>
       <label className="button">
         Load a URDF folder…{" "}
         <input
@@ -35,7 +37,13 @@ export function UrdfPicker({ profile }: { profile: RobotProfile }) {
       </label>
       <label className="button">
         …or files{" "}
-        <input type="file" aria-label="URDF files" multiple accept=".urdf,.stl,.dae,.obj,.png,.jpg" onChange={(e) => void pick(e.target.files)} />
+        <input
+          type="file"
+          aria-label="URDF files"
+          multiple
+          accept=".urdf,.stl,.dae,.obj,.png,.jpg"
+          onChange={(e) => void pick(e.target.files)}
+        />
       </label>
       {profile.urdf && (
         <button type="button" onClick={() => void rig.getState().setProfileUrdf(profile.id, undefined)}>

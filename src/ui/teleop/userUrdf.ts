@@ -38,8 +38,15 @@ export function userUrdfResolver(mainUrl: string): ((url: string) => string) | u
   return (url) => {
     if (url === reg.mainUrl || [...reg.urls.values()].includes(url)) return url;
     // Drop a scheme/origin and package name: keep path segments and try the longest suffix.
-    const path = decodeURIComponent(url.replace(/^package:\/\/[^/]*\//, "").replace(/^[a-z]+:(\/\/[^/]*)?\/?/i, "").replace(/^blob:[^/]*\/\/[^/]*\//, ""));
-    const parts = normal(path).split("/").filter((s) => s !== "" && s !== "..");
+    const path = decodeURIComponent(
+      url
+        .replace(/^package:\/\/[^/]*\//, "")
+        .replace(/^[a-z]+:(\/\/[^/]*)?\/?/i, "")
+        .replace(/^blob:[^/]*\/\/[^/]*\//, ""),
+    );
+    const parts = normal(path)
+      .split("/")
+      .filter((s) => s !== "" && s !== "..");
     for (let i = 0; i < parts.length; i++) {
       const tail = parts.slice(i).join("/");
       for (const [p, u] of reg.urls) if (p === tail || p.endsWith(`/${tail}`)) return u;
@@ -56,7 +63,9 @@ export async function userUrdfFromFiles(files: readonly File[]): Promise<UserUrd
     const parts = rel.split("/");
     return { file: f, path: parts.length > 1 ? parts.slice(1).join("/") : rel };
   });
-  const urdfs = withPath.filter((f) => f.path.toLowerCase().endsWith(".urdf")).sort((a, b) => a.path.split("/").length - b.path.split("/").length);
+  const urdfs = withPath
+    .filter((f) => f.path.toLowerCase().endsWith(".urdf"))
+    .sort((a, b) => a.path.split("/").length - b.path.split("/").length);
   const main = urdfs[0];
   if (!main) throw new Error("No .urdf file among the chosen files. Choose the folder that holds the robot's .urdf and its meshes.");
   const out: UserUrdf["files"] = [];
