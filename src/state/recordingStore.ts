@@ -126,17 +126,15 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     const follower = profiles.find((p) => p.id === b.teleop.getState().followerId) ?? profiles.find((p) => p.arm.endsWith("follower"));
     if (!follower) throw new Error("Connect a follower arm first (Rig screen): a dataset records its joints.");
     const arm = ARMS[follower.arm];
-    const cameras: CameraSpec[] = b.cameras
-      .getState()
-      .cameras.map((c) => ({
-        key: c.key,
-        source: c.source,
-        deviceId: c.deviceId,
-        label: c.label,
-        width: c.width,
-        height: c.height,
-        fps: c.fps,
-      }));
+    const cameras: CameraSpec[] = b.cameras.getState().cameras.map((c) => ({
+      key: c.key,
+      source: c.source,
+      deviceId: c.deviceId,
+      label: c.label,
+      width: c.width,
+      height: c.height,
+      fps: c.fps,
+    }));
     const name = datasetKey(s.datasetName);
     const { datasets } = await b.episodes.listDatasets();
     const existing = datasets.find((d) => d.name === name);
