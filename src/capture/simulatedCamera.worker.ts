@@ -5,9 +5,10 @@
  * so a busy page delays their delivery but never their timing. The joints come straight from
  * the control loop's shared sample buffer.
  */
-import { LatestSample } from "../core/LatestSample.ts";
-import { calibratedToUrdfRad, KINEMATIC_CHAINS } from "../core/kinematics.ts";
-import { JOINT_NAMES, type RobotKind } from "../core/robots.ts";
+import { armJoints, poseToUrdf } from "../core/jointMapping.ts";
+import { LatestSample, SampleFrame } from "../core/LatestSample.ts";
+import { KINEMATIC_CHAINS } from "../core/kinematics.ts";
+import type { RobotKind } from "../core/robots.ts";
 import { drawSimulatedFrame } from "./SimulatedCamera.ts";
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -38,7 +39,7 @@ let stopped = false;
 let inFlight = 0;
 let frames = 0;
 let skipped = 0;
-let sample: { latest: LatestSample; scratch: Float64Array; hostOffsetMs: number } | null = null;
+let sample: { latest: LatestSample; frame: SampleFrame; hostOffsetMs: number } | null = null;
 const sleepCell = typeof SharedArrayBuffer !== "undefined" ? new Int32Array(new SharedArrayBuffer(4)) : null;
 
 function start(req: Extract<SimCameraRequest, { type: "start" }>): void {
@@ -47,7 +48,7 @@ function start(req: Extract<SimCameraRequest, { type: "start" }>): void {
   const ctx = canvas.getContext("2d", { alpha: false, willReadFrequently: true });
   if (!ctx) throw new Error("The simulated camera could not get a 2D canvas.");
   const chain = KINEMATIC_CHAINS[req.robot];
-  const joints = JOINT_NAMES.map((name) => chain.joints.find((j) => j.name === name)!);
+  const joints = armJoints(req.robot);
   const offset = performance.timeOrigin - req.pageOrigin; // page clock − this worker's clock
   const pageNow = () => performance.now() + offset;
   const period = 1000 / fps;
@@ -55,16 +56,9 @@ function start(req: Extract<SimCameraRequest, { type: "start" }>): void {
 
   const pose = (): Record<string, number> | null => {
     const s = sample;
-    if (!s || !s.latest.read(s.scratch)) return null;
-    const n = s.latest.joints;
-    if (pageNow() - (s.scratch[0]! + s.hostOffsetMs) > 500) return null; // the loop is not running
-    const q: Record<string, number> = {};
-    joints.forEach((j, i) => {
-      const v = s.scratch[2 + n + i];
-      if (v === undefined || Number.isNaN(v)) return;
-      q[j.name] = j.name === "gripper" ? (j.lower + j.upper) / 2 : calibratedToUrdfRad(j, (v * Math.PI) / 180);
-    });
-    return q;
+    if (!s || !s.latest.read(s.frame)) return null;
+    if (pageNow() - (s.frame.t + s.hostOffsetMs) > 500) return null; // the loop is not running
+    return poseToUrdf(joints, s.frame.follower);
   };
 
   const tick = () => {
@@ -108,7 +102,7 @@ self.onmessage = (e: MessageEvent<SimCameraRequest>) => {
       break;
     case "sample":
       sample = m.buffer
-        ? { latest: new LatestSample(m.buffer, m.joints), scratch: new Float64Array(2 + 3 * m.joints), hostOffsetMs: m.hostOffsetMs }
+        ? { latest: new LatestSample(m.buffer, m.joints), frame: new SampleFrame(m.joints), hostOffsetMs: m.hostOffsetMs }
         : null;
       break;
     case "ack":

@@ -1,156 +1,224 @@
 import { describe, expect, it } from "vitest";
-import { ARMS, type ArmDefinition } from "../core/robots.ts";
-import { MotorBus } from "../hardware/MotorBus.ts";
-import { createSimulatedArm, type SimulatedArm } from "../hardware/sim/simulatedArm.ts";
-import { SimTransport } from "../hardware/sim/SimTransport.ts";
-import { PROTOCOL_FAMILIES } from "../protocol/models.ts";
-import { readCalibrationFromMotors } from "./armRegisters.ts";
-import { ControlLoop, DEFAULT_LOOP, type LoopArm } from "./ControlLoop.ts";
-import type { RigApi } from "../hardware/index.ts";
+import { ManualClock } from "../core/clock.ts";
+import { SampleFrame } from "../core/LatestSample.ts";
+import { ARMS } from "../core/robots.ts";
+import { ControlLoop, DEFAULT_LOOP } from "./ControlLoop.ts";
+import { drive, goalsOf, movingWrites, simRigArm } from "./testing/simRig.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function simArm(def: ArmDefinition, scripted: boolean): Promise<{ sim: SimulatedArm; arm: LoopArm; bus: MotorBus }> {
-  const sim = createSimulatedArm(def, { usbLatencyMs: 0.3, scripted, scriptStartMs: performance.now() });
-  const bus = new MotorBus(new SimTransport(sim.wire, def.label), PROTOCOL_FAMILIES[def.protocol], { timeoutMarginMs: 5, retries: 1 });
-  await bus.open(1_000_000);
-  // Read the calibration the simulated motors carry, through a minimal RigApi over this bus.
-  const api = {
-    syncRead: async (_k: string, reg: string, ids: readonly number[]) =>
-      (await bus.syncRead(reg, ids)).map((r) =>
-        r.ok ? r : { id: r.id, ok: false as const, error: { name: r.error.name, code: r.error.code, message: r.error.message } },
-      ),
-  } as unknown as RigApi;
-  const calibration = await readCalibrationFromMotors(api, "x", def);
-  return { sim, bus, arm: { arm: def, calibration, body: "degrees", bus } };
+/** Every test runs on a manual clock: "3 s" below is 3 s of the loop's clock, however busy the machine is. */
+async function rig(opts: { followerOffsetDeg?: number } = {}) {
+  const clock = new ManualClock(1000);
+  const leader = await simRigArm(clock, ARMS.so101_leader, { scripted: true });
+  const follower = await simRigArm(clock, ARMS.so101_follower, { scripted: false, seed: 2 });
+  if (opts.followerOffsetDeg) follower.sim.servos[0]!.actual += (opts.followerOffsetDeg * 4096) / 360;
+  return { clock, leader, follower };
 }
 
-/** Every Goal_Position the follower's servos received, per motor, in order. */
-function recordGoals(sim: SimulatedArm): number[][] {
-  const goals = sim.servos.map(() => [] as number[]);
-  sim.servos.forEach((servo, i) => {
-    const write = servo.write.bind(servo);
-    servo.write = (address, data, now) => {
-      const r = write(address, data, now);
-      if (address === 42) goals[i]!.push(servo.get("Goal_Position"));
-      return r;
-    };
-  });
-  return goals;
-}
-
-describe("ControlLoop on the simulated SO-101", () => {
+describe("ControlLoop on the simulated SO-101 (manual clock)", () => {
   it("gates, then the follower tracks the scripted leader", async () => {
-    const leader = await simArm(ARMS.so101_leader, true);
-    const follower = await simArm(ARMS.so101_follower, false);
-    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, rateHz: 100 });
+    const { clock, leader, follower } = await rig();
+    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, rateHz: 100 }, { clock });
     const states: string[] = [];
     loop.subscribe((s) => {
       if (states.at(-1) !== s.state) states.push(s.state);
     });
-    await loop.start();
-    await sleep(3000);
+    await drive(clock, loop.start());
+    await clock.advance(3000);
     expect(loop.snapshot.state).toBe("tracking");
-    expect(states.slice(0, 2)).toEqual(["gating", "tracking"]);
-    // Tracking error in degrees between leader and follower now (same sample).
-    const out = new Float64Array(2 + 18);
-    expect(loop.sample.read(out)).toBe(true);
-    for (let i = 0; i < 5; i++) expect(Math.abs(out[2 + i]! - out[8 + i]!)).toBeLessThan(12);
-    // The loop runs (its timing figures — rate, jitter, overruns — are benchmarks, not tests).
-    expect(loop.snapshot.rateHz).toBeGreaterThan(30);
-    loop.stop();
+    expect(states.slice(0, 3)).toEqual(["starting", "gating", "tracking"]);
+    const frame = new SampleFrame(6);
+    expect(loop.sample.read(frame)).toBe(true);
+    for (let i = 0; i < 5; i++) expect(Math.abs(frame.leader[i]! - frame.follower[i]!)).toBeLessThan(12);
+    // 3 s at 100 Hz on the loop's own clock: every deadline met.
+    expect(loop.snapshot.ticks).toBeGreaterThanOrEqual(295);
+    expect(loop.snapshot.overruns).toBe(0);
+    await drive(clock, loop.stop());
     expect(loop.snapshot.state).toBe("stopped");
     expect(follower.sim.servos.every((s) => s.torqueOn)).toBe(true);
-    await leader.bus.close();
-    await follower.bus.close();
-  }, 10_000);
+  });
 
-  it("start gate: a far follower is walked over slowly, never more than the ramp per tick", async () => {
-    const leader = await simArm(ARMS.so101_leader, true);
-    const follower = await simArm(ARMS.so101_follower, false);
-    // Put the follower 60° away on the shoulder pan.
-    follower.sim.servos[0]!.actual += (60 * 4096) / 360;
-    const goals = recordGoals(follower.sim);
-    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, rateHz: 100, rampPerSecond: 30 });
-    await loop.start();
-    await sleep(600);
-    expect(loop.snapshot.state).toBe("gating");
-    const pan = goals[0]!;
-    const stepsPerTick = (30 / 100) * (4095 / 360); // 30°/s at 100 Hz, in raw steps
-    for (let i = 2; i < pan.length; i++) expect(Math.abs(pan[i]! - pan[i - 1]!)).toBeLessThanOrEqual(stepsPerTick * 2 + 2);
-    await loop.estop();
+  it("start gate: a 400-step gap at 30 units/s closes in about (gap − gate)/rate, never faster", async () => {
+    const { clock, leader, follower } = await rig();
+    // Hold the leader still so the gap is known: 400 steps ≈ 35.2° on the shoulder pan.
+    leader.sim.setHand("hold", clock.now());
+    follower.sim.servos[0]!.actual += 400;
+    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, rateHz: 100, rampPerSecond: 30 }, { clock });
+    await drive(clock, loop.start());
+    const gateStart = clock.now();
+    const tracked = await clock.until(() => loop.snapshot.state === "tracking", 5000, 10);
+    expect(tracked).toBe(true);
+    const took = (clock.now() - gateStart) / 1000;
+    const gapDeg = (400 * 360) / 4096;
+    const ideal = (gapDeg - DEFAULT_LOOP.gate) / 30;
+    expect(took).toBeGreaterThan(ideal * 0.9);
+    expect(took).toBeLessThan(ideal + 0.6); // was ~8 s with the per-tick ramp
+    // Never faster than the ramp: goals on the pan move at most 30°/s × 10 ms per tick (+ rounding).
+    const pan = goalsOf(follower.writes, 0);
+    const perTick = (30 / 100) * (4096 / 360);
+    for (let i = 2; i < pan.length - 1; i++) expect(Math.abs(pan[i]! - pan[i - 1]!)).toBeLessThanOrEqual(perTick + 1.01);
+    await drive(clock, loop.estop());
     expect(loop.snapshot.state).toBe("estopped");
+    await clock.advance(10);
     expect(follower.sim.servos.every((s) => !s.torqueOn)).toBe(true);
-    await leader.bus.close();
-    await follower.bus.close();
-  }, 10_000);
+  });
+
+  it("a stop while starting cancels the start: no goal and no torque-on reaches the follower after it", async () => {
+    const { clock, leader, follower } = await rig();
+    const loop = new ControlLoop(leader.arm, follower.arm, DEFAULT_LOOP, { clock });
+    const started = loop.start();
+    expect(loop.snapshot.state).toBe("starting"); // synchronously
+    expect(loop.start()).toBe(started); // a second start is the same one
+    const stopped = loop.stop();
+    expect(loop.snapshot.state).toBe("stopped");
+    const before = follower.writes.length;
+    await drive(clock, Promise.all([started, stopped]));
+    await clock.advance(500);
+    expect(movingWrites(follower.writes.slice(before))).toEqual([]);
+  });
+
+  it("a stop while a tick is in flight: that tick writes nothing, and stop resolves after it", async () => {
+    const { clock, leader, follower } = await rig();
+    const loop = new ControlLoop(leader.arm, follower.arm, DEFAULT_LOOP, { clock });
+    await drive(clock, loop.start());
+    await clock.advance(200);
+    // Stop exactly while a tick waits for the follower's reply, before its goal write.
+    const read = follower.bus.syncReadBytes.bind(follower.bus);
+    let stopped: Promise<void> | undefined;
+    let at = NaN;
+    follower.bus.syncReadBytes = (...args) => {
+      const reply = read(...args);
+      if (!stopped) {
+        at = clock.now();
+        stopped = loop.stop();
+      }
+      return reply;
+    };
+    await clock.advance(20);
+    expect(stopped).toBeDefined();
+    await drive(clock, stopped!);
+    await clock.advance(1000);
+    expect(follower.writes.filter((w) => w.at >= at && w.register === "Goal_Position")).toEqual([]);
+  });
 
   it("an unplugged follower stops the loop within a tick and nothing is sent after", async () => {
-    const leader = await simArm(ARMS.so101_leader, true);
-    const follower = await simArm(ARMS.so101_follower, false);
-    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, rateHz: 100 });
-    await loop.start();
-    await sleep(500);
-    const goals = recordGoals(follower.sim);
+    const { clock, leader, follower } = await rig();
+    const loop = new ControlLoop(leader.arm, follower.arm, DEFAULT_LOOP, { clock });
+    await drive(clock, loop.start());
+    await clock.advance(500);
     follower.sim.wire.unplug();
-    await sleep(50);
+    await clock.advance(15);
     expect(loop.snapshot.state).toBe("fault");
     expect(loop.snapshot.reason).toMatch(/disconnected/);
-    const sent = goals.map((g) => g.length);
+    const sent = follower.writes.length;
     follower.sim.wire.plug();
-    await sleep(200);
-    expect(goals.map((g) => g.length)).toEqual(sent);
-    await leader.bus.close();
-    await follower.bus.close();
-  }, 10_000);
+    await clock.advance(300);
+    expect(follower.writes.length).toBe(sent);
+  });
 
   it("with 1% corrupt and 1% dropped replies the follower never moves more than the max step in a tick", async () => {
-    const leader = await simArm(ARMS.so101_leader, true);
-    const follower = await simArm(ARMS.so101_follower, false);
+    const { clock, leader, follower } = await rig();
     for (const s of [leader, follower]) {
       s.sim.wire.faults.corruptRate = 0.01;
       s.sim.wire.faults.dropRate = 0.01;
     }
     const maxStepDeg = 3;
-    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, rateHz: 100, maxStep: maxStepDeg, watchdogMs: 500 });
+    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, maxStep: maxStepDeg, watchdogMs: 500 }, { clock });
+    await drive(clock, loop.start());
     const positions: number[][] = [];
-    const readTruth = () => follower.sim.servos.map((s) => s.presentFromActual(s.actual));
-    await loop.start();
-    const end = performance.now() + 3000;
-    while (performance.now() < end) {
-      positions.push(readTruth());
-      await sleep(10);
+    for (let t = 0; t < 3000; t += 10) {
+      positions.push(follower.sim.servos.map((s) => s.presentFromActual(s.actual)));
+      await clock.advance(10);
     }
-    expect(loop.snapshot.state === "tracking" || loop.snapshot.state === "gating").toBe(true);
+    expect(loop.active).toBe(true);
     expect(loop.snapshot.missingReads).toBeGreaterThan(0);
-    // Compare goal writes: each goal is within maxStep of the follower's position read that tick.
     const capSteps = (maxStepDeg * 4095) / 360;
     for (let i = 1; i < positions.length; i++) {
       for (let j = 0; j < 5; j++) expect(Math.abs(positions[i]![j]! - positions[i - 1]![j]!)).toBeLessThanOrEqual(capSteps * 2 + 4);
     }
-    loop.stop();
-    await leader.bus.close();
-    await follower.bus.close();
-  }, 10_000);
+    await drive(clock, loop.stop());
+  });
 
   it("reports motor health, warns when hot and stops before a motor overheats", async () => {
-    const leader = await simArm(ARMS.so101_leader, true);
-    const follower = await simArm(ARMS.so101_follower, false);
-    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, rateHz: 100 });
-    await loop.start();
-    await sleep(300);
+    const { clock, leader, follower } = await rig();
+    const loop = new ControlLoop(leader.arm, follower.arm, DEFAULT_LOOP, { clock });
+    await drive(clock, loop.start());
+    await clock.advance(300);
     expect(loop.snapshot.health).toHaveLength(6);
     expect(loop.snapshot.health[0]!.voltageV).toBeCloseTo(7.4, 0);
     expect(loop.snapshot.warnings).toEqual([]);
     follower.sim.servos[2]!.temperatureC = 58;
-    await sleep(100);
+    await clock.advance(50);
     expect(loop.snapshot.warnings).toContain("elbow_flex at 58 °C");
     follower.sim.servos[2]!.temperatureC = 66;
-    await sleep(100);
+    await clock.advance(50);
     expect(loop.snapshot.state).toBe("fault");
     expect(loop.snapshot.reason).toMatch(/elbow_flex reached 66 °C/);
     expect(follower.sim.servos.every((s) => !s.torqueOn)).toBe(true);
-    await leader.bus.close();
-    await follower.bus.close();
-  }, 10_000);
+  });
+
+  it("the watchdog takes torque off when ticks stop completing", async () => {
+    const { clock, leader, follower } = await rig();
+    const loop = new ControlLoop(leader.arm, follower.arm, DEFAULT_LOOP, { clock });
+    await drive(clock, loop.start());
+    await clock.advance(100);
+    // The leader's replies stop coming (but its port is not lost): reads hang until the bus times out… forever here.
+    leader.bus.syncRead = () => new Promise(() => undefined);
+    await clock.advance(DEFAULT_LOOP.watchdogMs + 100);
+    expect(loop.snapshot.state).toBe("fault");
+    expect(loop.snapshot.reason).toMatch(/stalled/);
+    expect(follower.sim.servos.every((s) => !s.torqueOn)).toBe(true);
+  });
+});
+
+describe("a follower alone", () => {
+  it("needs no leader: manual targets drive it, held to the calibrated range", async () => {
+    const clock = new ManualClock(1000);
+    const follower = await simRigArm(clock, ARMS.so101_follower, { scripted: false });
+    const loop = new ControlLoop(undefined, follower.arm, DEFAULT_LOOP, { clock });
+    expect(loop.snapshot.source).toBe("manual");
+    expect(() => loop.setSource("leader")).toThrow(/no leader/);
+    await drive(clock, loop.start());
+    await clock.advance(100);
+    expect(loop.snapshot.state).toBe("tracking"); // targets start at its pose: nothing to gate
+    const range = loop.ranges[1]!;
+    expect(range.max).toBeGreaterThan(range.min);
+    const frame = new SampleFrame(6);
+    loop.sample.read(frame);
+    const targets = Array.from(frame.follower);
+    targets[1] = range.max + 500; // far past the end of the joint
+    loop.setTargets(targets);
+    await clock.advance(2000);
+    loop.sample.read(frame);
+    expect(frame.command[1]).toBeCloseTo(range.max, 3);
+    expect(Math.abs(frame.follower[1]! - range.max)).toBeLessThan(3);
+    // At the range's end nothing is clipped any more: the target itself is in range.
+    const clipped = loop.snapshot.clippedSteps;
+    await clock.advance(500);
+    expect(loop.snapshot.clippedSteps).toBe(clipped);
+    await drive(clock, loop.stop());
+  });
+
+  it("plays a trajectory inside the loop: gate to its first row, then row by row at its fps, then hold", async () => {
+    const clock = new ManualClock(1000);
+    const follower = await simRigArm(clock, ARMS.so101_follower, { scripted: false });
+    const loop = new ControlLoop(undefined, follower.arm, DEFAULT_LOOP, { clock });
+    await drive(clock, loop.start());
+    await clock.advance(50);
+    const frame = new SampleFrame(6);
+    loop.sample.read(frame);
+    const rows = 60;
+    const values = new Float32Array(rows * 6);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < 6; j++) values[r * 6 + j] = frame.follower[j]! + (j === 0 ? 20 + r * 0.2 : 0);
+    loop.playTrajectory({ values, fps: 30, from: 0, to: rows });
+    expect(loop.snapshot.trajectory?.phase).toBe("gating");
+    expect(await clock.until(() => loop.snapshot.trajectory?.phase === "playing", 3000, 10)).toBe(true);
+    const playStart = clock.now();
+    expect(await clock.until(() => loop.snapshot.trajectory?.phase === "done", 5000, 10)).toBe(true);
+    expect(clock.now() - playStart).toBeGreaterThan(1900); // 60 rows at 30 fps
+    expect(clock.now() - playStart).toBeLessThan(2100);
+    expect(loop.snapshot.trajectory?.row).toBe(rows - 1);
+    await clock.advance(500);
+    expect(loop.snapshot.trajectory!.followError).toBeLessThan(2);
+    await drive(clock, loop.stop());
+  });
 });

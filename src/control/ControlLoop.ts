@@ -1,9 +1,19 @@
-import { LatestSample } from "../core/LatestSample.ts";
-import { type ArmUnits, limitStep, maxDistance, toNormalized, toRawGoal } from "../core/teleop.ts";
-import type { MotorBytes, MotorReading } from "../hardware/index.ts";
-import { PROTOCOL_FAMILIES } from "../protocol/models.ts";
-import { decodeValue } from "../protocol/values.ts";
-import { runAt } from "../hardware/index.ts";
+import type { Clock } from "../core/clock.ts";
+import { LatestSample, SAMPLE_TRACKING } from "../core/LatestSample.ts";
+import {
+  type ArmUnits,
+  clampToRange,
+  type JointRange,
+  jointRanges,
+  limitStep,
+  maxDistance,
+  rampToward,
+  toNormalized,
+  toRawGoal,
+} from "../core/teleop.ts";
+import { type MotorBytes, type MotorReading, realClock } from "../hardware/index.ts";
+import { decodeHealthSpan, HealthMonitor, healthSpan, type MotorHealth } from "./health.ts";
+import { PeriodStats } from "./periodStats.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
 
 /** What the loop needs of a bus (MotorBus has it). */
@@ -14,17 +24,25 @@ export interface LoopBus {
   onLost(fn: () => void): () => void;
 }
 
+/** What the loop needs of a leader's bus: its positions, and word when it is lost. */
+export type LeaderBus = Pick<LoopBus, "syncRead" | "onLost">;
+
 export interface LoopArm extends ArmUnits {
   readonly bus: LoopBus;
 }
 
+export interface LeaderArm extends ArmUnits {
+  readonly bus: LeaderBus;
+}
+
 export type LoopState =
   | "idle"
+  | "starting" // reading the follower and taking torque at its present pose
   | "gating" // the follower ramps toward the command before tracking it
   | "tracking"
-  | "stopped" // stopped by the user: follower holds with torque on
-  | "estopped" // emergency stop: torque off everywhere
-  | "fault"; // a port was lost or the loop stalled: torque off, nothing more is sent
+  | "stopped" // stopped by the user: follower holds its pose with torque on
+  | "estopped" // emergency stop: torque off
+  | "fault"; // a port was lost, a motor had to be protected, or the loop stalled: torque off
 
 export interface LoopOptions {
   readonly rateHz: number;
@@ -40,12 +58,35 @@ export interface LoopOptions {
 
 export const DEFAULT_LOOP: LoopOptions = { rateHz: 100, maxStep: 10, gate: 8, rampPerSecond: 30, watchdogMs: 250 };
 
-/** Where commands come from: the leader arm, or targets set by the page (keyboard, sliders…). */
-export type CommandSource = "leader" | "manual";
+/**
+ * Where commands come from: the leader arm, targets set by the page (keyboard, sliders, 3D drag,
+ * a remote operator), or a trajectory played inside the loop (replay of a recorded episode).
+ */
+export type CommandSource = "leader" | "manual" | "trajectory";
+
+/** Targets to play at `fps`, row by row, from `from` up to (not including) `to`. */
+export interface Trajectory {
+  /** Row-major, one value per follower joint and row (normalised units; NaN: hold that joint). */
+  readonly values: Float32Array | Float64Array;
+  readonly fps: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface TrajectoryProgress {
+  readonly row: number;
+  readonly from: number;
+  readonly to: number;
+  /** "gating": walking to the first row; "playing"; "done": holding the last row. */
+  readonly phase: "gating" | "playing" | "done";
+  /** Largest |follower − target| over the joints at the last tick (normalised units); NaN until known. */
+  readonly followError: number;
+}
 
 export interface LoopSnapshot {
   readonly state: LoopState;
   readonly source: CommandSource;
+  readonly hasLeader: boolean;
   readonly reason: string | undefined;
   readonly ticks: number;
   readonly overruns: number;
@@ -55,62 +96,70 @@ export interface LoopSnapshot {
   readonly p99PeriodErrorMs: number;
   readonly clippedSteps: number;
   readonly missingReads: number;
-  /** The follower's motors, read every tick with the position: °C, V, load (%, Feetech) or mA (Dynamixel). */
-  readonly health: readonly { readonly temperatureC: number; readonly voltageV: number; readonly load: number }[];
+  /** The follower's motors, read every tick with the position. */
+  readonly health: readonly MotorHealth[];
   /** Current warnings, for the user ("gripper at 58 °C"). */
   readonly warnings: readonly string[];
+  readonly trajectory: TrajectoryProgress | undefined;
 }
 
-/** Servo protection thresholds (STS3215/XL330 limit 70 °C; lerobot keeps the factory limits). */
-export const HEALTH_LIMITS = {
-  warnTemperatureC: 55,
-  stopTemperatureC: 65,
-  /** Feetech Present_Load is 0.1 % of max torque: warn above 80 %, stop after a second above 95 %. */
-  warnLoadPct: 80,
-  stopLoadPct: 95,
-  stopLoadMs: 1000,
-  minVoltageV: 4.5,
-  maxVoltageV: 13,
-} as const;
-
-const PERIODS_KEPT = 6000;
+export interface LoopDeps {
+  readonly clock?: Clock;
+  /** Where the newest sample is published (a SharedArrayBuffer lets other threads read it). */
+  readonly sampleBuffer?: ArrayBufferLike;
+}
 
 /**
- * The teleoperation loop: each tick one SYNC READ per bus (leader, follower), leader →
- * follower in normalised units, safety (start gate, max step, calibrated limits), one
- * SYNC WRITE, and the newest sample published to a shared buffer. It schedules itself
- * against deadlines (tick k at t0 + k·period), never overlaps ticks, and counts overruns.
+ * The teleoperation loop: each tick one SYNC READ per bus (leader, follower), the command in
+ * normalised units, safety (start gate, calibrated range, max step), one SYNC WRITE, and the
+ * newest sample published. Ticks are on deadlines (tick k at t0 + k·period), never overlap, and
+ * late ones are counted as overruns.
+ *
+ * Lifecycle: `start()` sets "starting" at once and returns the same promise until it settles;
+ * `stop()`, `estop()` and faults take effect synchronously — every write is checked against the
+ * run it belongs to right before it is issued, so nothing moves the arm once a stop was asked for —
+ * and `stop()` resolves once the tick in flight has finished.
  */
 export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   readonly sample: LatestSample;
-  private running = false;
+  readonly ranges: readonly JointRange[];
+  private readonly clock: Clock;
+  /** The current run; a write from any other run is never issued. */
+  private gen = 0;
+  private starting: Promise<void> | undefined;
+  private inFlight: Promise<void> | undefined;
   private readonly n: number;
+  private readonly ids: number[];
   private readonly leaderN: Float64Array;
   private readonly followerN: Float64Array;
+  private readonly rawPositions: Float64Array;
   private readonly command: Float64Array;
+  private readonly ramp: Float64Array;
   private readonly safe: Float64Array;
   private readonly raw: Float64Array;
-  private readonly maxSteps: Float64Array;
-  private readonly periods = new Float64Array(PERIODS_KEPT);
-  private periodCount = 0;
-  private lastTickStart = NaN;
-  private lastTickEnd = 0;
-  private rateWindow: number[] = [];
-  private cancelTimer: (() => void) | undefined;
-  private watchdog: ReturnType<typeof setInterval> | undefined;
-  private readonly unsubscribe: (() => void)[] = [];
-  private readonly ids: number[];
   private readonly manual: Float64Array;
+  private readonly maxSteps: Float64Array;
+  private readonly stats: PeriodStats;
+  private readonly monitor: HealthMonitor;
+  private readonly span: { start: number; length: number };
+  private health: MotorHealth[] = [];
+  private lastRampAt = NaN;
+  private lastTickEnd = 0;
+  private trajectory: (Trajectory & { t0: number }) | undefined;
+  private cancelTimer: (() => void) | undefined;
+  private cancelWatchdog: (() => void) | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
-    readonly leader: LoopArm,
+    readonly leader: LeaderArm | undefined,
     readonly follower: LoopArm,
     readonly options: LoopOptions = DEFAULT_LOOP,
-    sampleBuffer?: ArrayBufferLike,
+    deps: LoopDeps = {},
   ) {
     super({
       state: "idle",
-      source: "leader",
+      source: leader ? "leader" : "manual",
+      hasLeader: leader !== undefined,
       reason: undefined,
       ticks: 0,
       overruns: 0,
@@ -120,81 +169,137 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       missingReads: 0,
       health: [],
       warnings: [],
+      trajectory: undefined,
     });
     const names = follower.arm.motors.map((m) => m.name);
-    if (leader.arm.motors.some((m, i) => m.name !== names[i])) {
+    if (leader && leader.arm.motors.some((m, i) => m.name !== names[i])) {
       throw new RangeError(`${leader.arm.label} and ${follower.arm.label} do not have the same joints.`);
     }
+    this.clock = deps.clock ?? realClock;
     this.n = names.length;
     this.ids = follower.arm.motors.map((m) => m.id);
-    this.leaderN = new Float64Array(this.n);
-    this.followerN = new Float64Array(this.n);
-    this.command = new Float64Array(this.n);
-    this.safe = new Float64Array(this.n);
-    this.raw = new Float64Array(this.n);
-    this.manual = new Float64Array(this.n).fill(NaN);
+    const vec = () => new Float64Array(this.n).fill(NaN);
+    this.leaderN = vec();
+    this.followerN = vec();
+    this.rawPositions = vec();
+    this.command = vec();
+    this.ramp = vec();
+    this.safe = vec();
+    this.raw = vec();
+    this.manual = vec();
     this.maxSteps = Float64Array.from({ length: this.n }, (_, i) =>
       typeof options.maxStep === "number" ? options.maxStep : (options.maxStep[i] ?? Infinity),
     );
-    this.sample = new LatestSample(sampleBuffer ?? new ArrayBuffer(LatestSample.bytesFor(this.n)), this.n);
+    this.ranges = jointRanges(follower);
+    this.stats = new PeriodStats(1000 / options.rateHz);
+    this.monitor = new HealthMonitor(follower.arm);
+    this.span = healthSpan(follower.arm);
+    this.sample = new LatestSample(deps.sampleBuffer ?? new ArrayBuffer(LatestSample.bytesFor(this.n)), this.n);
   }
 
   get periodMs(): number {
     return 1000 / this.options.rateHz;
   }
 
-  /** Take torque at the follower's present pose and start (gating first). */
-  async start(): Promise<void> {
-    if (this.running) return;
-    if (this.snap.state === "fault") throw new Error(`The loop stopped: ${this.snap.reason ?? "fault"}. Reconnect, then start again.`);
-    const follower = await this.readFollower();
-    if (follower.some((r) => !r.ok)) throw new Error(`${this.follower.arm.label} did not answer every motor: check it before starting.`);
+  get joints(): readonly string[] {
+    return this.follower.arm.motors.map((m) => m.name);
+  }
+
+  /** Running: gating or tracking (commands are being sent). */
+  get active(): boolean {
+    const s = this.snap.state;
+    return s === "gating" || s === "tracking";
+  }
+
+  /** Takes torque at the follower's present pose and starts (gating first). */
+  start(): Promise<void> {
+    if (this.starting) return this.starting;
+    if (this.active) return Promise.resolve();
+    if (this.snap.state === "fault") {
+      return Promise.reject(new Error(`The loop stopped: ${this.snap.reason ?? "fault"}. Reconnect, then start again.`));
+    }
+    const gen = ++this.gen;
+    const before = this.snap.state;
+    this.update({ state: "starting", reason: undefined });
+    const p: Promise<void> = this.begin(gen).then(
+      () => {
+        if (this.starting === p) this.starting = undefined;
+      },
+      (e: unknown) => {
+        if (this.starting === p) this.starting = undefined;
+        if (gen === this.gen) this.update({ state: before === "starting" ? "idle" : before, reason: e instanceof Error ? e.message : String(e) });
+        throw e;
+      },
+    );
+    this.starting = p;
+    return p;
+  }
+
+  private async begin(gen: number): Promise<void> {
+    const readings = await this.readFollower();
+    if (gen !== this.gen) return;
+    if (readings.some((r) => !r.ok)) throw new Error(`${this.follower.arm.label} did not answer every motor: check it before starting.`);
     // Goal = where it is, then torque on: taking torque never makes the arm jump.
     toRawGoal(this.follower, this.followerN, this.raw);
-    await this.follower.bus.syncWrite("Goal_Position", this.entries(this.raw));
-    await this.follower.bus.syncWrite(
-      "Torque_Enable",
-      this.ids.map((id) => [id, 1] as const),
-    );
-    this.update({ state: "gating", reason: undefined });
-    for (const arm of [this.leader, this.follower]) {
-      this.unsubscribe.push(arm.bus.onLost(() => void this.fault(`${arm.arm.label} was disconnected`)));
-    }
-    this.running = true;
-    this.lastTickEnd = performance.now();
-    this.watchdog = setInterval(
-      () => {
-        if (this.running && performance.now() - this.lastTickEnd > this.options.watchdogMs) void this.fault("the control loop stalled");
-      },
-      Math.max(10, this.options.watchdogMs / 4),
-    );
-    const t0 = performance.now();
-    this.schedule(t0, 0);
+    if (!(await this.write(gen, "Goal_Position", this.entries(this.raw)))) return;
+    if (!(await this.write(gen, "Torque_Enable", this.ids.map((id) => [id, 1] as const)))) return;
+    if (gen !== this.gen) return;
+    if (this.snap.source === "manual") this.manual.set(this.followerN);
+    this.enterGating();
+    this.update({ state: "gating" });
+    this.unsubscribe.push(this.follower.bus.onLost(() => void this.fault(`${this.follower.arm.label} was disconnected`)));
+    const leader = this.leader;
+    if (leader) this.unsubscribe.push(leader.bus.onLost(() => void this.fault(`${leader.arm.label} was disconnected`)));
+    this.lastTickEnd = this.clock.now();
+    this.armWatchdog(gen);
+    const t0 = this.clock.now();
+    this.schedule(gen, t0, 0);
   }
 
   /**
-   * Switch the command source without a jump: manual targets start at the follower's pose;
-   * going back to the leader passes the start gate again.
+   * Switches the command source without a jump: manual targets start at the follower's pose;
+   * going to the leader or a trajectory passes the start gate again.
    */
   setSource(source: CommandSource): void {
     if (source === this.snap.source) return;
+    if (source === "leader" && !this.leader) throw new RangeError("There is no leader arm in this loop: drive the follower with the keyboard, sliders or a replay.");
+    if (source === "trajectory" && !this.trajectory) throw new RangeError("No trajectory to play: use playTrajectory().");
     if (source === "manual") this.manual.set(this.followerN);
-    const state = this.snap.state === "tracking" && source === "leader" ? "gating" : this.snap.state;
-    this.update({ source, state });
+    if (source !== "trajectory") this.trajectory = undefined;
+    const gate = source !== "manual" && this.snap.state === "tracking";
+    if (gate) this.enterGating();
+    this.update({ source, state: gate ? "gating" : this.snap.state, trajectory: source === "trajectory" ? this.snap.trajectory : undefined });
   }
 
-  /** Manual targets in normalised units (NaN: hold that joint where it is). */
+  /** Manual targets in normalised units, held to each joint's calibrated range (NaN: hold that joint). */
   setTargets(values: readonly number[]): void {
     for (let i = 0; i < this.n; i++) {
       const v = values[i];
-      this.manual[i] = v === undefined || !Number.isFinite(v) ? NaN : v;
+      this.manual[i] = v === undefined || !Number.isFinite(v) ? NaN : clampToRange(v, this.ranges[i]);
     }
   }
 
-  /** Stop sending commands; the follower holds its pose with torque on. */
-  stop(): void {
+  /** Plays `trajectory` inside the loop: gate to its first row, then row by row at its fps; then hold the last row. */
+  playTrajectory(trajectory: Trajectory): void {
+    const { values, fps, from, to } = trajectory;
+    if (!(fps > 0) || !Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to <= from || values.length < to * this.n) {
+      throw new RangeError(`A trajectory needs 0 ≤ from < to, a positive fps and ${this.n} values per row.`);
+    }
+    this.trajectory = { ...trajectory, t0: NaN };
+    if (this.snap.state === "tracking" || this.snap.source !== "trajectory") this.enterGating();
+    this.update({
+      source: "trajectory",
+      state: this.snap.state === "tracking" ? "gating" : this.snap.state,
+      trajectory: { row: from, from, to, phase: "gating", followError: NaN },
+    });
+  }
+
+  /** Stops sending commands; the follower holds its pose with torque on. Resolves once the tick in flight has finished. */
+  stop(): Promise<void> {
+    const s = this.snap.state;
     this.halt();
-    if (this.snap.state === "gating" || this.snap.state === "tracking") this.update({ state: "stopped" });
+    if (s === "starting" || s === "gating" || s === "tracking") this.update({ state: "stopped" });
+    return this.settled();
   }
 
   /** Emergency stop: torque off on the follower, at once. */
@@ -202,6 +307,14 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     this.halt();
     this.update({ state: "estopped", reason });
     await this.torqueOff();
+  }
+
+  /** Resolves when no start and no tick of this loop is in flight. */
+  settled(): Promise<void> {
+    return Promise.all([this.starting, this.inFlight]).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   private async fault(reason: string): Promise<void> {
@@ -213,42 +326,68 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
 
   private async torqueOff(): Promise<void> {
     try {
-      await this.follower.bus.syncWrite(
-        "Torque_Enable",
-        this.ids.map((id) => [id, 0] as const),
-      );
+      await this.follower.bus.syncWrite("Torque_Enable", this.ids.map((id) => [id, 0] as const));
     } catch {
       // the port is gone: the motors lose power or hold until it comes back
     }
   }
 
   private halt(): void {
-    this.running = false;
+    this.gen++;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    clearInterval(this.watchdog);
+    this.cancelWatchdog?.();
+    this.cancelWatchdog = undefined;
     for (const u of this.unsubscribe.splice(0)) u();
   }
 
-  private schedule(t0: number, k: number): void {
-    const due = t0 + k * this.periodMs;
-    this.cancelTimer = runAt(due, () => void this.tick(t0, k));
+  /** Issues a write that moves the arm only if `gen` is still the current run; false if it was not issued. */
+  private async write(gen: number, register: string, entries: readonly (readonly [number, number])[]): Promise<boolean> {
+    if (gen !== this.gen) return false;
+    if (entries.length > 0) await this.follower.bus.syncWrite(register, entries);
+    return true;
   }
 
-  private async tick(t0: number, k: number): Promise<void> {
-    if (!this.running) return;
-    const start = performance.now();
-    if (!Number.isNaN(this.lastTickStart)) this.recordPeriod(start - this.lastTickStart);
-    this.lastTickStart = start;
+  private armWatchdog(gen: number): void {
+    const every = Math.max(10, this.options.watchdogMs / 4);
+    const check = () => {
+      if (gen !== this.gen) return;
+      if (this.clock.now() - this.lastTickEnd > this.options.watchdogMs) {
+        void this.fault("the control loop stalled");
+        return;
+      }
+      this.cancelWatchdog = this.clock.timeout(every, check);
+    };
+    this.cancelWatchdog = this.clock.timeout(every, check);
+  }
+
+  private enterGating(): void {
+    this.ramp.fill(NaN);
+    this.lastRampAt = NaN;
+  }
+
+  private schedule(gen: number, t0: number, k: number): void {
+    this.cancelTimer = this.clock.runAt(t0 + k * this.periodMs, () => {
+      const tick = this.tick(gen, t0, k);
+      this.inFlight = tick;
+      void tick.finally(() => {
+        if (this.inFlight === tick) this.inFlight = undefined;
+      });
+    });
+  }
+
+  private async tick(gen: number, t0: number, k: number): Promise<void> {
+    if (gen !== this.gen) return;
+    this.stats.tickStarted(this.clock.now());
     try {
-      await this.step();
+      await this.step(gen);
     } catch (e) {
-      await this.fault(e instanceof Error ? e.message : String(e));
+      if (gen === this.gen) await this.fault(e instanceof Error ? e.message : String(e));
       return;
     }
-    const end = performance.now();
+    const end = this.clock.now();
     this.lastTickEnd = end;
-    if (!this.running) return;
+    if (gen !== this.gen) return;
     // Next deadline in the future; deadlines passed while this tick ran are overruns.
     let next = k + 1;
     const late = Math.floor((end - t0) / this.periodMs) + 1 - next;
@@ -256,119 +395,109 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       next += late;
       this.update({ overruns: this.snap.overruns + late });
     }
-    this.schedule(t0, next);
+    this.schedule(gen, t0, next);
   }
 
-  private async step(): Promise<void> {
+  private async step(gen: number): Promise<void> {
     // Leader and follower are on different buses: read them at the same time.
-    const [leaderReads, followerReads] = await Promise.all([this.readPositions(this.leader, this.leaderN), this.readFollower()]);
-    const stop = this.checkHealth();
+    const leader = this.leader;
+    const [leaderReads, followerReads] = await Promise.all([
+      leader ? this.readPositions(leader, this.leaderN) : Promise.resolve([] as MotorReading[]),
+      this.readFollower(),
+    ]);
+    if (gen !== this.gen) return;
+    const now = this.clock.now();
+    const { warnings, stop } = this.monitor.check(this.health, now);
     if (stop) {
       await this.fault(stop);
       return;
     }
     const missing = leaderReads.filter((r) => !r.ok).length + followerReads.filter((r) => !r.ok).length;
-    if (this.snap.source === "leader") this.command.set(this.leaderN);
-    else for (let i = 0; i < this.n; i++) this.command[i] = Number.isNaN(this.manual[i]!) ? this.followerN[i]! : this.manual[i]!;
     let state = this.snap.state;
+    const target = this.target(now, state);
+    for (let i = 0; i < this.n; i++) this.command[i] = clampToRange(target[i]!, this.ranges[i]);
     if (state === "gating") {
-      const d = maxDistance(this.command, this.followerN, this.n);
-      if (d <= this.options.gate) state = "tracking";
-      else {
-        // Walk toward the command slowly until inside the gate.
-        const ramp = (this.options.rampPerSecond * this.periodMs) / 1000;
-        for (let i = 0; i < this.n; i++) {
-          const p = this.followerN[i]!;
-          const c = this.command[i]!;
-          this.command[i] = p + Math.max(-ramp, Math.min(ramp, c - p));
-        }
+      if (maxDistance(this.command, this.followerN, this.n) <= this.options.gate) {
+        state = "tracking";
+        if (this.trajectory) this.trajectory.t0 = now;
+      } else {
+        // Walk toward the command at the configured speed (by elapsed time) until inside the gate.
+        const dt = Number.isNaN(this.lastRampAt) ? this.periodMs : Math.min(100, now - this.lastRampAt);
+        this.lastRampAt = now;
+        rampToward(this.ramp, this.command, this.followerN, this.options.rampPerSecond, dt, Math.max(this.options.gate, this.options.rampPerSecond * 0.25));
+        this.command.set(this.ramp);
       }
     }
     const clipped = limitStep(this.command, this.followerN, this.maxSteps, this.safe);
     toRawGoal(this.follower, this.safe, this.raw);
-    const entries = this.entries(this.raw);
-    if (entries.length > 0) await this.follower.bus.syncWrite("Goal_Position", entries);
-    this.sample.write(performance.now(), state === "tracking" ? 1 : 0, this.leaderN, this.followerN, this.safe);
+    if (!(await this.write(gen, "Goal_Position", this.entries(this.raw)))) return;
+    if (gen !== this.gen) return;
+    this.sample.write({ t: this.clock.now(), flags: state === "tracking" ? SAMPLE_TRACKING : 0, leader: this.leaderN, follower: this.followerN, command: this.safe });
     this.update({
       state,
       ticks: this.snap.ticks + 1,
       clippedSteps: this.snap.clippedSteps + (state === "tracking" ? clipped : 0),
       missingReads: this.snap.missingReads + missing,
-      rateHz: this.measureRate(),
+      rateHz: this.stats.rate(now),
       health: this.health,
-      warnings: this.warnings,
-      p99PeriodErrorMs: this.snap.ticks % 50 === 0 ? this.p99() : this.snap.p99PeriodErrorMs,
+      warnings,
+      p99PeriodErrorMs: this.snap.ticks % 50 === 0 ? this.stats.p99() : this.snap.p99PeriodErrorMs,
+      trajectory: this.progress(now, state),
     });
   }
 
-  private health: { temperatureC: number; voltageV: number; load: number }[] = [];
-  private warnings: string[] = [];
-  private overloadSince = new Map<number, number>();
+  /** The command before safety, per source (NaN: hold that joint where it is). */
+  private target(now: number, state: LoopState): Float64Array {
+    const out = this.command;
+    const source = this.snap.source;
+    if (source === "leader") out.set(this.leaderN);
+    else if (source === "trajectory" && this.trajectory) {
+      const row = this.trajectoryRow(now, state);
+      const { values } = this.trajectory;
+      for (let i = 0; i < this.n; i++) out[i] = values[row * this.n + i] ?? NaN;
+    } else out.set(this.manual);
+    for (let i = 0; i < this.n; i++) if (Number.isNaN(out[i]!)) out[i] = this.followerN[i]!;
+    return out;
+  }
 
-  /**
-   * The follower's position plus temperature, voltage and load in one SYNC READ of the span
-   * that covers them (8 bytes on Feetech, 21 on Dynamixel).
-   */
+  private trajectoryRow(now: number, state: LoopState): number {
+    const t = this.trajectory!;
+    if (state !== "tracking" || Number.isNaN(t.t0)) return t.from;
+    return Math.min(t.to - 1, t.from + Math.floor(((now - t.t0) * t.fps) / 1000));
+  }
+
+  private progress(now: number, state: LoopState): TrajectoryProgress | undefined {
+    const t = this.trajectory;
+    if (!t || this.snap.source !== "trajectory") return undefined;
+    const row = this.trajectoryRow(now, state);
+    const done = state === "tracking" && !Number.isNaN(t.t0) && t.from + ((now - t.t0) * t.fps) / 1000 >= t.to;
+    let err = NaN;
+    for (let i = 0; i < this.n; i++) {
+      const d = Math.abs(this.followerN[i]! - (t.values[row * this.n + i] ?? NaN));
+      if (!Number.isNaN(d)) err = Number.isNaN(err) ? d : Math.max(err, d);
+    }
+    return { row, from: t.from, to: t.to, phase: state !== "tracking" ? "gating" : done ? "done" : "playing", followError: err };
+  }
+
+  /** The follower's position plus temperature, voltage and load in one SYNC READ of the span that covers them. */
   private async readFollower(): Promise<MotorReading[]> {
-    const u = this.follower;
-    const fam = PROTOCOL_FAMILIES[u.arm.protocol];
-    const t = fam.telemetry;
-    const regs = [t.position, t.temperature, t.voltage, t.load].map((n) => fam.table[n]!);
-    const start = Math.min(...regs.map((r) => r.address));
-    const end = Math.max(...regs.map((r) => r.address + r.size));
-    const raw = await u.bus.syncReadBytes(start, end - start, this.ids);
-    const [pos, temp, volt, load] = regs as [(typeof regs)[0], (typeof regs)[0], (typeof regs)[0], (typeof regs)[0]];
-    const positions = new Float64Array(this.n).fill(NaN);
-    const health: { temperatureC: number; voltageV: number; load: number }[] = [];
-    const readings: MotorReading[] = raw.map((r, i) => {
-      if (!r.ok) {
-        health.push({ temperatureC: NaN, voltageV: NaN, load: NaN });
-        return r;
-      }
-      const v = (reg: typeof pos) => decodeValue(reg, r.data, reg.address - start);
-      positions[i] = v(pos);
-      health.push({ temperatureC: v(temp), voltageV: v(volt) * fam.units.voltage, load: v(load) * fam.units.loadScale });
-      return { id: r.id, ok: true, value: v(pos), conditions: r.conditions };
-    });
-    toNormalized(u, positions, this.followerN);
+    const raw = await this.follower.bus.syncReadBytes(this.span.start, this.span.length, this.ids);
+    const { readings, health } = decodeHealthSpan(this.follower.arm, this.span.start, raw, this.rawPositions);
+    toNormalized(this.follower, this.rawPositions, this.followerN);
     this.health = health;
     return readings;
   }
 
-  /** Warnings for the user, and a reason to stop when a motor must be protected. */
-  private checkHealth(): string | undefined {
-    const L = HEALTH_LIMITS;
-    const warnings: string[] = [];
-    const now = performance.now();
-    const feetech = this.follower.arm.protocol === "feetech";
-    for (let i = 0; i < this.health.length; i++) {
-      const h = this.health[i]!;
-      const name = this.follower.arm.motors[i]!.name;
-      if (h.temperatureC >= L.stopTemperatureC)
-        return `${name} reached ${h.temperatureC} °C (stop at ${L.stopTemperatureC} °C): let it cool down`;
-      if (h.temperatureC >= L.warnTemperatureC) warnings.push(`${name} at ${h.temperatureC} °C`);
-      if (h.voltageV < L.minVoltageV || h.voltageV > L.maxVoltageV) warnings.push(`${name} supply ${h.voltageV.toFixed(1)} V`);
-      if (feetech && Math.abs(h.load) >= L.warnLoadPct) warnings.push(`${name} load ${Math.abs(h.load).toFixed(0)} %`);
-      if (feetech && Math.abs(h.load) >= L.stopLoadPct) {
-        const since = this.overloadSince.get(i) ?? now;
-        this.overloadSince.set(i, since);
-        if (now - since >= L.stopLoadMs)
-          return `${name} pushed at ${Math.abs(h.load).toFixed(0)} % load for a second: it is blocked or at its limit`;
-      } else {
-        this.overloadSince.delete(i);
-      }
-    }
-    this.warnings = warnings;
-    return undefined;
-  }
-
-  private async readPositions(arm: LoopArm, out: Float64Array): Promise<MotorReading[]> {
+  private async readPositions(arm: LeaderArm, out: Float64Array): Promise<MotorReading[]> {
     const readings = await arm.bus.syncRead(
       "Present_Position",
       arm.arm.motors.map((m) => m.id),
     );
-    const raw = readings.map((r) => (r.ok ? r.value : NaN));
-    toNormalized(arm, raw, out);
+    toNormalized(
+      arm,
+      readings.map((r) => (r.ok ? r.value : NaN)),
+      out,
+    );
     return readings;
   }
 
@@ -379,25 +508,5 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       if (!Number.isNaN(v)) out.push([this.ids[i]!, Math.round(v)]);
     }
     return out;
-  }
-
-  private recordPeriod(ms: number): void {
-    this.periods[this.periodCount % PERIODS_KEPT] = Math.abs(ms - this.periodMs);
-    this.periodCount++;
-  }
-
-  /** p99 of the recorded period errors (ms). */
-  p99(): number {
-    const n = Math.min(this.periodCount, PERIODS_KEPT);
-    if (n === 0) return 0;
-    const sorted = Float64Array.from(this.periods.subarray(0, n)).sort();
-    return sorted[Math.min(n - 1, Math.floor(n * 0.99))]!;
-  }
-
-  private measureRate(): number {
-    const now = performance.now();
-    this.rateWindow.push(now);
-    while (this.rateWindow.length > 0 && now - this.rateWindow[0]! > 1000) this.rateWindow.shift();
-    return this.rateWindow.length;
   }
 }

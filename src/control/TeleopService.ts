@@ -1,6 +1,20 @@
 import type { CalibrationTable } from "../core/calibration.ts";
+import type { Clock } from "../core/clock.ts";
 import { ARMS, type ArmId } from "../core/robots.ts";
-import { ControlLoop, DEFAULT_LOOP, type LoopBus, type LoopOptions, type LoopSnapshot } from "./ControlLoop.ts";
+import type { JointRange } from "../core/teleop.ts";
+import { realClock } from "../hardware/index.ts";
+import {
+  type CommandSource,
+  ControlLoop,
+  DEFAULT_LOOP,
+  type LeaderArm,
+  type LeaderBus,
+  type LoopArm,
+  type LoopBus,
+  type LoopOptions,
+  type LoopSnapshot,
+  type Trajectory,
+} from "./ControlLoop.ts";
 
 export interface TeleopArmSpec {
   readonly busKey: string;
@@ -10,7 +24,8 @@ export interface TeleopArmSpec {
 }
 
 export interface TeleopRequest {
-  readonly leader: TeleopArmSpec;
+  /** Without a leader the follower is driven by manual targets or a trajectory. */
+  readonly leader?: TeleopArmSpec | undefined;
   readonly follower: TeleopArmSpec;
   readonly options?: Partial<LoopOptions>;
   /** Where the newest sample is published (a SharedArrayBuffer lets the page read it directly). */
@@ -18,65 +33,138 @@ export interface TeleopRequest {
 }
 
 export interface TeleopStatus extends LoopSnapshot {
-  /** The newest sample (t, flags, leader, follower, command), for pages without shared memory. */
+  /** The newest sample as plain numbers (SampleFrame.fromArray), for pages without shared memory. */
   readonly sample: readonly number[];
   readonly joints: readonly string[];
+  /** Each follower joint's calibrated range in normalised units: manual targets are held to it. */
+  readonly ranges: readonly JointRange[];
   /** performance.timeOrigin where the loop runs: sample times + (this − reader's timeOrigin) = reader's clock. */
   readonly clockOriginMs: number;
 }
 
+/** Where teleop runs: next to the buses (worker), or on the page. Both implement this. */
+export interface TeleopHost {
+  startTeleop(req: TeleopRequest): Promise<TeleopStatus>;
+  stopTeleop(): Promise<void>;
+  estop(): Promise<void>;
+  setSource(source: CommandSource): Promise<void>;
+  setTargets(values: readonly number[]): Promise<void>;
+  playTrajectory(trajectory: Trajectory): Promise<void>;
+}
+
+export interface TeleopServiceDeps {
+  /** The follower's bus (a bus on this host). */
+  readonly busOf: (key: string) => LoopBus;
+  /** The leader's bus: on this host, or a remote one (read through the other host's rig). */
+  readonly leaderBusOf?: (key: string) => LeaderBus;
+  readonly emit: (status: TeleopStatus) => void;
+  readonly clock?: Clock;
+  readonly statusPeriodMs?: number;
+  /** Builds the loop (tests count them). */
+  readonly createLoop?: (leader: LeaderArm | undefined, follower: LoopArm, options: LoopOptions, sampleBuffer: ArrayBufferLike | undefined) => ControlLoop;
+}
+
+const IDLE: LoopSnapshot = {
+  state: "idle",
+  source: "leader",
+  hasLeader: false,
+  reason: undefined,
+  ticks: 0,
+  overruns: 0,
+  rateHz: 0,
+  p99PeriodErrorMs: 0,
+  clippedSteps: 0,
+  missingReads: 0,
+  health: [],
+  warnings: [],
+  trajectory: undefined,
+};
+
 /**
- * Hosts the control loop next to the buses (in the bus worker, or on the page as a
- * fallback) and reports its status ~10 times a second.
+ * Hosts at most one control loop next to the buses (in the bus worker, or on the page) and
+ * reports its status ~10 times a second. Starts and stops are serialised: a start while one is
+ * starting returns the same promise; a start while running replaces the loop (old one stopped and
+ * settled first); a stop or an emergency stop cancels a start that has not finished.
  */
-export class TeleopService {
+export class TeleopService implements TeleopHost {
   private loop: ControlLoop | undefined;
-  private lastEmit = 0;
-  private readonly scratch = new Float64Array(2 + 3 * 6);
+  private starting: Promise<TeleopStatus> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Bumped by every stop: a queued or running start of an older token gives up. */
+  private token = 0;
+  private lastEmit = -Infinity;
+  private lastState: string | undefined;
+  private readonly clock: Clock;
+  private readonly createLoop: NonNullable<TeleopServiceDeps["createLoop"]>;
 
-  constructor(
-    private readonly busOf: (key: string) => LoopBus,
-    private readonly emit: (status: TeleopStatus) => void,
-    private readonly statusPeriodMs = 100,
-  ) {}
-
-  async startTeleop(req: TeleopRequest): Promise<TeleopStatus> {
-    await this.stopTeleop();
-    const options: LoopOptions = { ...DEFAULT_LOOP, ...req.options };
-    const loop = new ControlLoop(
-      { arm: ARMS[req.leader.arm], calibration: req.leader.calibration, body: req.leader.body, bus: this.busOf(req.leader.busKey) },
-      { arm: ARMS[req.follower.arm], calibration: req.follower.calibration, body: req.follower.body, bus: this.busOf(req.follower.busKey) },
-      options,
-      req.sampleBuffer,
-    );
-    this.loop = loop;
-    loop.subscribe((s) => {
-      const now = performance.now();
-      const changed = s.state !== this.lastState;
-      if (changed || now - this.lastEmit >= this.statusPeriodMs) {
-        this.lastEmit = now;
-        this.lastState = s.state;
-        this.emit(this.status());
-      }
-    });
-    await loop.start();
-    return this.status();
+  constructor(private readonly deps: TeleopServiceDeps) {
+    this.clock = deps.clock ?? realClock;
+    const clock = this.clock;
+    this.createLoop = deps.createLoop ?? ((l, f, o, b) => new ControlLoop(l, f, o, { clock, ...(b ? { sampleBuffer: b } : {}) }));
   }
 
-  private lastState: string | undefined;
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
 
-  async stopTeleop(): Promise<void> {
+  startTeleop(req: TeleopRequest): Promise<TeleopStatus> {
+    if (this.starting) return this.starting;
+    const token = this.token;
+    const p = this.serial(async () => {
+      if (token !== this.token) return this.status();
+      await this.retire();
+      if (token !== this.token) return this.status();
+      const options: LoopOptions = { ...DEFAULT_LOOP, ...req.options };
+      const leader: LeaderArm | undefined = req.leader
+        ? { arm: ARMS[req.leader.arm], calibration: req.leader.calibration, body: req.leader.body, bus: (this.deps.leaderBusOf ?? this.deps.busOf)(req.leader.busKey) }
+        : undefined;
+      const follower: LoopArm = { arm: ARMS[req.follower.arm], calibration: req.follower.calibration, body: req.follower.body, bus: this.deps.busOf(req.follower.busKey) };
+      const loop = this.createLoop(leader, follower, options, req.sampleBuffer);
+      this.loop = loop;
+      loop.subscribe((s) => this.onSnapshot(loop, s));
+      await loop.start();
+      return this.status();
+    });
+    const tracked = p.finally(() => {
+      if (this.starting === tracked) this.starting = undefined;
+    });
+    this.starting = tracked;
+    return tracked;
+  }
+
+  /** Stops the loop of the last start, and waits until its tick in flight has finished. */
+  private async retire(): Promise<void> {
+    const old = this.loop;
+    if (!old) return;
+    await old.stop();
+  }
+
+  stopTeleop(): Promise<void> {
+    this.token++;
+    this.starting = undefined;
+    const loop = this.loop;
+    const halted = loop ? loop.stop() : Promise.resolve(); // takes effect now, not after the queue
+    if (loop) this.deps.emit(this.status());
+    return this.serial(() => halted);
+  }
+
+  async estop(): Promise<void> {
+    this.token++;
+    this.starting = undefined;
+    const loop = this.loop;
+    if (loop) {
+      await loop.estop();
+      this.deps.emit(this.status(loop));
+    }
+  }
+
+  async setSource(source: CommandSource): Promise<void> {
     const loop = this.loop;
     if (!loop) return;
-    loop.stop();
-    this.emit(this.status());
-    this.loop = undefined;
-    await Promise.resolve();
-  }
-
-  async setSource(source: "leader" | "manual"): Promise<void> {
-    this.loop?.setSource(source);
-    if (this.loop) this.emit(this.status());
+    loop.setSource(source);
+    this.deps.emit(this.status(loop));
     await Promise.resolve();
   }
 
@@ -85,40 +173,35 @@ export class TeleopService {
     await Promise.resolve();
   }
 
-  /** Emergency stop: torque off on the follower. Safe to call with no loop running. */
-  async estop(): Promise<void> {
+  async playTrajectory(trajectory: Trajectory): Promise<void> {
     const loop = this.loop;
-    if (loop) {
-      await loop.estop();
-      this.emit(this.status(loop));
+    if (!loop) throw new Error("Start teleoperation first: a replay runs through its safety gate.");
+    loop.playTrajectory(trajectory);
+    this.deps.emit(this.status(loop));
+    await Promise.resolve();
+  }
+
+  private onSnapshot(loop: ControlLoop, s: LoopSnapshot): void {
+    if (loop !== this.loop) return;
+    const now = this.clock.now();
+    const changed = s.state !== this.lastState || s.source !== this.lastSource || s.trajectory?.phase !== this.lastPhase;
+    if (changed || now - this.lastEmit >= (this.deps.statusPeriodMs ?? 100)) {
+      this.lastEmit = now;
+      this.lastState = s.state;
+      this.lastSource = s.source;
+      this.lastPhase = s.trajectory?.phase;
+      this.deps.emit(this.status(loop));
     }
   }
 
+  private lastSource: string | undefined;
+  private lastPhase: string | undefined;
+
   status(loop = this.loop): TeleopStatus {
-    if (!loop) {
-      return {
-        state: "idle",
-        source: "leader",
-        reason: undefined,
-        ticks: 0,
-        overruns: 0,
-        rateHz: 0,
-        p99PeriodErrorMs: 0,
-        clippedSteps: 0,
-        missingReads: 0,
-        health: [],
-        warnings: [],
-        sample: [],
-        joints: [],
-        clockOriginMs: performance.timeOrigin,
-      };
-    }
-    const ok = loop.sample.read(this.scratch);
-    return {
-      ...loop.snapshot,
-      sample: ok ? Array.from(this.scratch) : [],
-      joints: loop.follower.arm.motors.map((m) => m.name),
-      clockOriginMs: performance.timeOrigin,
-    };
+    if (!loop) return { ...IDLE, sample: [], joints: [], ranges: [], clockOriginMs: performance.timeOrigin };
+    const frame = loop.sample.frame();
+    const ok = loop.sample.read(frame);
+    return { ...loop.snapshot, sample: ok ? frame.toArray() : [], joints: loop.joints, ranges: loop.ranges, clockOriginMs: performance.timeOrigin };
   }
 }
+

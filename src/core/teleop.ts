@@ -79,3 +79,53 @@ export function maxDistance(command: ArrayLike<number>, present: ArrayLike<numbe
   }
   return worst;
 }
+
+/** A joint's reachable values in normalised units (from its calibrated range); NaN bounds when uncalibrated. */
+export interface JointRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Each motor's calibrated range in normalised units, the bounds every manual target is held to. */
+export function jointRanges(u: ArmUnits): JointRange[] {
+  return u.arm.motors.map((m, i) => {
+    const cal = u.calibration[m.name];
+    if (cal === undefined) return { min: NaN, max: NaN };
+    const a = normalize(cal.range_min, cal, modeOf(u, i), appliesDriveMode(u));
+    const b = normalize(cal.range_max, cal, modeOf(u, i), appliesDriveMode(u));
+    return { min: Math.min(a, b), max: Math.max(a, b) };
+  });
+}
+
+/** `v` held to `range` (NaN stays NaN; an unknown range leaves `v` as it is). */
+export function clampToRange(v: number, range: JointRange | undefined): number {
+  if (Number.isNaN(v) || !range || Number.isNaN(range.min) || Number.isNaN(range.max)) return v;
+  return Math.min(range.max, Math.max(range.min, v));
+}
+
+/**
+ * The start gate's ramp: moves `point` (the commanded pose on its way to `target`) by at most
+ * `ratePerSecond × dtMs` per joint, and never more than `lead` ahead of where the follower
+ * measurably is, so a lagging servo is waited for rather than run away from. Speed is set by
+ * elapsed time, not by ticks: late ticks do not slow the ramp, and it is never faster.
+ * Joints whose target or position is unknown keep their point.
+ */
+export function rampToward(
+  point: Float64Array,
+  target: ArrayLike<number>,
+  present: ArrayLike<number>,
+  ratePerSecond: number,
+  dtMs: number,
+  lead: number,
+): void {
+  const step = (ratePerSecond * Math.max(0, dtMs)) / 1000;
+  for (let i = 0; i < point.length; i++) {
+    const t = target[i] ?? NaN;
+    const p = present[i] ?? NaN;
+    if (Number.isNaN(t) || Number.isNaN(p)) continue;
+    let x = point[i]!;
+    if (Number.isNaN(x)) x = p;
+    x += Math.max(-step, Math.min(step, t - x));
+    point[i] = Math.max(p - lead, Math.min(p + lead, x));
+  }
+}

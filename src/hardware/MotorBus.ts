@@ -1,8 +1,10 @@
+import type { Clock } from "../core/clock.ts";
 import type { ProtocolFamily } from "../protocol/models.ts";
 import { modelByNumber } from "../protocol/models.ts";
 import type { FrameDecoder, RegisterDef, StatusCondition, StatusPacket } from "../protocol/types.ts";
 import { decodeValue, encodeValue } from "../protocol/values.ts";
 import { BusClosedError, BusCorruptError, type BusError, BusTimeoutError, DeviceLostError, ServoStatusError } from "./errors.ts";
+import { realClock } from "./precisionTimer.ts";
 import type { Transport } from "./Transport.ts";
 
 export interface MotorBusOptions {
@@ -10,6 +12,8 @@ export interface MotorBusOptions {
   timeoutMarginMs?: number;
   /** Retries after a timeout or a corrupt reply (lerobot: 2). */
   retries?: number;
+  /** Reply timeouts run on this clock (the real one by default). */
+  clock?: Clock;
 }
 
 /** One motor's answer to a read: a value, or why there is none. Never a made-up number. */
@@ -79,6 +83,7 @@ export class MotorBus {
   private readonly lostListeners = new Set<(e: DeviceLostError) => void>();
   readonly timeoutMarginMs: number;
   readonly retries: number;
+  private readonly clock: Clock;
 
   constructor(
     readonly transport: Transport,
@@ -88,6 +93,7 @@ export class MotorBus {
     this.decoder = family.codec.createDecoder();
     this.timeoutMarginMs = options.timeoutMarginMs ?? 20;
     this.retries = options.retries ?? 2;
+    this.clock = options.clock ?? realClock;
   }
 
   get baudRate(): number {
@@ -330,14 +336,14 @@ export class MotorBus {
       this.decoder.reset();
       const pending: Pending = { expect, replies: new Map(), corrupt: 0, collectAll, done: () => undefined };
       const timeoutMs = this.timeoutFor(packet.length, expect, collectAll);
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let cancel: (() => void) | undefined;
       const finished = new Promise<"done" | "timeout">((resolve) => {
         pending.done = () => resolve("done");
         // When the deadline passes, give bytes already queued in the page one more task
         // turn to arrive: a busy main thread must not turn a reply into a timeout.
-        timer = setTimeout(() => {
-          timer = setTimeout(() => resolve("timeout"), 0);
-        }, timeoutMs);
+        cancel = this.clock.timeout(timeoutMs, () => {
+          cancel = this.clock.timeout(0, () => resolve("timeout"));
+        });
       });
       this.pending = pending;
       try {
@@ -350,7 +356,7 @@ export class MotorBus {
         }
         return { replies: pending.replies, corrupt: pending.corrupt };
       } finally {
-        clearTimeout(timer);
+        cancel?.();
         this.pending = undefined;
       }
     });

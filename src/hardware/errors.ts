@@ -83,3 +83,16 @@ export class BusClosedError extends BusError {
 export function isBusError(e: unknown): e is BusError {
   return e instanceof BusError;
 }
+
+const BUS_CODES: readonly string[] = ["timeout", "corrupt", "servo_status", "device_lost", "port_open", "closed"];
+
+/** A bus error that happened on the other side of a worker boundary: same code and message. */
+export class RemoteBusError extends BusError {
+  readonly code: BusErrorCode;
+  constructor(info: { readonly name: string; readonly code: string; readonly message: string }) {
+    super(info.message);
+    this.name = info.name;
+    // A failure that is not a bus condition still means no valid reply.
+    this.code = BUS_CODES.includes(info.code) ? (info.code as BusErrorCode) : "timeout";
+  }
+}

@@ -15,6 +15,8 @@
  *   in Node, a MessageChannel in browsers), which yield to other work between checks.
  */
 
+import type { Clock } from "../core/clock.ts";
+
 type Hop = (fn: () => void) => void;
 
 function makeHop(): Hop {
@@ -143,3 +145,13 @@ export function runAt(time: number, fn: () => void): () => void {
     entry.cancelled = true;
   };
 }
+
+/** The real clock: performance.now() and the precise timer above. The default of every engine. */
+export const realClock: Clock = {
+  now: () => performance.now(),
+  runAt,
+  timeout(ms, fn) {
+    const id = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(id);
+  },
+};

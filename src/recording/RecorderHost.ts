@@ -1,4 +1,4 @@
-import { LatestSample } from "../core/LatestSample.ts";
+import { LatestSample, SampleFrame, type SampleSource } from "../core/LatestSample.ts";
 import { ClockMapper } from "../core/frameSync.ts";
 import { runAt } from "../hardware/precisionTimer.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
@@ -38,7 +38,7 @@ interface Take {
  */
 export class RecorderHost {
   private pageOrigin = performance.timeOrigin;
-  private sample: { latest: LatestSample; hostOffsetMs: number; scratch: Float64Array } | null = null;
+  private sample: { latest: LatestSample; hostOffsetMs: number; frame: SampleFrame } | null = null;
   private readonly feeds = new Map<string, CameraFeed>();
   private take: Take | undefined;
   private statsTimer: ReturnType<typeof setInterval>;
@@ -95,7 +95,7 @@ export class RecorderHost {
       ? {
           latest: new LatestSample(source.buffer, source.joints),
           hostOffsetMs: source.hostOffsetMs,
-          scratch: new Float64Array(2 + 3 * source.joints),
+          frame: new SampleFrame(source.joints),
         }
       : null;
   }
@@ -184,14 +184,11 @@ export class RecorderHost {
 
   private readJoints = (state: Float32Array, action: Float32Array): number => {
     const s = this.sample;
-    if (!s || !s.latest.read(s.scratch)) return NaN;
-    const n = s.latest.joints;
-    const t = s.scratch[0]! + s.hostOffsetMs;
+    if (!s || !s.latest.read(s.frame)) return NaN;
+    const t = s.frame.t + s.hostOffsetMs;
     if (this.pageNow() - t > STALE_SAMPLE_MS) return NaN;
-    for (let i = 0; i < n; i++) {
-      state[i] = s.scratch[2 + n + i]!;
-      action[i] = s.scratch[2 + 2 * n + i]!;
-    }
+    state.set(s.frame.follower);
+    action.set(s.frame.command);
     return t;
   };
 

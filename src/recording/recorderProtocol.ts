@@ -1,13 +1,9 @@
 import type { EpisodeRecord, QaFlag, SyncReport } from "../core/dataset.ts";
 import type { CodecName } from "../capture/codecs.ts";
 
-/** Where the control loop publishes its newest sample (see core/LatestSample.ts). */
-export interface SampleSource {
-  buffer: SharedArrayBuffer | ArrayBuffer;
-  joints: number;
-  /** Add to a sample's time to get the page clock: (loop host's timeOrigin − page's timeOrigin). */
-  hostOffsetMs: number;
-}
+import type { SampleSource } from "../core/LatestSample.ts";
+
+export type { SampleSource };
 
 export interface TakeSpec {
   episode: EpisodeRecord;

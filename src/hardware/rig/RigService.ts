@@ -1,9 +1,11 @@
+import type { Clock } from "../../core/clock.ts";
 import { ARMS, type ArmId } from "../../core/robots.ts";
 import { PROTOCOL_FAMILIES, type ProtocolFamily } from "../../protocol/models.ts";
 import type { ProtocolId } from "../../protocol/types.ts";
 import { decodeValue } from "../../protocol/values.ts";
 import { isBusError } from "../errors.ts";
 import { MotorBus } from "../MotorBus.ts";
+import { realClock } from "../precisionTimer.ts";
 import type { SerialPortLike } from "../SerialPortLike.ts";
 import { createSimulatedArm, type SimulatedArm } from "../sim/simulatedArm.ts";
 import { SimTransport } from "../sim/SimTransport.ts";
@@ -44,6 +46,7 @@ export class RigService implements RigApi {
   constructor(
     private readonly host: "worker" | "main",
     private readonly emit: (event: RigEvent) => void,
+    readonly clock: Clock = realClock,
   ) {}
 
   private entry(key: string): Entry {
@@ -86,23 +89,24 @@ export class RigService implements RigApi {
     const def = ARMS[arm];
     // The script runs on performance.now(); align it with a shared wall-clock epoch so
     // leader and follower buses in different contexts agree on the motion.
-    const scriptStartMs = options.scriptEpochMs === undefined ? performance.now() : options.scriptEpochMs - performance.timeOrigin;
+    const scriptStartMs = options.scriptEpochMs === undefined ? this.clock.now() : options.scriptEpochMs - performance.timeOrigin;
     const sim = createSimulatedArm(def, {
       usbLatencyMs: options.usbLatencyMs ?? 1,
       chunking: true,
       seed: key.length * 7919 + 1,
       scriptStartMs,
+      clock: this.clock,
       ...(options.calibrated === undefined ? {} : { calibrated: options.calibrated }),
       ...(options.setupBench === undefined ? {} : { setupBench: options.setupBench }),
     });
-    const bus = new MotorBus(new SimTransport(sim.wire, `Simulated ${def.label}`), PROTOCOL_FAMILIES[def.protocol]);
+    const bus = new MotorBus(new SimTransport(sim.wire, `Simulated ${def.label}`), PROTOCOL_FAMILIES[def.protocol], { clock: this.clock });
     return this.add(key, bus, sim, options.baudRate ?? 1_000_000);
   }
 
   /** A real (or fake) Web Serial port; the caller obtained it from navigator.serial. */
   async connectPort(key: string, port: SerialPortLike, protocol: ProtocolId, baudRate: number): Promise<BusInfo> {
     const family: ProtocolFamily = PROTOCOL_FAMILIES[protocol];
-    const bus = new MotorBus(new WebSerialTransport(port), family);
+    const bus = new MotorBus(new WebSerialTransport(port), family, { clock: this.clock });
     return this.add(key, bus, undefined, baudRate);
   }
 
@@ -191,7 +195,7 @@ export class RigService implements RigApi {
     const { sim } = this.entry(key);
     if (!sim) throw new RangeError(`Bus "${key}" is not simulated.`);
     await this.applySim(key, sim, command);
-    const now = performance.now();
+    const now = this.clock.now();
     return {
       hand: sim.hand.current,
       settled: sim.hand.settled(now),
@@ -202,7 +206,7 @@ export class RigService implements RigApi {
   private async applySim(key: string, sim: SimulatedArm, command: SimCommand): Promise<void> {
     switch (command.kind) {
       case "hand":
-        sim.setHand(command.mode, performance.now());
+        sim.setHand(command.mode, this.clock.now());
         return;
       case "reverse":
         if (command.reversed) sim.hand.reversed.add(command.joint);

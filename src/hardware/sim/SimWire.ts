@@ -1,6 +1,7 @@
 import { mulberry32 } from "../../core/random.ts";
 import type { SimReply, SimulatedBus } from "./SimulatedBus.ts";
-import { runAt } from "../precisionTimer.ts";
+import type { Clock } from "../../core/clock.ts";
+import { realClock } from "../precisionTimer.ts";
 
 export interface WireFaults {
   /** Probability that a reply has one byte corrupted. */
@@ -16,6 +17,8 @@ export interface SimWireOptions {
   chunking?: boolean;
   /** Deterministic randomness for faults and chunking. */
   seed?: number;
+  /** The line's time (the real precise timer by default; a manual clock in tests). */
+  clock?: Clock;
 }
 
 /**
@@ -63,6 +66,7 @@ export class SimWire {
   private readonly rand: () => number;
   private readonly outbox: { at: number; bytes: Uint8Array }[] = [];
   private cancelTimer: (() => void) | undefined;
+  readonly clock: Clock;
 
   constructor(
     readonly bus: SimulatedBus,
@@ -71,6 +75,7 @@ export class SimWire {
     this.usbLatencyMs = options.usbLatencyMs ?? 1;
     this.chunking = options.chunking ?? false;
     this.rand = mulberry32(options.seed ?? 1);
+    this.clock = options.clock ?? realClock;
   }
 
   get isPlugged(): boolean {
@@ -85,7 +90,7 @@ export class SimWire {
   transmit(bytes: Uint8Array): void {
     if (!this.plugged) return;
     const perByteMs = 10_000 / this.baudRate; // 10 bits per byte (8N1), in ms
-    const now = performance.now();
+    const now = this.clock.now();
     const txStart = Math.max(now, this.wireFreeAt);
     const txEnd = txStart + bytes.length * perByteMs;
     const replies = collide(this.bus.receive(bytes, this.baudRate, txEnd));
@@ -128,9 +133,9 @@ export class SimWire {
   private schedule(): void {
     const head = this.outbox[0];
     if (this.cancelTimer !== undefined || head === undefined) return;
-    this.cancelTimer = runAt(head.at, () => {
+    this.cancelTimer = this.clock.runAt(head.at, () => {
       this.cancelTimer = undefined;
-      const now = performance.now();
+      const now = this.clock.now();
       while (this.outbox.length > 0 && this.outbox[0]!.at <= now) {
         const item = this.outbox.shift()!;
         if (this.plugged) this.listener?.data(item.bytes);

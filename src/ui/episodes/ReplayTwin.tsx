@@ -1,11 +1,9 @@
 import { useMemo, useRef } from "react";
-import { toolPosition } from "../../core/fk.ts";
-import { calibratedToUrdfRad, KINEMATIC_CHAINS } from "../../core/kinematics.ts";
+import { armFraming, armJoints, jointValueToUrdf } from "../../core/jointMapping.ts";
+import { KINEMATIC_CHAINS } from "../../core/kinematics.ts";
 import { JOINT_NAMES, type RobotKind } from "../../core/robots.ts";
 import type { EpisodeData } from "../../state/index.ts";
 import { RobotTwin, TwinCanvas, type JointGetter } from "../teleop/RobotTwin.tsx";
-
-const DEG = Math.PI / 180;
 
 /** lerobot robot_type → the twin's model; undefined when the studio has no model of it. */
 export function robotKindOf(robotType: string): RobotKind | undefined {
@@ -36,7 +34,7 @@ export function ReplayTwin({
   frameRef.current = frame;
   const chain = KINEMATIC_CHAINS[robot];
   const { solid, ghost, yaw, target } = useMemo(() => {
-    const joints = JOINT_NAMES.map((name) => chain.joints.find((j) => j.name === name)!);
+    const joints = armJoints(robot);
     const columns = JOINT_NAMES.map((name) => jointNames.findIndex((n) => n === `${name}.pos` || n === name));
     const getter =
       (values: Float32Array): JointGetter =>
@@ -51,22 +49,16 @@ export function ReplayTwin({
           const j = joints[i]!;
           if (Number.isNaN(v)) continue;
           any = true;
-          if (j.name === "gripper") {
-            const closed = Math.min(j.upper, Math.max(j.lower, 0));
-            const far = j.upper - closed >= closed - j.lower ? j.upper : j.lower;
-            out[i] = closed + ((far - closed) * v) / 100;
-          } else out[i] = calibratedToUrdfRad(j, v * DEG);
+          out[i] = jointValueToUrdf(j, v);
         }
         return any;
       };
-    const middle: Record<string, number> = {};
-    for (const j of joints) middle[j.name] = calibratedToUrdfRad(j, 0);
-    const tool = toolPosition(chain, middle);
+    const { yaw, target } = armFraming(chain, joints);
     return {
       solid: getter(data.state),
       ghost: getter(data.action),
-      yaw: -Math.atan2(tool[1], tool[0]),
-      target: [Math.hypot(tool[0], tool[1]) * 0.35, Math.max(0.18, tool[2] * 1.2), 0] as const,
+      yaw,
+      target,
     };
   }, [chain, data, jointNames]);
   return (

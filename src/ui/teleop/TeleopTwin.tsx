@@ -1,14 +1,13 @@
 import { useMemo, useRef } from "react";
 import { toolPosition } from "../../core/fk.ts";
 import { solveIk } from "../../core/ik.ts";
-import { calibratedToUrdfRad, KINEMATIC_CHAINS, urdfToCalibratedRad, type Vec3 } from "../../core/kinematics.ts";
+import { armFraming, armJoints, jointValueToUrdf, urdfToJointValue } from "../../core/jointMapping.ts";
+import { KINEMATIC_CHAINS, type Vec3 } from "../../core/kinematics.ts";
 import { DragHandle } from "./DragHandle.tsx";
 import { JOINT_NAMES, type RobotKind } from "../../core/robots.ts";
-import type { LatestSample } from "../../core/LatestSample.ts";
+import { type LatestSample, SampleFrame } from "../../core/LatestSample.ts";
 import type { TeleopStatus } from "../../state/index.ts";
 import { RobotTwin, TwinCanvas, type JointGetter } from "./RobotTwin.tsx";
-
-const DEG = Math.PI / 180;
 
 /**
  * The live twin: follower solid, the command sent to it (leader or manual targets) as the ghost. Joint values come from the
@@ -38,35 +37,28 @@ export function TeleopTwin({
   const dragRef = useRef(onDragJoints);
   dragRef.current = onDragJoints;
   const { solid, ghost, yaw, target, toolOf, drag } = useMemo(() => {
-    const joints = JOINT_NAMES.map((name) => chain.joints.find((j) => j.name === name)!);
-    const scratch = [0, 1, 2].map(() => new Float64Array(2 + 3 * joints.length)) as [Float64Array, Float64Array, Float64Array];
+    const joints = armJoints(robot);
+    const n = joints.length;
+    const frames = [new SampleFrame(n), new SampleFrame(n)] as const;
     const getter =
-      (column: 0 | 1 | 2): JointGetter =>
+      (which: "follower" | "command"): JointGetter =>
       (out) => {
         // Render rate from shared memory when the page is isolated; else the ~10 Hz status.
-        const n = joints.length;
-        let sample: ArrayLike<number> | undefined;
-        if (sharedRef.current && sharedRef.current.joints === n && sharedRef.current.read(scratch[column])) sample = scratch[column];
-        else if (latest.current && latest.current.joints.length === n) sample = latest.current.sample;
-        if (!sample || sample.length < 2 + 3 * n) return false;
+        const frame = frames[which === "follower" ? 0 : 1];
+        const fresh = sharedRef.current?.read(frame) ?? false;
+        const sample = fresh ? frame : latest.current ? SampleFrame.fromArray(latest.current.sample, n) : undefined;
+        if (!sample) return false;
+        const values = sample[which];
         for (let i = 0; i < n; i++) {
-          const v = sample[2 + column * n + i]!;
-          const j = joints[i]!;
-          if (Number.isNaN(v)) continue;
-          if (j.name === "gripper") {
-            const closed = Math.min(j.upper, Math.max(j.lower, 0));
-            const far = j.upper - closed >= closed - j.lower ? j.upper : j.lower;
-            out[i] = closed + ((far - closed) * v) / 100;
-          } else {
-            out[i] = calibratedToUrdfRad(j, v * DEG);
-          }
+          const v = values[i]!;
+          if (!Number.isNaN(v)) out[i] = jointValueToUrdf(joints[i]!, v);
         }
         return true;
       };
     // The follower's joints in URDF radians, for the handle and the IK start pose.
     const followerUrdf = new Float64Array(joints.length);
     const current = (): Record<string, number> | undefined => {
-      if (!getter(1)(followerUrdf)) return undefined;
+      if (!getter("follower")(followerUrdf)) return undefined;
       const q: Record<string, number> = {};
       joints.forEach((j, i) => (q[j.name] = followerUrdf[i]!));
       return q;
@@ -83,23 +75,21 @@ export function TeleopTwin({
       const out = new Map<number, number>();
       joints.forEach((j, i) => {
         if (j.name === "gripper" || j.name === "wrist_roll") return;
-        out.set(i, urdfToCalibratedRad(j, r.angles[j.name] ?? 0) / DEG);
+        out.set(i, urdfToJointValue(j, r.angles[j.name] ?? 0));
       });
       send(out);
     };
-    const middle: Record<string, number> = {};
-    for (const j of joints) middle[j.name] = calibratedToUrdfRad(j, 0);
-    const tool = toolPosition(chain, middle);
+    const framing = armFraming(chain, joints);
     return {
-      solid: getter(1),
-      ghost: getter(2),
-      yaw: -Math.atan2(tool[1], tool[0]),
+      solid: getter("follower"),
+      ghost: getter("command"),
+      yaw: framing.yaw,
       // Frame the whole reach: an arm stretched straight up stays in view.
-      target: [Math.hypot(tool[0], tool[1]) * 0.35, Math.max(0.18, tool[2] * 1.2), 0] as const,
+      target: framing.target,
       toolOf,
       drag,
     };
-  }, [chain]);
+  }, [chain, robot]);
   return (
     <div className="twin" data-testid="twin">
       <TwinCanvas target={target} distance={0.9}>
