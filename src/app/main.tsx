@@ -1,18 +1,17 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { TeleopService, type TeleopRequest, type TeleopStatus } from "../control/index.ts";
-import { RigService, type RigEvent, WorkerRigClient } from "../hardware/index.ts";
 import {
   createCameraStore,
   createDatasetsStore,
   createEpisodesStore,
+  createProblemsStore,
   createRecordingStore,
   type RecordingStore,
   createRigStore,
   createTeleopStore,
   type SerialLike,
   TelemetryPoller,
-  type TeleopHost,
+  teleopArms,
 } from "../state/index.ts";
 import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../storage/index.ts";
 import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
@@ -38,17 +37,10 @@ declare global {
 import { Shell, StudioProvider } from "../ui/index.ts";
 import "../ui/styles.css";
 import { FakeSerial } from "./fakeSerial.ts";
+import { createRig } from "./rig.ts";
+import { ReplaySession } from "../control/index.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
-
-function createWorkerRig(): WorkerRigClient | undefined {
-  if (typeof Worker === "undefined") return undefined;
-  try {
-    return new WorkerRigClient(new Worker(new URL("./rig.worker.ts", import.meta.url), { type: "module", name: "bus" }));
-  } catch {
-    return undefined; // e.g. a browser without module workers: run buses on the page
-  }
-}
 
 function pickSerial(): SerialLike | undefined {
   const fake = window.__STUDIO_FAKE_SERIAL__;
@@ -84,49 +76,27 @@ async function openEpisodes(): Promise<{ store: EpisodeStore; warning: string | 
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const serial = pickSerial();
-  const inlineListeners = new Set<(e: RigEvent) => void>();
-  const inline = new RigService("main", (e) => inlineListeners.forEach((fn) => fn(e)));
-  const worker = params.get("worker") === "off" ? undefined : createWorkerRig();
+  const problems = createProblemsStore();
+  const parts = createRig(params.get("worker") !== "off");
   const profiles = await openProfiles();
-
-  const rig = createRigStore({ worker, inline, serial, profiles: profiles.store, onInlineEvent: (fn) => inlineListeners.add(fn) });
+  const rig = createRigStore({ router: parts.router, serial, profiles: profiles.store, problems });
+  parts.bindStore(rig);
   const telemetry = new TelemetryPoller(rig, 100);
   telemetry.start();
-
-  // The control loop runs next to the buses: in the worker, or on the page with them.
-  let reportTeleop: (s: TeleopStatus) => void = () => undefined;
-  const inlineTeleop = new TeleopService(
-    (key) => inline.busOf(key),
-    (s) => reportTeleop(s),
-  );
-  const workerTeleop: TeleopHost | undefined = worker
-    ? {
-        startTeleop: (req: TeleopRequest) => worker.call<TeleopStatus>("startTeleop", req),
-        stopTeleop: () => worker.call<undefined>("stopTeleop"),
-        estop: () => worker.call<undefined>("estop"),
-        setSource: (source) => worker.call<undefined>("setSource", source),
-        setTargets: (values) => worker.call<undefined>("setTargets", values),
-      }
-    : undefined;
-  const teleop = createTeleopStore(rig, { worker: workerTeleop, inline: inlineTeleop });
-  reportTeleop = (s) => teleop.getState().report(s);
-  worker?.onEvent((e) => {
-    if (e.kind === "extra" && e.topic === "teleop") reportTeleop(e.payload as TeleopStatus);
-  });
+  const teleop = createTeleopStore(rig, parts.controller);
   // Recording: the recorder worker captures, encodes and stores; the page sequences takes.
   const episodes = await openEpisodes();
   const recorder = new RecorderClient(new Worker(new URL("./recorder.worker.ts", import.meta.url), { type: "module", name: "recorder" }));
   const followerKind = () => {
-    const s = teleop.getState();
-    const profiles = rig.getState().profiles;
-    const f = profiles.find((p) => p.id === s.followerId) ?? profiles.find((p) => p.arm.endsWith("follower"));
+    const f = teleopArms(rig, teleop.getState().leaderId, teleop.getState().followerId).follower;
     return f ? ARMS[f.arm].kind : "so101";
   };
   const cameras = createCameraStore(recorder, teleop, followerKind);
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop });
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
-  const episodeBrowser = createEpisodesStore(episodes.store, teleop);
+  const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
+  const episodeBrowser = createEpisodesStore(episodes.store, replay);
   if (window.__STUDIO_TEST__)
     window.__studioTest = { episodes: episodes.store, verifyEpisode: (id) => verifyEpisode(episodes.store, id), recording };
 
@@ -138,7 +108,17 @@ async function start(): Promise<void> {
   createRoot(root).render(
     <StrictMode>
       <StudioProvider
-        value={{ rig, telemetry, teleop, cameras, recording, datasets, episodes: episodeBrowser, webSerial: serial !== undefined }}
+        value={{
+          rig,
+          problems,
+          telemetry,
+          teleop,
+          cameras,
+          recording,
+          datasets,
+          episodes: episodeBrowser,
+          webSerial: serial !== undefined,
+        }}
       >
         <Shell />
       </StudioProvider>
@@ -146,12 +126,12 @@ async function start(): Promise<void> {
   );
 
   await rig.getState().loadProfiles();
-  if (profiles.warning) rig.setState((s) => ({ problems: [...s.problems, { id: -1, severity: "warning", message: profiles.warning! }] }));
+  if (profiles.warning) problems.getState().report("warning", profiles.warning);
   // First run opens on the simulated rig, so every feature can be tried without hardware.
   const sim = params.get("rig");
   if (sim !== "none") await rig.getState().connectSimulatedRig(sim === "koch" ? "koch" : "so101");
   await rig.getState().reconnectKnownPorts();
-  if (episodes.warning) rig.setState((s) => ({ problems: [...s.problems, { id: -2, severity: "warning", message: episodes.warning! }] }));
+  if (episodes.warning) problems.getState().report("warning", episodes.warning);
   // Takes interrupted by a crash or reload are kept as "interrupted" and offered.
   await recording
     .getState()

@@ -227,7 +227,8 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       },
       (e: unknown) => {
         if (this.starting === p) this.starting = undefined;
-        if (gen === this.gen) this.update({ state: before === "starting" ? "idle" : before, reason: e instanceof Error ? e.message : String(e) });
+        if (gen === this.gen)
+          this.update({ state: before === "starting" ? "idle" : before, reason: e instanceof Error ? e.message : String(e) });
         throw e;
       },
     );
@@ -242,7 +243,14 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     // Goal = where it is, then torque on: taking torque never makes the arm jump.
     toRawGoal(this.follower, this.followerN, this.raw);
     if (!(await this.write(gen, "Goal_Position", this.entries(this.raw)))) return;
-    if (!(await this.write(gen, "Torque_Enable", this.ids.map((id) => [id, 1] as const)))) return;
+    if (
+      !(await this.write(
+        gen,
+        "Torque_Enable",
+        this.ids.map((id) => [id, 1] as const),
+      ))
+    )
+      return;
     if (gen !== this.gen) return;
     if (this.snap.source === "manual") this.manual.set(this.followerN);
     this.enterGating();
@@ -262,13 +270,18 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
    */
   setSource(source: CommandSource): void {
     if (source === this.snap.source) return;
-    if (source === "leader" && !this.leader) throw new RangeError("There is no leader arm in this loop: drive the follower with the keyboard, sliders or a replay.");
+    if (source === "leader" && !this.leader)
+      throw new RangeError("There is no leader arm in this loop: drive the follower with the keyboard, sliders or a replay.");
     if (source === "trajectory" && !this.trajectory) throw new RangeError("No trajectory to play: use playTrajectory().");
     if (source === "manual") this.manual.set(this.followerN);
     if (source !== "trajectory") this.trajectory = undefined;
     const gate = source !== "manual" && this.snap.state === "tracking";
     if (gate) this.enterGating();
-    this.update({ source, state: gate ? "gating" : this.snap.state, trajectory: source === "trajectory" ? this.snap.trajectory : undefined });
+    this.update({
+      source,
+      state: gate ? "gating" : this.snap.state,
+      trajectory: source === "trajectory" ? this.snap.trajectory : undefined,
+    });
   }
 
   /** Manual targets in normalised units, held to each joint's calibrated range (NaN: hold that joint). */
@@ -326,7 +339,10 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
 
   private async torqueOff(): Promise<void> {
     try {
-      await this.follower.bus.syncWrite("Torque_Enable", this.ids.map((id) => [id, 0] as const));
+      await this.follower.bus.syncWrite(
+        "Torque_Enable",
+        this.ids.map((id) => [id, 0] as const),
+      );
     } catch {
       // the port is gone: the motors lose power or hold until it comes back
     }
@@ -424,7 +440,14 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
         // Walk toward the command at the configured speed (by elapsed time) until inside the gate.
         const dt = Number.isNaN(this.lastRampAt) ? this.periodMs : Math.min(100, now - this.lastRampAt);
         this.lastRampAt = now;
-        rampToward(this.ramp, this.command, this.followerN, this.options.rampPerSecond, dt, Math.max(this.options.gate, this.options.rampPerSecond * 0.25));
+        rampToward(
+          this.ramp,
+          this.command,
+          this.followerN,
+          this.options.rampPerSecond,
+          dt,
+          Math.max(this.options.gate, this.options.rampPerSecond * 0.25),
+        );
         this.command.set(this.ramp);
       }
     }
@@ -432,7 +455,13 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     toRawGoal(this.follower, this.safe, this.raw);
     if (!(await this.write(gen, "Goal_Position", this.entries(this.raw)))) return;
     if (gen !== this.gen) return;
-    this.sample.write({ t: this.clock.now(), flags: state === "tracking" ? SAMPLE_TRACKING : 0, leader: this.leaderN, follower: this.followerN, command: this.safe });
+    this.sample.write({
+      t: this.clock.now(),
+      flags: state === "tracking" ? SAMPLE_TRACKING : 0,
+      leader: this.leaderN,
+      follower: this.followerN,
+      command: this.safe,
+    });
     this.update({
       state,
       ticks: this.snap.ticks + 1,

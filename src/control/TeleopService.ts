@@ -61,7 +61,12 @@ export interface TeleopServiceDeps {
   readonly clock?: Clock;
   readonly statusPeriodMs?: number;
   /** Builds the loop (tests count them). */
-  readonly createLoop?: (leader: LeaderArm | undefined, follower: LoopArm, options: LoopOptions, sampleBuffer: ArrayBufferLike | undefined) => ControlLoop;
+  readonly createLoop?: (
+    leader: LeaderArm | undefined,
+    follower: LoopArm,
+    options: LoopOptions,
+    sampleBuffer: ArrayBufferLike | undefined,
+  ) => ControlLoop;
 }
 
 const IDLE: LoopSnapshot = {
@@ -118,9 +123,19 @@ export class TeleopService implements TeleopHost {
       if (token !== this.token) return this.status();
       const options: LoopOptions = { ...DEFAULT_LOOP, ...req.options };
       const leader: LeaderArm | undefined = req.leader
-        ? { arm: ARMS[req.leader.arm], calibration: req.leader.calibration, body: req.leader.body, bus: (this.deps.leaderBusOf ?? this.deps.busOf)(req.leader.busKey) }
+        ? {
+            arm: ARMS[req.leader.arm],
+            calibration: req.leader.calibration,
+            body: req.leader.body,
+            bus: (this.deps.leaderBusOf ?? this.deps.busOf)(req.leader.busKey),
+          }
         : undefined;
-      const follower: LoopArm = { arm: ARMS[req.follower.arm], calibration: req.follower.calibration, body: req.follower.body, bus: this.deps.busOf(req.follower.busKey) };
+      const follower: LoopArm = {
+        arm: ARMS[req.follower.arm],
+        calibration: req.follower.calibration,
+        body: req.follower.body,
+        bus: this.deps.busOf(req.follower.busKey),
+      };
       const loop = this.createLoop(leader, follower, options, req.sampleBuffer);
       this.loop = loop;
       loop.subscribe((s) => this.onSnapshot(loop, s));
@@ -201,7 +216,12 @@ export class TeleopService implements TeleopHost {
     if (!loop) return { ...IDLE, sample: [], joints: [], ranges: [], clockOriginMs: performance.timeOrigin };
     const frame = loop.sample.frame();
     const ok = loop.sample.read(frame);
-    return { ...loop.snapshot, sample: ok ? frame.toArray() : [], joints: loop.joints, ranges: loop.ranges, clockOriginMs: performance.timeOrigin };
+    return {
+      ...loop.snapshot,
+      sample: ok ? frame.toArray() : [],
+      joints: loop.joints,
+      ranges: loop.ranges,
+      clockOriginMs: performance.timeOrigin,
+    };
   }
 }
-

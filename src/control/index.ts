@@ -6,7 +6,20 @@ export type { CalibrationPhase, CalibrationSnapshot, JointLive } from "./Calibra
 export { MotorSetupSession, TARGET_BAUD } from "./MotorSetupSession.ts";
 export type { SetupPhase, SetupSnapshot } from "./MotorSetupSession.ts";
 export { ControlLoop, DEFAULT_LOOP } from "./ControlLoop.ts";
-export type { CommandSource, LeaderBus, LoopBus, LoopOptions, LoopSnapshot, LoopState, Trajectory, TrajectoryProgress } from "./ControlLoop.ts";
+export type {
+  CommandSource,
+  LeaderBus,
+  LoopBus,
+  LoopOptions,
+  LoopSnapshot,
+  LoopState,
+  Trajectory,
+  TrajectoryProgress,
+} from "./ControlLoop.ts";
 export { HEALTH_LIMITS } from "./health.ts";
 export { TeleopService } from "./TeleopService.ts";
 export type { TeleopArmSpec, TeleopHost, TeleopRequest, TeleopStatus } from "./TeleopService.ts";
+export { isDriving, TeleopController } from "./TeleopController.ts";
+export type { TeleopControllerDeps, TeleopStartRequest, TeleopView } from "./TeleopController.ts";
+export { ReplaySession } from "./ReplaySession.ts";
+export type { RecordedActions, ReplayDeps, ReplayView } from "./ReplaySession.ts";

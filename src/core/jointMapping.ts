@@ -5,7 +5,14 @@
  * open) for the gripper.
  */
 import { toolPosition } from "./fk.ts";
-import { calibratedToUrdfRad, type JointSpec, KINEMATIC_CHAINS, type KinematicChain, urdfToCalibratedRad, type Vec3 } from "./kinematics.ts";
+import {
+  calibratedToUrdfRad,
+  type JointSpec,
+  KINEMATIC_CHAINS,
+  type KinematicChain,
+  urdfToCalibratedRad,
+  type Vec3,
+} from "./kinematics.ts";
 import { JOINT_NAMES, type RobotKind } from "./robots.ts";
 
 const DEG = Math.PI / 180;
@@ -56,7 +63,10 @@ export function poseToUrdf(joints: readonly JointSpec[], values: ArrayLike<numbe
 }
 
 /** Where a camera looking at the arm should aim: the tool at the middle pose, framed to the arm's reach. */
-export function armFraming(chain: KinematicChain, joints: readonly JointSpec[]): { yaw: number; target: readonly [number, number, number]; tool: Vec3 } {
+export function armFraming(
+  chain: KinematicChain,
+  joints: readonly JointSpec[],
+): { yaw: number; target: readonly [number, number, number]; tool: Vec3 } {
   const middle: Record<string, number> = {};
   for (const j of joints) middle[j.name] = calibratedToUrdfRad(j, 0);
   const tool = toolPosition(chain, middle);

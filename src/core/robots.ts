@@ -98,3 +98,18 @@ export function isArmId(x: unknown): x is ArmId {
 export function motorNormMode(motor: MotorSpec, body: "degrees" | "range_m100_100"): "degrees" | "range_m100_100" | "range_0_100" {
   return motor.isGripper ? "range_0_100" : body;
 }
+
+/**
+ * The one rule for "which arm is the leader / the follower": the one the user chose, else the
+ * first connected arm of that role. Used by teleop, recording (whose joints a dataset records)
+ * and the simulated camera (which robot it draws).
+ */
+export function selectArm<P extends { readonly id: string; readonly arm: ArmId }>(
+  role: ArmRole,
+  profiles: readonly P[],
+  isConnected: (id: string) => boolean,
+  chosenId?: string,
+): P | undefined {
+  const chosen = chosenId === undefined ? undefined : profiles.find((p) => p.id === chosenId);
+  return chosen ?? profiles.find((p) => ARMS[p.arm].role === role && isConnected(p.id));
+}

@@ -75,7 +75,11 @@ interface Mortal {
  * The remote side of `endpoint`. If `mortal` (the Worker) dies, every call — pending or new —
  * rejects with `deathMessage`.
  */
-export function connect<T>(endpoint: Endpoint, mortal?: Mortal, deathMessage = "A background worker of the studio stopped. Reload the page."): Remote<T> {
+export function connect<T>(
+  endpoint: Endpoint,
+  mortal?: Mortal,
+  deathMessage = "A background worker of the studio stopped. Reload the page.",
+): Remote<T> {
   installErrorHandler();
   const remote = Comlink.wrap<T>(endpoint);
   if (!mortal) return remote;

@@ -1,4 +1,4 @@
-import { LatestSample, SampleFrame, type SampleSource } from "../core/LatestSample.ts";
+import { LatestSample, SampleFrame } from "../core/LatestSample.ts";
 import { ClockMapper } from "../core/frameSync.ts";
 import { runAt } from "../hardware/precisionTimer.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";

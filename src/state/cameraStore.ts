@@ -1,7 +1,9 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type { CameraSpec } from "../core/dataset.ts";
-import { calibratedToUrdfRad, KINEMATIC_CHAINS } from "../core/kinematics.ts";
-import { JOINT_NAMES, type RobotKind } from "../core/robots.ts";
+import { armJoints, poseToUrdf } from "../core/jointMapping.ts";
+import { KINEMATIC_CHAINS } from "../core/kinematics.ts";
+import { SampleFrame } from "../core/LatestSample.ts";
+import type { RobotKind } from "../core/robots.ts";
 import { CameraError, listCameras, openCamera, requestCameraPermission } from "../capture/CameraManager.ts";
 import type { VideoInput } from "../capture/cameraIdentity.ts";
 import { SimulatedCamera } from "../capture/SimulatedCamera.ts";
@@ -112,23 +114,14 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
       guarded(async () => {
         const kind = robot();
         const chain = KINEMATIC_CHAINS[kind];
-        const joints = JOINT_NAMES.map((name) => chain.joints.find((j) => j.name === name)!);
+        const joints = armJoints(kind);
         const key = o.key ?? (get().cameras.some((c) => c.key === "front") ? `sim_${get().cameras.length}` : "front");
         const n = joints.length;
-        const buf = new Float64Array(2 + 3 * n);
+        const frame = new SampleFrame(n);
         const pose = () => {
           const t = teleop.getState();
-          let sample: ArrayLike<number> | undefined;
-          if (t.shared && t.shared.joints === n && t.shared.read(buf)) sample = buf;
-          else if (t.status && t.status.sample.length >= 2 + 3 * n) sample = t.status.sample;
-          if (!sample) return null;
-          const q: Record<string, number> = {};
-          joints.forEach((j, i) => {
-            const v = sample[2 + n + i]!;
-            if (Number.isNaN(v)) return;
-            q[j.name] = j.name === "gripper" ? (j.lower + j.upper) / 2 : calibratedToUrdfRad(j, (v * Math.PI) / 180);
-          });
-          return q;
+          const sample = t.shared?.read(frame) ? frame : t.status ? SampleFrame.fromArray(t.status.sample, n) : undefined;
+          return sample ? poseToUrdf(joints, sample.follower) : null;
         };
         // Frames on the page clock's whole periods (0, 1/fps, …): recording rows start on the same
         // grid, so each row has a frame drawn at its own time (see recordingStore.beginTake).

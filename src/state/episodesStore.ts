@@ -14,7 +14,7 @@ import {
 import type { DatasetRecord, EpisodeRecord, EpisodeStatus } from "../core/dataset.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import { FrameSeeker, loadEpisodeData, playheadAt, type EpisodeData, type FrameSink } from "./episodePlayer.ts";
-import type { TeleopStore } from "./teleopStore.ts";
+import type { ReplaySession, ReplayView } from "../control/index.ts";
 
 // ---- the browser's filter and sort (pure; metadata only)
 
@@ -80,16 +80,7 @@ export interface OpenEpisode {
   readonly error: string | undefined;
 }
 
-export interface ReplayState {
-  readonly state: "idle" | "starting" | "running" | "done" | "stopped" | "failed";
-  readonly row: number;
-  readonly message: string | undefined;
-  /**
-   * Largest |follower position − recorded action| over the joints at the last tick (degrees,
-   * gripper 0..100), from the loop's newest status; undefined until known.
-   */
-  readonly followErrorDeg?: number;
-}
+export type ReplayState = ReplayView;
 
 export interface EpisodesState {
   readonly datasets: readonly DatasetRecord[];
@@ -181,14 +172,13 @@ const frameLater = (fn: () => void): (() => void) => {
  * bulk edits), the player (frame, transport, camera decoding), annotation (undo/redo, debounced
  * saving) and replay on the robot through teleop's manual targets (its safety gate and limits).
  */
-export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | undefined): EpisodesStore {
+export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession | undefined): EpisodesStore {
   const seekers = new Map<string, FrameSeeker>();
   let loadAbort: AbortController | undefined;
   let cancelTick: (() => void) | undefined;
   let saveTimer: ReturnType<typeof setTimeout> | undefined;
   let saving: Promise<void> | undefined;
   let saved: AnnotationDoc | undefined;
-  let replayTimer: ReturnType<typeof setInterval> | undefined;
 
   const replaceEpisodes = (updated: readonly EpisodeRecord[]) =>
     s.setState((st) => ({ episodes: st.episodes.map((e) => updated.find((u) => u.id === e.id) ?? e) }));
@@ -468,93 +458,34 @@ export function createEpisodesStore(store: EpisodeStore, teleop: TeleopStore | u
       const data = get().open?.data;
       const fail = (m: string) => set({ replay: { state: "failed", row: 0, message: m } });
       if (!data) return fail("Open an episode first.");
-      if (!teleop) return fail("Replay needs the teleoperation loop, which this page does not have.");
+      if (!replay) return fail("Replay needs the teleoperation loop, which this page does not have.");
       const ds = get().datasets.find((d) => d.id === data.episode.datasetId);
       if (!ds) return fail("The episode's dataset is not loaded.");
-      if (ds.units !== "degrees")
+      if (ds.units !== "degrees") {
         return fail("This dataset stores joints in −100..100 units; replay sends degrees. Record in degrees to replay on the robot.");
-      get().pause();
-      set({
-        replay: { state: "starting", row: 0, message: "Starting teleoperation (the follower first walks slowly to where it should be)…" },
-      });
-      const running = () => {
-        const st = teleop.getState().status?.state;
-        return st === "gating" || st === "tracking";
-      };
-      if (!running()) {
-        await teleop.getState().start();
-        if (!running())
-          return fail(
-            teleop.getState().error ?? "Teleoperation did not start: connect and calibrate a leader and a follower (Rig screen).",
-          );
       }
-      await teleop.getState().setSource("manual");
-      const tp = teleop.getState();
-      const joints = tp.status?.joints ?? [];
-      if (tp.targets.length === 0) return fail("The follower's position is not known yet; try again in a moment.");
-      // Dataset columns are "<motor>.pos"; the loop's joints are motor names.
-      const columns = joints.map((j) => ds.jointNames.findIndex((n) => n === `${j}.pos` || n === j));
-      if (columns.every((c) => c < 0))
-        return fail(`None of the follower's joints (${joints.join(", ")}) is in this dataset (${ds.jointNames.join(", ")}).`);
+      get().pause();
       const { start, end } = keptRange(data.episode.annotations, data.rows);
       const from = Math.max(start, Math.min(get().frame, end - 1));
-      const fps = data.episode.fps;
-      const t0 = now();
-      set({ replay: { state: "running", row: from, message: undefined } });
-      const J = data.joints;
-      replayTimer = setInterval(
-        () => {
-          const st = teleop.getState().status?.state;
-          if (st === "estopped" || st === "fault" || st === "stopped")
-            return get().stopReplay(`Teleoperation stopped (${st}); replay stopped.`);
-          const row = from + Math.floor(((now() - t0) / 1000) * fps);
-          if (row >= end) {
-            if (replayTimer) clearInterval(replayTimer);
-            replayTimer = undefined;
-            set((st) => ({
-              replay: {
-                ...st.replay,
-                state: "done",
-                row: end - 1,
-                message: `Replayed frames ${from}–${end - 1}; the follower holds the last position.`,
-              },
-            }));
-            return;
-          }
-          const targets = teleop.getState().targets;
-          const next = [...targets];
-          columns.forEach((c, j) => {
-            if (c < 0) return;
-            const v = data.action[row * J + c];
-            if (v !== undefined && !Number.isNaN(v)) next[j] = v;
-          });
-          next.forEach((v, j) => {
-            if (v !== targets[j]) teleop.getState().setTarget(j, v);
-          });
-          // How closely the follower reproduces the recording (its newest reported position vs the action).
-          const status = teleop.getState().status;
-          const n = status?.joints.length ?? 0;
-          let err: number | undefined;
-          if (status && status.sample.length >= 2 + 2 * n)
-            columns.forEach((c, j) => {
-              const want = c < 0 ? NaN : data.action[row * J + c]!;
-              const got = status.sample[2 + n + j]!;
-              if (Number.isFinite(want) && Number.isFinite(got)) err = Math.max(err ?? 0, Math.abs(got - want));
-            });
-          set({ replay: { state: "running", row, message: undefined, ...(err !== undefined ? { followErrorDeg: err } : {}) } });
-          get().seek(row);
-        },
-        Math.max(5, 1000 / fps / 2),
-      );
+      await replay.start({
+        action: data.action,
+        width: data.joints,
+        rows: data.rows,
+        fps: data.episode.fps,
+        jointNames: ds.jointNames,
+        from,
+        to: end,
+      });
     },
 
     stopReplay(msg) {
-      if (replayTimer) clearInterval(replayTimer);
-      const was = replayTimer !== undefined || get().replay.state === "starting";
-      replayTimer = undefined;
-      if (was)
-        set((st) => ({ replay: { ...st.replay, state: "stopped", message: msg ?? "Replay stopped; the follower holds where it is." } }));
+      replay?.stop(msg);
     },
   }));
+  // The player follows the replay's row.
+  replay?.subscribe((v) => {
+    s.setState({ replay: v });
+    if ((v.state === "running" || v.state === "done") && s.getState().open?.data) s.getState().seek(v.row);
+  });
   return s;
 }

@@ -1,5 +1,7 @@
 export { createRigStore } from "./rigStore.ts";
-export type { BusEntry, BusStatus, Problem, RigBackends, RigState, RigStore, SerialLike, SimRigKind } from "./rigStore.ts";
+export type { BusEntry, BusStatus, RigBackends, RigState, RigStore, SerialLike, SimRigKind } from "./rigStore.ts";
+export { createProblemsStore } from "./problemsStore.ts";
+export type { Notice, NoticeSeverity, ProblemsState, ProblemsStore } from "./problemsStore.ts";
 export { simProfileId } from "./rigStore.ts";
 export { TelemetryPoller } from "./TelemetryPoller.ts";
 export type { TelemetrySnapshot } from "./TelemetryPoller.ts";
@@ -13,8 +15,8 @@ export type {
   MotorSetupSession,
   SetupSnapshot,
 } from "../control/index.ts";
-export { createTeleopStore } from "./teleopStore.ts";
-export type { TeleopBackends, TeleopHost, TeleopState, TeleopStore } from "./teleopStore.ts";
+export { createTeleopStore, NO_LEADER, teleopArms } from "./teleopStore.ts";
+export type { TeleopState, TeleopStore } from "./teleopStore.ts";
 export type { TeleopStatus, LoopState } from "../control/index.ts";
 export { createCameraStore, validCameraKey } from "./cameraStore.ts";
 export type { CameraEntry, CameraState, CameraStore } from "./cameraStore.ts";

@@ -9,7 +9,7 @@ import { imageStatsFromStorage } from "../recording/episodeImageStats.ts";
 import type { EpisodeStore, RecoveredEpisode, StorageUsage } from "../storage/EpisodeStore.ts";
 import type { CameraStore } from "./cameraStore.ts";
 import type { RigStore } from "./rigStore.ts";
-import type { TeleopStore } from "./teleopStore.ts";
+import { teleopArms, type TeleopStore } from "./teleopStore.ts";
 
 export interface RecordingSettings {
   datasetName: string;
@@ -122,8 +122,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
   const ensureDataset = async (): Promise<DatasetRecord> => {
     const s = store.getState().settings;
     const { rig } = b;
-    const profiles = rig.getState().profiles;
-    const follower = profiles.find((p) => p.id === b.teleop.getState().followerId) ?? profiles.find((p) => p.arm.endsWith("follower"));
+    const follower = teleopArms(rig, b.teleop.getState().leaderId, b.teleop.getState().followerId).follower;
     if (!follower) throw new Error("Connect a follower arm first (Rig screen): a dataset records its joints.");
     const arm = ARMS[follower.arm];
     const cameras: CameraSpec[] = b.cameras.getState().cameras.map((c) => ({

@@ -1,30 +1,14 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
-import { allocateSampleBuffer, LatestSample } from "../core/LatestSample.ts";
-import type { TeleopRequest, TeleopStatus } from "../control/index.ts";
+import { selectArm } from "../core/robots.ts";
+import type { CommandSource, TeleopArmSpec, TeleopController, TeleopView } from "../control/index.ts";
+import type { RobotProfile } from "../storage/index.ts";
 import type { RigStore } from "./rigStore.ts";
 
-/** Where the control loop can run: next to the buses (worker), or on the page. */
-export interface TeleopHost {
-  startTeleop(req: TeleopRequest): Promise<TeleopStatus>;
-  stopTeleop(): Promise<void>;
-  estop(): Promise<void>;
-  setSource(source: "leader" | "manual"): Promise<void>;
-  setTargets(values: number[]): Promise<void>;
-}
+/** The leader choice "none": drive the follower alone (keyboard, sliders, gamepad, 3D drag, replay). */
+export const NO_LEADER = "none";
 
-export interface TeleopBackends {
-  readonly worker: TeleopHost | undefined;
-  readonly inline: TeleopHost;
-}
-
-export interface TeleopState {
-  readonly status: TeleopStatus | undefined;
-  /**
-   * The loop's newest sample, shared with the loop when the page is cross-origin isolated
-   * (read it every frame); undefined otherwise — then use `status.sample` (~10 Hz).
-   */
-  readonly shared: LatestSample | undefined;
-  readonly error: string | undefined;
+export interface TeleopState extends TeleopView {
+  /** The chosen leader profile, NO_LEADER, or undefined for the first connected leader. */
   readonly leaderId: string | undefined;
   readonly followerId: string | undefined;
   /** Control loop rate, 30–200 Hz. */
@@ -35,42 +19,34 @@ export interface TeleopState {
   stop(): Promise<void>;
   /** Emergency stop: torque off on every follower, whatever is running. */
   estop(): Promise<void>;
-  /** Status pushed by the host (~10 Hz). */
-  report(status: TeleopStatus): void;
-  /** Manual targets (normalised units), set by the keyboard and the sliders. */
-  readonly targets: readonly number[];
-  setSource(source: "leader" | "manual"): Promise<void>;
-  /** Set one joint's manual target (switches to manual control). */
+  setSource(source: CommandSource): Promise<void>;
+  /** Set one joint's manual target (held to its calibrated range). */
   setTarget(joint: number, value: number): void;
+  /** Set several joints' targets at once (3D drag). */
+  setTargets(values: ReadonlyMap<number, number>): void;
   /** Move one joint's manual target by `delta` (keyboard). */
   nudge(joint: number, delta: number): void;
 }
 
 export type TeleopStore = StoreApi<TeleopState>;
 
-export function createTeleopStore(rig: RigStore, backends: TeleopBackends): TeleopStore {
-  let running: TeleopHost | undefined;
-  // At most one targets message in flight: the newest wins.
-  let pending: number[] | undefined;
-  let sending = false;
-  const sendTargets = (targets: number[]) => {
-    pending = targets;
-    if (sending || !running) return;
-    sending = true;
-    const flush = async () => {
-      while (pending && running) {
-        const next = pending;
-        pending = undefined;
-        await running.setTargets(next).catch(() => undefined);
-      }
-      sending = false;
-    };
-    void flush();
-  };
-  return createStore<TeleopState>()((set, get) => ({
-    status: undefined,
-    shared: undefined,
-    error: undefined,
+function spec(p: RobotProfile): TeleopArmSpec | undefined {
+  return p.calibration ? { busKey: p.id, arm: p.arm, calibration: p.calibration, body: p.bodyNormMode } : undefined;
+}
+
+/** The arms a Start would use now: the chosen ones, else the first connected of each role (no leader is fine). */
+export function teleopArms(rig: RigStore, leaderId: string | undefined, followerId: string | undefined) {
+  const { buses, profiles } = rig.getState();
+  const connected = (id: string) => buses.some((b) => b.key === id && b.status === "connected");
+  const follower = selectArm("follower", profiles, connected, followerId);
+  const leader = leaderId === NO_LEADER ? undefined : selectArm("leader", profiles, connected, leaderId);
+  return { leader, follower, connected };
+}
+
+/** Binds the page's TeleopController to React, and turns the Rig's profiles into what a start needs. */
+export function createTeleopStore(rig: RigStore, controller: TeleopController): TeleopStore {
+  const store = createStore<TeleopState>()((set, get) => ({
+    ...controller.snapshot,
     leaderId: undefined,
     followerId: undefined,
     rateHz: 100,
@@ -84,96 +60,32 @@ export function createTeleopStore(rig: RigStore, backends: TeleopBackends): Tele
     },
 
     async start() {
-      const { buses, profiles } = rig.getState();
-      const pick = (role: "leader" | "follower", chosen: string | undefined) =>
-        profiles.find((p) => p.id === chosen) ??
-        profiles.find((p) => p.arm.endsWith(role) && buses.some((b) => b.key === p.id && b.status === "connected"));
-      const leader = pick("leader", get().leaderId);
-      const follower = pick("follower", get().followerId);
-      const fail = (error: string) => set({ error });
-      if (!leader || !follower) return fail("Connect a leader and a follower arm first (Rig screen).");
-      const lb = buses.find((b) => b.key === leader.id && b.status === "connected");
-      const fb = buses.find((b) => b.key === follower.id && b.status === "connected");
-      if (!lb || !fb) return fail(`${!lb ? leader.name : follower.name} is not connected.`);
-      if (!leader.calibration || !follower.calibration)
-        return fail(`Calibrate ${!leader.calibration ? leader.name : follower.name} first.`);
-      if (lb.info.host !== fb.info.host)
-        return fail("The leader and follower run in different places (worker and page): reconnect them the same way.");
-      const host = lb.info.host === "worker" && backends.worker ? backends.worker : backends.inline;
-      set({ error: undefined, leaderId: leader.id, followerId: follower.id });
-      try {
-        await running?.stopTeleop();
-        running = host;
-        const joints = 6;
-        const buffer = allocateSampleBuffer(joints);
-        const shared =
-          typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer ? new LatestSample(buffer, joints) : undefined;
-        set({ shared });
-        const status = await host.startTeleop({
-          sampleBuffer: buffer,
-          options: { rateHz: get().rateHz },
-          leader: { busKey: leader.id, arm: leader.arm, calibration: leader.calibration, body: leader.bodyNormMode },
-          follower: { busKey: follower.id, arm: follower.arm, calibration: follower.calibration, body: follower.bodyNormMode },
-        });
-        set({ status });
-      } catch (e) {
-        fail(e instanceof Error ? e.message : String(e));
+      const { leader, follower, connected } = teleopArms(rig, get().leaderId, get().followerId);
+      const fail = (error: string) => controller.fail(error);
+      if (!follower) return fail("Connect a follower arm first (Rig screen).");
+      if (!connected(follower.id)) return fail(`${follower.name} is not connected.`);
+      const f = spec(follower);
+      if (!f) return fail(`Calibrate ${follower.name} first (Rig screen → Calibrate).`);
+      // A chosen leader must be ready; the first connected one is used only if it is.
+      const chosenLeader = get().leaderId !== undefined && get().leaderId !== NO_LEADER;
+      const l = leader && connected(leader.id) ? spec(leader) : undefined;
+      if (chosenLeader && !l) {
+        return fail(
+          leader
+            ? `${leader.name} is ${connected(leader.id) ? "not calibrated" : "not connected"}: choose "no leader" to drive the follower alone.`
+            : "The chosen leader is gone.",
+        );
       }
+      await controller.start({ ...(l ? { leader: l } : {}), follower: f, rateHz: get().rateHz });
     },
 
-    async stop() {
-      await running?.stopTeleop();
-    },
-
-    async estop() {
-      const hosts = [backends.worker, backends.inline].filter((h): h is TeleopHost => h !== undefined);
-      await Promise.all(hosts.map((h) => h.estop().catch(() => undefined)));
-      // Torque off everywhere, loop or not.
-      const { buses, api } = rig.getState();
-      await Promise.all(
-        buses
-          .filter((b) => b.status === "connected" && b.motors.length > 0)
-          .map((b) =>
-            api(b.key)
-              .syncWrite(
-                b.key,
-                "Torque_Enable",
-                b.motors.map((m) => [m.id, 0] as const),
-              )
-              .catch(() => undefined),
-          ),
-      );
-    },
-
-    report(status) {
-      set({ status });
-    },
-
-    targets: [],
-
-    async setSource(source) {
-      if (source === "manual") {
-        // Start from where the follower is: switching never makes it jump.
-        const s = get().status;
-        const n = s?.joints.length ?? 0;
-        set({ targets: s && s.sample.length >= 2 + 3 * n ? s.sample.slice(2 + n, 2 + 2 * n) : [] });
-      }
-      await running?.setSource(source);
-    },
-
-    setTarget(joint, value) {
-      const targets = [...get().targets];
-      if (targets.length === 0) return;
-      const gripper = get().status?.joints[joint] === "gripper";
-      targets[joint] = gripper ? Math.min(100, Math.max(0, value)) : Math.min(180, Math.max(-180, value));
-      set({ targets });
-      sendTargets(targets);
-    },
-
-    nudge(joint, delta) {
-      const t = get().targets[joint];
-      if (t === undefined || Number.isNaN(t)) return;
-      get().setTarget(joint, t + delta);
-    },
+    stop: () => controller.stop(),
+    estop: () => controller.estop(),
+    setSource: (source) => controller.setSource(source),
+    setTarget: (joint, value) => controller.setTarget(joint, value),
+    setTargets: (values) => controller.setTargets(values),
+    nudge: (joint, delta) => controller.nudge(joint, delta),
   }));
+  controller.subscribe((view) => store.setState(view));
+  return store;
 }

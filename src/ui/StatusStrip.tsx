@@ -1,10 +1,12 @@
-import { useRig } from "./StudioContext.tsx";
+import { useStore } from "zustand";
+import { useRig, useStudio } from "./StudioContext.tsx";
 
 export function StatusStrip() {
   const buses = useRig((s) => s.buses);
-  const problems = useRig((s) => s.problems);
+  const { problems: store } = useStudio();
+  const problems = useStore(store, (s) => s.notices);
   const busy = useRig((s) => s.busy);
-  const dismiss = useRig((s) => s.dismissProblem);
+  const dismiss = useStore(store, (s) => s.dismiss);
   const motors = buses.reduce((n, b) => n + (b.status === "connected" ? b.motors.length : 0), 0);
   return (
     <footer className="status-strip" data-testid="status-strip">
@@ -21,7 +23,13 @@ export function StatusStrip() {
       {busy !== undefined && <span className="status-item">{busy}</span>}
       <span className="status-problems">
         {problems.map((p) => (
-          <span key={p.id} className={`problem ${p.severity}`} role="alert" data-testid="problem">
+          <span
+            key={p.id}
+            className={`problem ${p.severity}`}
+            role={p.severity === "error" || p.severity === "warning" ? "alert" : "status"}
+            data-testid="problem"
+            data-severity={p.severity}
+          >
             {p.message}
             <button type="button" aria-label="Dismiss" onClick={() => dismiss(p.id)}>
               ×

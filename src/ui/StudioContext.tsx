@@ -4,6 +4,7 @@ import type {
   CameraStore,
   DatasetsStore,
   EpisodesStore,
+  ProblemsStore,
   RecordingStore,
   RigState,
   RigStore,
@@ -14,6 +15,7 @@ import type {
 
 export interface Studio {
   readonly rig: RigStore;
+  readonly problems: ProblemsStore;
   readonly telemetry: TelemetryPoller;
   readonly teleop: TeleopStore;
   readonly cameras: CameraStore;

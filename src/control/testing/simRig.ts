@@ -3,7 +3,7 @@
  * one manual clock, with every Goal_Position and Torque_Enable write the servos receive recorded
  * with its time. Nothing here sleeps: tests advance the clock.
  */
-import { ManualClock } from "../../core/clock.ts";
+import type { ManualClock } from "../../core/clock.ts";
 import type { CalibrationTable } from "../../core/calibration.ts";
 import type { ArmDefinition } from "../../core/robots.ts";
 import type { RigApi } from "../../hardware/index.ts";
@@ -30,9 +30,23 @@ export interface SimRigArm {
   readonly writes: ServoWrite[];
 }
 
-export async function simRigArm(clock: ManualClock, def: ArmDefinition, opts: { scripted?: boolean; seed?: number } = {}): Promise<SimRigArm> {
-  const sim = createSimulatedArm(def, { usbLatencyMs: 0.3, scripted: opts.scripted ?? def.role === "leader", scriptStartMs: clock.now(), clock, seed: opts.seed ?? 1 });
-  const bus = new MotorBus(new SimTransport(sim.wire, def.label), PROTOCOL_FAMILIES[def.protocol], { timeoutMarginMs: 5, retries: 1, clock });
+export async function simRigArm(
+  clock: ManualClock,
+  def: ArmDefinition,
+  opts: { scripted?: boolean; seed?: number } = {},
+): Promise<SimRigArm> {
+  const sim = createSimulatedArm(def, {
+    usbLatencyMs: 0.3,
+    scripted: opts.scripted ?? def.role === "leader",
+    scriptStartMs: clock.now(),
+    clock,
+    seed: opts.seed ?? 1,
+  });
+  const bus = new MotorBus(new SimTransport(sim.wire, def.label), PROTOCOL_FAMILIES[def.protocol], {
+    timeoutMarginMs: 5,
+    retries: 1,
+    clock,
+  });
   const opening = bus.open(1_000_000);
   await clock.advance(1);
   await opening;

@@ -29,10 +29,22 @@ interface Entry {
   readonly sim: SimulatedArm | undefined;
 }
 
+const ERROR_CODES: readonly string[] = ["timeout", "corrupt", "servo_status", "device_lost", "port_open", "closed", "invalid"];
+
+/**
+ * An error as plain data, by name and code (so an error that crossed a worker boundary — a plain
+ * Error carrying the original's name and code — reads the same as the original).
+ */
 export function toErrorInfo(e: unknown): ErrorInfo {
-  if (isBusError(e)) return { name: e.name, code: e.code, message: e.message };
-  if (e instanceof RangeError || e instanceof TypeError) return { name: e.name, code: "invalid", message: e.message };
-  if (e instanceof Error) return { name: e.name, code: "unknown", message: e.message };
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && ERROR_CODES.includes(code))
+      return { name: e.name, code: code as ErrorInfo["code"], message: e.message };
+    if (isBusError(e)) return { name: e.name, code: e.code, message: e.message };
+    if (e instanceof RangeError || e instanceof TypeError || e.name === "RangeError" || e.name === "TypeError")
+      return { name: e.name, code: "invalid", message: e.message };
+    return { name: e.name, code: "unknown", message: e.message };
+  }
   return { name: "Error", code: "unknown", message: String(e) };
 }
 
@@ -108,6 +120,11 @@ export class RigService implements RigApi {
     const family: ProtocolFamily = PROTOCOL_FAMILIES[protocol];
     const bus = new MotorBus(new WebSerialTransport(port), family, { clock: this.clock });
     return this.add(key, bus, undefined, baudRate);
+  }
+
+  /** Whether a bus `key` runs here. */
+  has(key: string): boolean {
+    return this.buses.has(key);
   }
 
   /** The bus itself, for engines running beside the service (the control loop in the worker). */

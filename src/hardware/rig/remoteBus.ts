@@ -12,7 +12,11 @@ export interface RemoteReadBus {
  * The positions of a bus that runs elsewhere, for a loop that reads it as its leader: each read
  * is one call to that host; a lost bus is told by the rig's events.
  */
-export function remoteReadBus(api: Pick<RigApi, "syncRead">, key: string, onEvent: (fn: (e: RigEvent) => void) => () => void): RemoteReadBus {
+export function remoteReadBus(
+  api: Pick<RigApi, "syncRead">,
+  key: string,
+  onEvent: (fn: (e: RigEvent) => void) => () => void,
+): RemoteReadBus {
   return {
     async syncRead(register, ids) {
       const readings = await api.syncRead(key, register, ids);

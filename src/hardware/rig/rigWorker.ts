@@ -1,5 +1,5 @@
 import type { SerialPortLike } from "../SerialPortLike.ts";
-import { RigService } from "./RigService.ts";
+import { RigService, toErrorInfo } from "./RigService.ts";
 import type { BusInfo, RigApi, RigEvent, SerialPortRequest } from "./types.ts";
 
 /** What the bus worker serves (over core/rpc.ts): the rig, a port looked up in the worker, and its events. */
@@ -24,7 +24,7 @@ export function createRigWorkerApi(
   };
   const rig = service ? service(emit) : new RigService("worker", emit);
   const opened = new WeakSet<SerialPortLike>();
-  const api: RigWorkerApi = {
+  const plain: RigWorkerApi = {
     connectSim: (...a) => rig.connectSim(...a),
     async connectSerial(key, req) {
       if (getPorts === undefined) throw new RangeError("Web Serial is not available in this worker.");
@@ -52,5 +52,19 @@ export function createRigWorkerApi(
       listeners.add(fn);
     },
   };
+  // Errors leave the worker with the code the page would have seen inline (toErrorInfo).
+  const api = Object.fromEntries(
+    Object.entries(plain).map(([name, fn]) => [
+      name,
+      async (...args: unknown[]) => {
+        try {
+          return await (fn as (...a: unknown[]) => unknown)(...args);
+        } catch (e) {
+          const info = toErrorInfo(e);
+          throw Object.assign(new Error(info.message), { name: info.name, code: info.code });
+        }
+      },
+    ]),
+  ) as unknown as RigWorkerApi;
   return { api, service: rig };
 }

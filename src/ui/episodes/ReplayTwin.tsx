@@ -60,7 +60,7 @@ export function ReplayTwin({
       yaw,
       target,
     };
-  }, [chain, data, jointNames]);
+  }, [chain, data, jointNames, robot]);
   return (
     <div className="twin episode-twin" data-testid="replay-twin">
       <TwinCanvas target={target} distance={0.9}>

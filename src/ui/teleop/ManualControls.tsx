@@ -13,6 +13,8 @@ export const JOINT_KEYS: readonly (readonly [string, string])[] = [
 ];
 
 const DEADZONE = 0.15;
+const NONE: readonly string[] = [];
+const NONE_RANGES: readonly { min: number; max: number }[] = [];
 
 /**
  * Gamepad mapping (standard layout): left stick X/Y → shoulder_pan/shoulder_lift, right stick
@@ -31,7 +33,8 @@ export function gamepadRates(pad: { axes: readonly number[]; buttons: readonly {
 export function ManualControls() {
   const { teleop } = useStudio();
   const targets = useStore(teleop, (s) => s.targets);
-  const joints = useStore(teleop, (s) => s.status?.joints ?? []);
+  const joints = useStore(teleop, (s) => s.status?.joints ?? NONE);
+  const ranges = useStore(teleop, (s) => s.status?.ranges ?? NONE_RANGES);
   const setTarget = useStore(teleop, (s) => s.setTarget);
   const nudge = useStore(teleop, (s) => s.nudge);
   const [speed, setSpeed] = useState(30);
@@ -87,20 +90,26 @@ export function ManualControls() {
       {joints.map((name, i) => {
         const gripper = name === "gripper";
         const v = targets[i] ?? 0;
+        const r = ranges[i];
+        const min = r && Number.isFinite(r.min) ? r.min : gripper ? 0 : -180;
+        const max = r && Number.isFinite(r.max) ? r.max : gripper ? 100 : 180;
         return (
           <label key={name} className="slider-row">
             <span>{name}</span>
             <input
               type="range"
               aria-label={`${name} target`}
-              min={gripper ? 0 : -180}
-              max={gripper ? 100 : 180}
+              min={min}
+              max={max}
               step={0.5}
               value={Number.isNaN(v) ? 0 : v}
               onChange={(e) => setTarget(i, Number(e.target.value))}
             />
             <span className="num" data-testid="target">
               {Number.isNaN(v) ? "—" : v.toFixed(1)}
+            </span>
+            <span className="muted num range" data-testid="range" title="The joint's calibrated range: targets stay inside it">
+              {min.toFixed(0)}…{max.toFixed(0)}
             </span>
           </label>
         );

@@ -1,6 +1,7 @@
 import { useStore } from "zustand";
+import { SampleFrame } from "../../core/LatestSample.ts";
 import { ARMS } from "../../core/robots.ts";
-import type { RobotProfile } from "../../state/index.ts";
+import { NO_LEADER, type RobotProfile } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { ErrorBoundary } from "../ErrorBoundary.tsx";
 import { ManualControls } from "./ManualControls.tsx";
@@ -12,6 +13,7 @@ import { userUrdfUrl } from "./userUrdf.ts";
 
 const STATE_TEXT: Record<string, string> = {
   idle: "ready",
+  starting: "starting: taking torque at the follower's present pose…",
   gating: "start gate: bringing the follower to the leader slowly",
   tracking: "following the leader",
   stopped: "stopped (follower holds its pose)",
@@ -39,6 +41,7 @@ function ProfileSelect({
         onChange={(e) => onChange(e.target.value || undefined)}
       >
         <option value="">first connected {role}</option>
+        {role === "leader" && <option value={NO_LEADER}>no leader (keyboard, sliders, gamepad, 3D)</option>}
         {profiles.map((p) => (
           <option key={p.id} value={p.id}>
             {p.name}
@@ -64,14 +67,14 @@ export function TeleopScreen() {
   const rateHz = useStore(teleop, (s) => s.rateHz);
   const setRate = useStore(teleop, (s) => s.setRate);
   const setSource = useStore(teleop, (s) => s.setSource);
-  const setTarget = useStore(teleop, (s) => s.setTarget);
+  const setTargets = useStore(teleop, (s) => s.setTargets);
   const source = status?.source ?? "leader";
   const profiles = useStore(rig, (s) => s.profiles);
   const rigBusy = useStore(rig, (s) => s.busy);
-  const state = status?.state ?? "idle";
+  const phase = useStore(teleop, (s) => s.phase);
+  const state = phase === "starting" ? "starting" : (status?.state ?? "idle");
   const running = state === "gating" || state === "tracking";
-  const n = status?.joints.length ?? 0;
-  const sample = status?.sample ?? [];
+  const frame = status ? SampleFrame.fromArray(status.sample, status.joints.length) : undefined;
   const leaders = profiles.filter((p) => p.arm.endsWith("leader"));
   const followers = profiles.filter((p) => p.arm.endsWith("follower"));
   const followerProfile = profiles.find((p) => p.id === (followerId ?? "")) ?? followers[0];
@@ -92,7 +95,12 @@ export function TeleopScreen() {
             ))}
           </select>
         </label>
-        <button type="button" className="primary" disabled={running || rigBusy !== undefined} onClick={() => void start()}>
+        <button
+          type="button"
+          className="primary"
+          disabled={running || phase === "starting" || rigBusy !== undefined}
+          onClick={() => void start()}
+        >
           Start teleoperation
         </button>
         <button type="button" disabled={!running} onClick={() => void stop()}>
@@ -105,7 +113,13 @@ export function TeleopScreen() {
       <div className="row" role="radiogroup" aria-label="Command source">
         <span className="muted">Drive the follower with:</span>
         <label>
-          <input type="radio" name="source" checked={source === "leader"} disabled={!running} onChange={() => void setSource("leader")} />{" "}
+          <input
+            type="radio"
+            name="source"
+            checked={source === "leader"}
+            disabled={!running || status?.hasLeader !== true}
+            onChange={() => void setSource("leader")}
+          />{" "}
           leader arm
         </label>
         <label>
@@ -148,13 +162,13 @@ export function TeleopScreen() {
             robot={ARMS[followerProfile.arm].kind}
             status={status}
             shared={shared}
-            onDragJoints={running && source === "manual" ? (deg) => deg.forEach((v, i) => setTarget(i, v)) : undefined}
+            onDragJoints={running && source === "manual" ? (deg) => setTargets(deg) : undefined}
           />
         </ErrorBoundary>
       )}
       {followerProfile && <UrdfPicker profile={followerProfile} />}
       <CameraGrid />
-      {n > 0 && sample.length >= 2 + 3 * n && (
+      {frame && status && (
         <table className="motors" data-testid="teleop-joints">
           <thead>
             <tr>
@@ -166,10 +180,10 @@ export function TeleopScreen() {
             </tr>
           </thead>
           <tbody>
-            {status!.joints.map((name, i) => {
-              const l = sample[2 + i]!;
-              const f = sample[2 + n + i]!;
-              const c = sample[2 + 2 * n + i]!;
+            {status.joints.map((name, i) => {
+              const l = frame.leader[i]!;
+              const f = frame.follower[i]!;
+              const c = frame.command[i]!;
               const fmt = (v: number) => (Number.isNaN(v) ? "—" : v.toFixed(1));
               return (
                 <tr key={name} data-testid="teleop-joint" data-joint={name}>

@@ -1,0 +1,199 @@
+import { allocateSampleBuffer, LatestSample, SampleFrame } from "../core/LatestSample.ts";
+import { messageOf } from "../core/messages.ts";
+import { ARMS } from "../core/robots.ts";
+import { clampToRange } from "../core/teleop.ts";
+import type { CommandSource, Trajectory } from "./ControlLoop.ts";
+import { SnapshotEngine } from "./SnapshotEngine.ts";
+import type { TeleopArmSpec, TeleopHost, TeleopStatus } from "./TeleopService.ts";
+
+export interface TeleopStartRequest {
+  readonly leader?: TeleopArmSpec | undefined;
+  readonly follower: TeleopArmSpec;
+  readonly rateHz: number;
+}
+
+export interface TeleopView {
+  /** "starting" from the moment Start is asked for until the loop runs (or fails). */
+  readonly phase: "idle" | "starting";
+  readonly status: TeleopStatus | undefined;
+  /**
+   * The loop's newest sample, shared with the loop when the page is cross-origin isolated
+   * (read it every frame); undefined otherwise — then use `status.sample` (~10 Hz).
+   */
+  readonly shared: LatestSample | undefined;
+  readonly error: string | undefined;
+  /** Manual targets (normalised units), set by the keyboard, the sliders, the 3D drag. */
+  readonly targets: readonly number[];
+}
+
+export interface TeleopControllerDeps {
+  /** The host that runs the loop for this follower bus (the bus worker, or the page). */
+  readonly hostFor: (followerBusKey: string) => TeleopHost;
+  /** Every host (an emergency stop reaches them all). */
+  readonly hosts: () => readonly TeleopHost[];
+  /** Torque off on every connected bus, loop or not. */
+  readonly torqueOffEverywhere: () => Promise<void>;
+}
+
+/** Running: the loop sends commands (gating or tracking). */
+export function isDriving(status: TeleopStatus | undefined): boolean {
+  return status?.state === "gating" || status?.state === "tracking";
+}
+
+/**
+ * The page's side of teleoperation: which host runs the loop, its lifecycle as the UI sees it,
+ * and the manual targets. Start sets "starting" at once and a second Start returns the same
+ * promise; Stop or E-stop during a start cancels it (the host stops the loop it was starting);
+ * a start on another host first stops the loop on the old one, so there is never more than one.
+ */
+export class TeleopController extends SnapshotEngine<TeleopView> {
+  private host: TeleopHost | undefined;
+  private starting: Promise<void> | undefined;
+  private token = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private pendingTargets: number[] | undefined;
+  private sending = false;
+
+  constructor(private readonly deps: TeleopControllerDeps) {
+    super({ phase: "idle", status: undefined, shared: undefined, error: undefined, targets: [] });
+  }
+
+  get driving(): boolean {
+    return isDriving(this.snap.status);
+  }
+
+  start(req: TeleopStartRequest): Promise<void> {
+    if (this.starting) return this.starting;
+    if (this.driving) return Promise.resolve();
+    const token = ++this.token;
+    this.update({ phase: "starting", error: undefined });
+    const p: Promise<void> = this.serial(async () => {
+      const host = this.deps.hostFor(req.follower.busKey);
+      if (this.host && this.host !== host) await this.host.stopTeleop();
+      if (token !== this.token) return;
+      this.host = host;
+      const joints = ARMS[req.follower.arm].motors.length;
+      const buffer = allocateSampleBuffer(joints);
+      const shared =
+        typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer ? new LatestSample(buffer, joints) : undefined;
+      const status = await host.startTeleop({
+        ...(req.leader ? { leader: req.leader } : {}),
+        follower: req.follower,
+        options: { rateHz: req.rateHz },
+        sampleBuffer: buffer,
+      });
+      if (token !== this.token) return;
+      this.update({ status, shared, targets: status.source === "manual" ? this.followerPose(status) : [] });
+    }).then(
+      () => this.settle(p, undefined),
+      (e: unknown) => this.settle(p, token === this.token ? messageOf(e) : undefined),
+    );
+    this.starting = p;
+    return p;
+  }
+
+  private settle(p: Promise<void>, error: string | undefined): void {
+    if (this.starting !== p) return;
+    this.starting = undefined;
+    this.update({ phase: "idle", ...(error ? { error } : {}) });
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Shows why a start was refused before it began (nothing connected, not calibrated). */
+  fail(message: string): void {
+    this.update({ error: message });
+  }
+
+  /** Stops the loop (the follower holds with torque on). Takes effect at once, even during a start. */
+  stop(): Promise<void> {
+    this.token++;
+    this.starting = undefined;
+    if (this.snap.phase !== "idle") this.update({ phase: "idle" });
+    const host = this.host;
+    return host ? host.stopTeleop() : Promise.resolve();
+  }
+
+  /** Emergency stop: torque off on every follower and every bus, whatever is running. */
+  async estop(): Promise<void> {
+    this.token++;
+    this.starting = undefined;
+    if (this.snap.phase !== "idle") this.update({ phase: "idle" });
+    await Promise.all(this.deps.hosts().map((h) => h.estop().catch(() => undefined)));
+    await this.deps.torqueOffEverywhere().catch(() => undefined);
+  }
+
+  /** Status pushed by a host (~10 Hz); a host that does not run the current loop is not listened to. */
+  report(from: TeleopHost, status: TeleopStatus): void {
+    if (from !== this.host) return;
+    this.update({ status });
+  }
+
+  async setSource(source: CommandSource): Promise<void> {
+    if (source === "manual") this.update({ targets: this.followerPose(this.snap.status) });
+    try {
+      await this.host?.setSource(source);
+    } catch (e) {
+      this.update({ error: messageOf(e) });
+    }
+  }
+
+  /** Plays a trajectory inside the loop (replay): gate to its first row, then at its fps. */
+  async playTrajectory(trajectory: Trajectory): Promise<void> {
+    const host = this.host;
+    if (!host || !this.driving) throw new Error("Start teleoperation first: a replay runs through its safety gate.");
+    await host.playTrajectory(trajectory);
+  }
+
+  /** Sets one joint's manual target, held to the joint's calibrated range. */
+  setTarget(joint: number, value: number): void {
+    const targets = [...this.snap.targets];
+    if (targets.length === 0 || joint < 0 || joint >= targets.length || !Number.isFinite(value)) return;
+    targets[joint] = clampToRange(value, this.snap.status?.ranges[joint]);
+    this.update({ targets });
+    this.send(targets);
+  }
+
+  /** Sets several joints' targets at once (3D drag); joints not in `values` keep theirs. */
+  setTargets(values: ReadonlyMap<number, number>): void {
+    const targets = [...this.snap.targets];
+    if (targets.length === 0) return;
+    for (const [j, v] of values)
+      if (j >= 0 && j < targets.length && Number.isFinite(v)) targets[j] = clampToRange(v, this.snap.status?.ranges[j]);
+    this.update({ targets });
+    this.send(targets);
+  }
+
+  /** Moves one joint's manual target by `delta` (keyboard, gamepad). */
+  nudge(joint: number, delta: number): void {
+    const t = this.snap.targets[joint];
+    if (t === undefined || Number.isNaN(t)) return;
+    this.setTarget(joint, t + delta);
+  }
+
+  /** At most one targets message in flight: the newest wins. */
+  private send(targets: number[]): void {
+    this.pendingTargets = targets;
+    if (this.sending || !this.host) return;
+    this.sending = true;
+    const host = this.host;
+    void (async () => {
+      while (this.pendingTargets) {
+        const next = this.pendingTargets;
+        this.pendingTargets = undefined;
+        await host.setTargets(next).catch(() => undefined);
+      }
+      this.sending = false;
+    })();
+  }
+
+  /** Where the follower is, as manual targets (switching to manual never makes it jump). */
+  private followerPose(status: TeleopStatus | undefined): number[] {
+    const frame = status ? SampleFrame.fromArray(status.sample, status.joints.length) : undefined;
+    return frame ? Array.from(frame.follower) : [];
+  }
+}

@@ -1,0 +1,15 @@
+/** The text to show for an error of any kind (Error or not); a message already says what to do. */
+export function messageOf(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === "string") return e;
+  try {
+    return JSON.stringify(e) ?? String(e);
+  } catch {
+    return String(e);
+  }
+}
+
+/** Cuts a text that came from outside (a file, a peer) to `max` characters for a message. */
+export function truncate(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,94 @@
+import { messageOf } from "../../core/messages.ts";
+import { ARMS } from "../../core/robots.ts";
+import { CalibrationSession, MotorSetupSession } from "../../control/index.ts";
+import { PROTOCOL_FAMILIES } from "../../protocol/models.ts";
+import type { RigContext, RigState } from "../rigStore.ts";
+
+/** The calibration wizard's and the motor-setup bench's sessions (engines in control/), bound to the rig. */
+export function sessionsSlice(
+  ctx: RigContext,
+): Pick<RigState, "startCalibration" | "saveCalibration" | "closeCalibration" | "startMotorSetup" | "closeMotorSetup"> {
+  const { set, get, backends, report, now, portOf, profile, updateProfile, addBus } = ctx;
+  const router = backends.router;
+  return {
+    startCalibration(profileId) {
+      const p = profile(profileId);
+      const bus = get().buses.find((b) => b.key === profileId && b.status === "connected");
+      if (!p || !bus) {
+        report("error", "Connect the arm before calibrating it.");
+        return undefined;
+      }
+      get().calibration?.session.dispose();
+      const session = new CalibrationSession(router.api(profileId), profileId, ARMS[p.arm], p.calibration);
+      set({ calibration: { profileId, session } });
+      return session;
+    },
+
+    async saveCalibration() {
+      const c = get().calibration;
+      if (!c) return;
+      const result = c.session.snapshot.result;
+      const p = profile(c.profileId);
+      if (!result || !p) return;
+      try {
+        await updateProfile(p.id, (cur) => ({ ...cur, calibration: result, calibratedAt: now(), updatedAt: now() }));
+        report("success", `${p.name} is calibrated.`, `calibration:${p.id}`);
+      } catch (e) {
+        report("error", `The calibration was written to the motors but could not be saved: ${messageOf(e)}`, `calibration:${p.id}`);
+      }
+    },
+
+    async closeCalibration() {
+      const c = get().calibration;
+      if (!c) return;
+      set({ calibration: undefined });
+      await c.session.cancel();
+      c.session.dispose();
+    },
+
+    async startMotorSetup(armId, simulated) {
+      const arm = ARMS[armId];
+      const family = PROTOCOL_FAMILIES[arm.protocol];
+      const key = `setup-${armId}`;
+      try {
+        if (simulated) {
+          const info = await router.connectSim(key, armId, { setupBench: true });
+          addBus({ ...info, label: `Motor setup bench (${arm.label}, simulated)` }, undefined, undefined);
+        } else {
+          const serial = backends.serial;
+          if (!serial) throw new Error("This browser has no Web Serial: motor setup needs Chrome or Edge on a desktop.");
+          const port = await serial.requestPort();
+          const info = await router.connectPort(key, port, arm.protocol, family.defaultBaudRate, true);
+          portOf.set(key, port);
+          addBus({ ...info, label: `Motor setup — ${info.label}` }, undefined, undefined);
+        }
+        const targetBaudIndex = Number(Object.entries(family.baudRates).find(([, b]) => b === 1_000_000)?.[0] ?? 0);
+        const pos = family.table[family.telemetry.position]!;
+        const a = pos.address;
+        const n = pos.size;
+        const collisionProbes = [
+          [a, n],
+          [a - 2, n + 2],
+          [a, n + 4],
+          [a - 1, n + 1],
+          [a - 4, n + 6],
+        ] as const;
+        const session = new MotorSetupSession(router.api(key), key, arm, {
+          baudRates: family.scanBaudRates,
+          targetBaudIndex,
+          collisionProbes,
+        });
+        set({ setup: { busKey: key, session } });
+      } catch (e) {
+        if (!(e instanceof Error && e.name === "NotFoundError")) report("error", `Motor setup: ${messageOf(e)}`);
+      }
+    },
+
+    async closeMotorSetup() {
+      const s = get().setup;
+      if (!s) return;
+      set({ setup: undefined });
+      await get().disconnect(s.busKey);
+    },
+  };
+}
