@@ -10,7 +10,8 @@ const systemChromium = [process.env["CHROMIUM_PATH"], "/usr/bin/chromium", "/usr
   (p): p is string => p !== undefined && p !== "" && existsSync(p),
 );
 
-const PORT = 4173;
+/** E2E_PORT lets several checkouts run their e2e at once without sharing a server. */
+const PORT = Number(process.env["E2E_PORT"] ?? 4173);
 
 export default defineConfig({
   testDir: "e2e",
