@@ -31,6 +31,8 @@ declare global {
       episodes: EpisodeStore;
       verifyEpisode(id: string): Promise<EpisodeCheck>;
       recording: RecordingStore;
+      /** A bus's transaction counters (e2e: nothing talks to a bus after a stop). */
+      busStats(key: string): Promise<BusStatsInfo>;
     };
   }
 }
@@ -38,6 +40,7 @@ import { Shell, StudioProvider } from "../ui/index.ts";
 import "../ui/styles.css";
 import { FakeSerial } from "./fakeSerial.ts";
 import { createRig } from "./rig.ts";
+import type { BusStatsInfo } from "../hardware/index.ts";
 import { ReplaySession } from "../control/index.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
@@ -98,7 +101,12 @@ async function start(): Promise<void> {
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
   const episodeBrowser = createEpisodesStore(episodes.store, replay);
   if (window.__STUDIO_TEST__)
-    window.__studioTest = { episodes: episodes.store, verifyEpisode: (id) => verifyEpisode(episodes.store, id), recording };
+    window.__studioTest = {
+      episodes: episodes.store,
+      verifyEpisode: (id) => verifyEpisode(episodes.store, id),
+      recording,
+      busStats: (key) => rig.getState().api(key).stats(key),
+    };
 
   // Closing the tab: torque off (best effort; the watchdog in the loop covers the rest).
   window.addEventListener("pagehide", () => void teleop.getState().estop());

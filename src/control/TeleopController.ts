@@ -66,7 +66,8 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
     if (this.starting) return this.starting;
     if (this.driving) return Promise.resolve();
     const token = ++this.token;
-    this.update({ phase: "starting", error: undefined });
+    // Targets start again from the follower's pose once the new loop reports it (never stale ones).
+    this.update({ phase: "starting", error: undefined, targets: [] });
     const p: Promise<void> = this.serial(async () => {
       const host = this.deps.hostFor(req.follower.busKey);
       if (this.host && this.host !== host) await this.host.stopTeleop();
@@ -130,7 +131,9 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
   /** Status pushed by a host (~10 Hz); a host that does not run the current loop is not listened to. */
   report(from: TeleopHost, status: TeleopStatus): void {
     if (from !== this.host) return;
-    this.update({ status });
+    // Manual control starts from where the follower is, as soon as its pose is known.
+    const targets = status.source === "manual" && this.snap.targets.length === 0 ? this.followerPose(status) : this.snap.targets;
+    this.update({ status, targets });
   }
 
   async setSource(source: CommandSource): Promise<void> {
