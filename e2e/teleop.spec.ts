@@ -67,15 +67,18 @@ test.describe("teleoperation on the simulated rig", () => {
     const targets = (await controls.getByTestId("target").allTextContents()).map(Number);
     targets.forEach((t, i) => expect(Math.abs(t - before[i]!)).toBeLessThan(15));
 
-    // Keyboard: hold Q for ~1 s at 30 °/s → shoulder_pan target +~30°.
-    const pan0 = (await joints(page, "follower"))[0]!;
+    // Keyboard: hold Q for ~1 s at 30 °/s → shoulder_pan target +~30° (by the time it was held:
+    // on a busy machine the key may stay down longer than asked).
+    const pan0 = Number((await controls.getByTestId("target").first().textContent()) ?? NaN);
     await page.locator("body").click({ position: { x: 5, y: 5 } });
+    const down = Date.now();
     await page.keyboard.down("q");
     await page.waitForTimeout(1000);
     await page.keyboard.up("q");
+    const heldS = (Date.now() - down) / 1000;
     const panTarget = Number((await controls.getByTestId("target").first().textContent()) ?? NaN);
     expect(panTarget - pan0).toBeGreaterThan(15);
-    expect(panTarget - pan0).toBeLessThan(45);
+    expect(panTarget - pan0).toBeLessThan(30 * heldS + 10);
     await expect.poll(async () => Math.abs((await joints(page, "follower"))[0]! - panTarget), { timeout: 5000 }).toBeLessThan(3);
 
     // Slider: gripper to 20 %.

@@ -46,6 +46,23 @@ test.describe("teleop lifecycle from the UI", () => {
     await expectSilent(page);
   });
 
+  test("the 3D twin draws while the arm moves and not while it is still", async ({ page }) => {
+    await openTeleop(page);
+    const canvas = page.getByTestId("twin").locator("canvas");
+    const frames = async () => Number((await canvas.getAttribute("data-frames")) ?? 0);
+    await page.getByRole("button", { name: "Start teleoperation" }).click();
+    await expect(state(page)).toHaveAttribute("data-state", "tracking");
+    const moving0 = await frames();
+    await page.waitForTimeout(1000);
+    expect(await frames()).toBeGreaterThan(moving0 + 5); // the scripted leader moves the follower
+    await page.getByRole("button", { name: "Stop", exact: true }).click();
+    await expect(state(page)).toHaveAttribute("data-state", "stopped");
+    await page.waitForTimeout(300);
+    const still0 = await frames();
+    await page.waitForTimeout(1000);
+    expect(await frames()).toBe(still0);
+  });
+
   test("Start, Stop, change the rate, Start, Stop: nothing left running", async ({ page }) => {
     await openTeleop(page);
     const start = page.getByRole("button", { name: "Start teleoperation" });

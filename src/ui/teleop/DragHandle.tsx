@@ -20,6 +20,7 @@ export function DragHandle({
   const mesh = useRef<THREE.Mesh>(null);
   const camera = useThree((s) => s.camera);
   const canvas = useThree((s) => s.gl.domElement);
+  const invalidate = useThree((s) => s.invalidate);
   const projected = useRef(new THREE.Vector3());
   const dragging = useRef<THREE.Plane | null>(null);
   const hit = useRef(new THREE.Vector3());
@@ -54,6 +55,7 @@ export function DragHandle({
     if (!plane || !mesh.current) return;
     if (e.ray.intersectPlane(plane, hit.current) === null) return;
     mesh.current.position.copy(hit.current);
+    invalidate(); // the handle moved: draw it there (the canvas draws on change only)
     const u = hit.current.clone().applyMatrix4(toUrdf.current);
     onDrag([u.x, u.y, u.z]);
   };

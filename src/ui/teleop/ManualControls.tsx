@@ -50,16 +50,20 @@ export function ManualControls() {
     window.addEventListener("keydown", down);
     window.addEventListener("keyup", up);
     window.addEventListener("blur", blur);
-    const step = 1000 / 30;
+    // Targets move at the chosen speed by elapsed time (a late timer does not slow them down).
+    let last = performance.now();
     const timer = setInterval(() => {
+      const now = performance.now();
+      const dt = Math.min(100, now - last);
+      last = now;
       const pads = typeof navigator.getGamepads === "function" ? navigator.getGamepads() : [];
       const pad = pads.find((p) => p !== null && p.connected);
       const rates = pad ? gamepadRates(pad) : [];
       JOINT_KEYS.forEach(([plus, minus], i) => {
         const dir = (held.current.has(plus) ? 1 : 0) - (held.current.has(minus) ? 1 : 0) + (rates[i] ?? 0);
-        if (dir !== 0) nudge(i, (dir * speed * step) / 1000);
+        if (dir !== 0) nudge(i, (dir * speed * dt) / 1000);
       });
-    }, step);
+    }, 1000 / 30);
     return () => {
       clearInterval(timer);
       window.removeEventListener("keydown", down);

@@ -8,7 +8,7 @@
  * 2° of its limit (the URDF `<limit>`, or the `limits` prop).
  */
 
-import { Suspense, use, useEffect, useMemo, useRef } from "react";
+import { createContext, Suspense, use, useContext, useEffect, useMemo, useRef } from "react";
 import type { CSSProperties, ReactNode } from "react";
 import { Canvas, useFrame, useThree } from "@react-three/fiber";
 import * as THREE from "three";
@@ -116,6 +116,10 @@ interface Twin {
   readonly bindings: readonly Binding[];
   readonly solidBuf: Float64Array;
   readonly ghostBuf: Float64Array;
+  /** Scratch for the change probe, and what the last frame drew. */
+  readonly probeSolid: Float64Array;
+  readonly probeGhost: Float64Array;
+  readonly drawn: { solid: Float64Array; ghost: Float64Array; hasSolid: boolean; hasGhost: boolean; ever: boolean };
   dispose(): void;
 }
 
@@ -229,6 +233,15 @@ function buildTwin(template: URDFRobot, jointNames: readonly string[]): Twin {
     bindings,
     solidBuf: new Float64Array(jointNames.length),
     ghostBuf: new Float64Array(jointNames.length),
+    probeSolid: new Float64Array(jointNames.length),
+    probeGhost: new Float64Array(jointNames.length),
+    drawn: {
+      solid: new Float64Array(jointNames.length).fill(NaN),
+      ghost: new Float64Array(jointNames.length).fill(NaN),
+      hasSolid: false,
+      hasGhost: false,
+      ever: false,
+    },
     dispose() {
       for (const o of owned) o.dispose();
     },
@@ -241,10 +254,30 @@ function setJoint(joint: URDFJoint | undefined, value: number): void {
   joint.setJointValue(value);
 }
 
+/** Whether a frame drawn now would differ from the last one: the poses moved, or one appeared or went. */
+function twinChanged(twin: Twin, solid: JointGetter, ghost: JointGetter | undefined): boolean {
+  const d = twin.drawn;
+  if (!d.ever) return true;
+  const hasSolid = solid(twin.probeSolid);
+  const hasGhost = ghost !== undefined && ghost(twin.probeGhost);
+  if (hasSolid !== d.hasSolid || hasGhost !== d.hasGhost) return true;
+  for (let i = 0; i < d.solid.length; i++) {
+    if (hasSolid && !Object.is(twin.probeSolid[i], d.solid[i])) return true;
+    if (hasGhost && !Object.is(twin.probeGhost[i], d.ghost[i])) return true;
+  }
+  return false;
+}
+
 function applyFrame(twin: Twin, solid: JointGetter, ghost: JointGetter | undefined, limits: RobotTwinProps["limits"]): void {
   const { bindings, solidBuf, ghostBuf } = twin;
   const hasSolid = solid(solidBuf);
   const hasGhost = ghost !== undefined && ghost(ghostBuf);
+  const d = twin.drawn;
+  d.ever = true;
+  d.hasSolid = hasSolid;
+  d.hasGhost = hasGhost;
+  d.solid.set(solidBuf);
+  d.ghost.set(ghostBuf);
   twin.ghostRoot.visible = hasGhost;
   for (let i = 0; i < bindings.length; i++) {
     const b = bindings[i]!;
@@ -289,6 +322,15 @@ function RobotTwinModel({ urdfUrl, solid, ghost, jointNames, limits, yaw = 0 }: 
     applyFrame(twin, l.solid, l.ghost, l.limits);
   });
 
+  // Ask for a frame only when the pose differs from the one drawn (see ChangeDriven).
+  const probes = useContext(ProbeContext);
+  useEffect(() => {
+    if (twin === null || probes === null) return;
+    const probe = () => twinChanged(twin, latest.current.solid, latest.current.ghost);
+    probes.add(probe);
+    return () => void probes.delete(probe);
+  }, [twin, probes]);
+
   if (twin === null) return null;
   return (
     <group rotation={[0, yaw, 0]}>
@@ -321,6 +363,7 @@ interface OrbitProps {
 function SimpleOrbit({ target, distance, azimuth, elevation }: OrbitProps): null {
   const camera = useThree((s) => s.camera);
   const element = useThree((s) => s.gl.domElement);
+  const invalidate = useThree((s) => s.invalidate);
   const [tx, ty, tz] = target;
 
   useEffect(() => {
@@ -334,6 +377,7 @@ function SimpleOrbit({ target, distance, azimuth, elevation }: OrbitProps): null
         tz + view.distance * c * Math.cos(view.azimuth),
       );
       camera.lookAt(centre);
+      invalidate();
     };
     place();
     let drag: { id: number; x: number; y: number } | null = null;
@@ -370,17 +414,37 @@ function SimpleOrbit({ target, distance, azimuth, elevation }: OrbitProps): null
       element.removeEventListener("pointercancel", up);
       element.removeEventListener("wheel", wheel);
     };
-  }, [camera, element, tx, ty, tz, distance, azimuth, elevation]);
+  }, [camera, element, invalidate, tx, ty, tz, distance, azimuth, elevation]);
   return null;
 }
 
-/** Renders at a fixed rate (frameloop "demand"): the twin needs no more, and the CPU is shared with the control loop. */
-function FrameCap({ fps }: { fps: number }): null {
+/** Twins in a canvas ask, at most `fps` times a second, whether their pose changed since it was drawn. */
+const ProbeContext = createContext<Set<() => boolean> | null>(null);
+
+/**
+ * Draws on change, at most `fps` frames a second (frameloop "demand"): a still arm costs no
+ * frames, a moving one no more than the eye needs — the CPU is shared with the control loop.
+ * The canvas counts the frames it drew in `data-frames`.
+ */
+function ChangeDriven({ fps, probes }: { fps: number; probes: Set<() => boolean> }): null {
   const invalidate = useThree((s) => s.invalidate);
+  const canvas = useThree((s) => s.gl.domElement);
+  const frames = useRef(0);
+  useFrame(() => {
+    frames.current++;
+    canvas.dataset["frames"] = String(frames.current);
+  });
   useEffect(() => {
-    const t = setInterval(() => invalidate(), 1000 / fps);
+    const t = setInterval(() => {
+      for (const changed of probes) {
+        if (changed()) {
+          invalidate();
+          return;
+        }
+      }
+    }, 1000 / fps);
     return () => clearInterval(t);
-  }, [invalidate, fps]);
+  }, [invalidate, fps, probes]);
   return null;
 }
 
@@ -410,6 +474,7 @@ export function TwinCanvas({
   className,
   style,
 }: TwinCanvasProps): ReactNode {
+  const probes = useMemo(() => new Set<() => boolean>(), []);
   return (
     <Canvas
       frameloop="demand"
@@ -427,9 +492,9 @@ export function TwinCanvas({
       <directionalLight position={[-1, 0.6, -0.8]} intensity={0.6} />
       {/* Just below z = 0 so a base plate standing on the floor does not z-fight with it. */}
       <gridHelper args={[1, 20, "#4b5563", "#2a3039"]} position={[0, -0.0085, 0]} />
-      <FrameCap fps={fps} />
+      <ChangeDriven fps={fps} probes={probes} />
       <SimpleOrbit target={target} distance={distance} azimuth={azimuth} elevation={elevation} />
-      {children}
+      <ProbeContext value={probes}>{children}</ProbeContext>
     </Canvas>
   );
 }
