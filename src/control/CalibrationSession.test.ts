@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type CalibrationTable, HALF_TURN, MAX_RAW } from "../core/calibration.ts";
+import { ManualClock } from "../core/clock.ts";
 import { ARMS, type ArmId } from "../core/robots.ts";
 import type { RigEvent } from "../hardware/index.ts";
 import { RigService } from "../hardware/rig/RigService.ts";
@@ -10,7 +11,8 @@ import { type CalibrationPhase, CalibrationSession } from "./CalibrationSession.
 
 /**
  * lerobot's calibration procedure (servo-protocols.md §2.4, §4.3) run by CalibrationSession
- * on a real in-process RigService with simulated arms moved "by hand" in real time.
+ * on a real in-process RigService with simulated arms moved "by hand", all on a manual clock
+ * (the rig, its wire and the session's live polling): "600 ms" is 600 ms of that clock.
  */
 
 const FE = ARMS.so101_follower;
@@ -18,6 +20,8 @@ const KOCH = ARMS.koch_follower;
 const IDS = [1, 2, 3, 4, 5, 6] as const;
 
 let rig: RigService | undefined;
+let raw: RigService | undefined;
+let clock = new ManualClock(0);
 let events: RigEvent[] = [];
 const keys = new Set<string>();
 const sessions: CalibrationSession[] = [];
@@ -25,17 +29,20 @@ const sessions: CalibrationSession[] = [];
 async function connect(key: string, arm: ArmId, options: SimConnectOptions = {}): Promise<RigService> {
   if (!rig) {
     events = [];
-    rig = new RigService("main", (e) => events.push(e));
+    clock = new ManualClock(0);
+    raw = new RigService("main", (e) => events.push(e), clock);
+    rig = clock.driven(raw);
   }
   await rig.connectSim(key, arm, options);
   keys.add(key);
   return rig;
 }
 
-function session(r: RigService, key: string, arm = FE, previous?: CalibrationTable): CalibrationSession {
-  const s = new CalibrationSession(r, key, arm, previous);
+function session(_r: RigService, key: string, arm = FE, previous?: CalibrationTable): CalibrationSession {
+  // The session talks to the rig itself (not through the driven proxy); the test drives its calls.
+  const s = new CalibrationSession(raw!, key, arm, previous, 50, clock);
   sessions.push(s);
-  return s;
+  return clock.driven(s);
 }
 
 afterEach(async () => {
@@ -43,15 +50,17 @@ afterEach(async () => {
   if (rig) for (const k of keys) await rig.disconnect(k);
   keys.clear();
   rig = undefined;
+  raw = undefined;
 });
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Lets `ms` of the rig's clock pass (the hand moves, the session polls). */
+const sleep = (ms: number) => clock.advance(ms);
 
 async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = performance.now() + timeoutMs;
+  const end = clock.now() + timeoutMs;
   while (!(await cond())) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+    if (clock.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await clock.advance(20);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Clock } from "../core/clock.ts";
 import {
   type CalibrationTable,
   HALF_TURN,
@@ -10,7 +11,7 @@ import {
   type SweepIssue,
 } from "../core/calibration.ts";
 import type { ArmDefinition, JointName } from "../core/robots.ts";
-import type { RigApi } from "../hardware/index.ts";
+import { realClock, type RigApi } from "../hardware/index.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
 import { motorIds, readAll, torqueOff, writeCalibration, writeEach } from "./armRegisters.ts";
 
@@ -56,7 +57,7 @@ const FIRST_MOVE_STEPS = 150;
  */
 export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
   private polling = false;
-  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private cancelPoll: (() => void) | undefined;
   private offsets = new Map<string, number>();
 
   constructor(
@@ -65,6 +66,7 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
     readonly arm: ArmDefinition,
     private readonly previous: CalibrationTable | undefined,
     private readonly pollMs = 50,
+    private readonly clock: Clock = realClock,
   ) {
     super({
       phase: "ready",
@@ -241,13 +243,14 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
         this.update({ phase: "failed", error: `Calibration stopped: ${why}${kept}` });
         return;
       }
-      if (this.polling) this.pollTimer = setTimeout(() => void tick(), this.pollMs);
+      if (this.polling) this.cancelPoll = this.clock.timeout(this.pollMs, () => void tick());
     };
     void tick();
   }
 
   private stopPolling(): void {
     this.polling = false;
-    clearTimeout(this.pollTimer);
+    this.cancelPoll?.();
+    this.cancelPoll = undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ARMS, type ArmId } from "../core/robots.ts";
+import { ManualClock } from "../core/clock.ts";
 import { RigService } from "../hardware/rig/RigService.ts";
 import { PROTOCOL_FAMILIES } from "../protocol/models.ts";
 import { MotorSetupSession, type SetupOptions, type SetupPhase, TARGET_BAUD } from "./MotorSetupSession.ts";
@@ -13,10 +14,17 @@ const FE_BAUDS = [1_000_000, 500_000, 115_200] as const;
 const DXL_BAUDS = [1_000_000, 57_600] as const;
 
 let rig: RigService | undefined;
+let raw: RigService | undefined;
+let clock = new ManualClock(0);
 const keys = new Set<string>();
 
+/** The bench's rig on a manual clock: calls through `rig` let clock time pass until they settle. */
 async function bench(key: string, arm: ArmId): Promise<RigService> {
-  rig ??= new RigService("main", () => undefined);
+  if (!rig) {
+    clock = new ManualClock(0);
+    raw = new RigService("main", () => undefined, clock);
+    rig = clock.driven(raw);
+  }
   await rig.connectSim(key, arm, { setupBench: true });
   keys.add(key);
   return rig;
@@ -26,7 +34,13 @@ afterEach(async () => {
   if (rig) for (const k of keys) await rig.disconnect(k);
   keys.clear();
   rig = undefined;
+  raw = undefined;
 });
+
+/** A session on the bench's rig (it calls the rig itself); the test's calls to it are driven on the clock. */
+function setup(key: string, arm: (typeof ARMS)[ArmId], options: SetupOptions): MotorSetupSession {
+  return clock.driven(new MotorSetupSession(raw!, key, arm, options));
+}
 
 /** The options exactly as rigStore.startMotorSetup builds them, with a shorter baud list. */
 function optionsFor(arm: ArmId, baudRates: readonly number[]): SetupOptions {
@@ -81,8 +95,8 @@ describe("MotorSetupSession — SO-101 follower bench (Feetech)", () => {
   const arm = ARMS.so101_follower;
 
   it("starts with the gripper, in reverse motor order", async () => {
-    const r = await bench("b", "so101_follower");
-    const s = new MotorSetupSession(r, "b", arm, optionsFor("so101_follower", FE_BAUDS));
+    await bench("b", "so101_follower");
+    const s = setup("b", arm, optionsFor("so101_follower", FE_BAUDS));
     expect(s.snapshot.phase).toBe("connect");
     expect(s.snapshot.order.map((m) => m.name)).toEqual([
       "gripper",
@@ -96,8 +110,8 @@ describe("MotorSetupSession — SO-101 follower bench (Feetech)", () => {
   });
 
   it("nothing plugged: error 'No motor answered', naming the motor to plug", async () => {
-    const r = await bench("b", "so101_follower");
-    const s = new MotorSetupSession(r, "b", arm, optionsFor("so101_follower", FE_BAUDS));
+    await bench("b", "so101_follower");
+    const s = setup("b", arm, optionsFor("so101_follower", FE_BAUDS));
     await s.setupCurrent();
     expect(s.snapshot.phase).toBe("error");
     expect(s.snapshot.message).toMatch(/No motor answered at any baud rate \(1000000, 500000, 115200\)/);
@@ -113,7 +127,7 @@ describe("MotorSetupSession — SO-101 follower bench (Feetech)", () => {
     const r = await bench("b", "so101_follower");
     await r.simulate("b", { kind: "plug_motor", joint: 5 });
     expect(await idsAt(r, "b", 1_000_000)).toEqual([{ id: 1, model: "sts3215" }]);
-    const s = new MotorSetupSession(r, "b", arm, optionsFor("so101_follower", FE_BAUDS));
+    const s = setup("b", arm, optionsFor("so101_follower", FE_BAUDS));
     const phases = trackPhases(s);
     await s.setupCurrent();
     expect(s.snapshot.message).toMatch(/gripper is now id 6 at 1 Mbaud/);
@@ -133,7 +147,7 @@ describe("MotorSetupSession — SO-101 follower bench (Feetech)", () => {
     await r.write("b", 1, "Baud_Rate", 4); // 115,200
     expect(await idsAt(r, "b", 1_000_000)).toEqual([]);
     expect(await idsAt(r, "b", 115_200)).toEqual([{ id: 1, model: "sts3215" }]);
-    const s = new MotorSetupSession(r, "b", arm, optionsFor("so101_follower", FE_BAUDS));
+    const s = setup("b", arm, optionsFor("so101_follower", FE_BAUDS));
     await s.setupCurrent();
     expect(s.snapshot.phase).toBe("assigned");
     expect(s.snapshot.done).toEqual([{ name: "gripper", id: 6, from: "id 1 @ 115200 baud" }]);
@@ -146,7 +160,7 @@ describe("MotorSetupSession — SO-101 follower bench (Feetech)", () => {
     await r.simulate("b", { kind: "plug_motor", joint: 5 });
     const state = await r.simulate("b", { kind: "plug_motor", joint: 4 });
     expect(state.plugged).toEqual([4, 5]);
-    const s = new MotorSetupSession(r, "b", arm, optionsFor("so101_follower", FE_BAUDS));
+    const s = setup("b", arm, optionsFor("so101_follower", FE_BAUDS));
     await s.setupCurrent();
     expect(s.snapshot.phase).toBe("error");
     // Same model: identical pings survive, the position probes come out garbled.
@@ -167,7 +181,7 @@ describe("MotorSetupSession — SO-101 follower bench (Feetech)", () => {
 
   it("all six motors one after another: finished, and the daisy chain answers as ids 1..6 at 1 Mbaud", async () => {
     const r = await bench("b", "so101_follower");
-    const s = new MotorSetupSession(r, "b", arm, optionsFor("so101_follower", FE_BAUDS));
+    const s = setup("b", arm, optionsFor("so101_follower", FE_BAUDS));
     for (let step = 0; step < 6; step++) {
       const joint = 5 - step;
       await r.simulate("b", { kind: "unplug_motors" });
@@ -212,7 +226,7 @@ describe("MotorSetupSession — Koch follower bench (Dynamixel)", () => {
   it("a motor of the wrong model: error naming both models", async () => {
     const r = await bench("k", "koch_follower");
     await r.simulate("k", { kind: "plug_motor", joint: 0 }); // shoulder_pan: xl430-w250
-    const s = new MotorSetupSession(r, "k", arm, optionsFor("koch_follower", DXL_BAUDS));
+    const s = setup("k", arm, optionsFor("koch_follower", DXL_BAUDS));
     await s.setupCurrent();
     expect(s.snapshot.phase).toBe("error");
     expect(s.snapshot.message).toMatch(/xl430-w250/);
@@ -227,7 +241,7 @@ describe("MotorSetupSession — Koch follower bench (Dynamixel)", () => {
     const r = await bench("k", "koch_follower");
     await r.simulate("k", { kind: "plug_motor", joint: 0 });
     await r.simulate("k", { kind: "plug_motor", joint: 5 });
-    const s = new MotorSetupSession(r, "k", arm, optionsFor("koch_follower", DXL_BAUDS));
+    const s = setup("k", arm, optionsFor("koch_follower", DXL_BAUDS));
     await s.setupCurrent();
     expect(s.snapshot.phase).toBe("error");
     // Different models: even the ping replies differ, so the scan itself sees the collision.
@@ -240,7 +254,7 @@ describe("MotorSetupSession — Koch follower bench (Dynamixel)", () => {
     expect(await idsAt(r, "k", 1_000_000)).toEqual([]);
     expect(await idsAt(r, "k", 57_600)).toEqual([{ id: 1, model: "xl330-m288" }]);
 
-    const s = new MotorSetupSession(r, "k", arm, optionsFor("koch_follower", DXL_BAUDS));
+    const s = setup("k", arm, optionsFor("koch_follower", DXL_BAUDS));
     for (let step = 0; step < 6; step++) {
       const joint = 5 - step;
       await r.simulate("k", { kind: "unplug_motors" });

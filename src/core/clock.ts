@@ -135,6 +135,38 @@ export class ManualClock implements Clock {
   }
 
   /**
+   * Awaits `p` while moving time on in `stepMs` steps (I/O on this clock needs time to pass);
+   * rejects if it is still pending after `limitMs` of clock time.
+   */
+  async drive<T>(p: Promise<T>, limitMs = 10_000, stepMs = 0.5): Promise<T> {
+    let done = false;
+    p.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await this.until(() => done, limitMs, stepMs);
+    if (!done) throw new Error(`Still pending after ${limitMs} ms of clock time.`);
+    return p;
+  }
+
+  /**
+   * `target` with every method that returns a promise driven on this clock: awaiting a call lets
+   * clock time pass until it settles. For tests of code doing I/O on this clock.
+   */
+  driven<T extends object>(target: T): T {
+    return new Proxy(target, {
+      get: (t, prop, receiver) => {
+        const v = Reflect.get(t, prop, receiver) as unknown;
+        if (typeof v !== "function") return v;
+        return (...args: unknown[]) => {
+          const out = (v as (...a: unknown[]) => unknown).apply(t, args);
+          return out instanceof Promise ? this.drive(out) : out;
+        };
+      },
+    });
+  }
+
+  /**
    * Advances in steps until `done()` holds or `limitMs` of clock time passed; returns whether it
    * held. For waiting on an outcome without guessing how long it takes.
    */

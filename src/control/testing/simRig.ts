@@ -85,24 +85,6 @@ export function movingWrites(writes: readonly ServoWrite[]): ServoWrite[] {
 }
 
 /** Runs `p` to completion while advancing the clock (I/O on the manual clock needs time to pass). */
-export async function drive<T>(clock: ManualClock, p: Promise<T>, limitMs = 5_000): Promise<T> {
-  let done = false;
-  let value: T | undefined;
-  let error: unknown;
-  let failed = false;
-  p.then(
-    (v) => {
-      done = true;
-      value = v;
-    },
-    (e: unknown) => {
-      done = true;
-      failed = true;
-      error = e;
-    },
-  );
-  await clock.until(() => done, limitMs);
-  if (!done) throw new Error(`Still pending after ${limitMs} ms of clock time.`);
-  if (failed) throw error;
-  return value as T;
+export function drive<T>(clock: ManualClock, p: Promise<T>, limitMs = 5_000): Promise<T> {
+  return clock.drive(p, limitMs, 1);
 }
