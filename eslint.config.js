@@ -18,7 +18,7 @@ const ALLOWED = {
   storage: ["core"],
   export: ["core", "storage"],
   state: ["core", "protocol", "hardware", "control", "capture", "recording", "storage", "export"],
-  ui: ["core", "protocol", "state"],
+  ui: ["core", "state"],
   app: LAYERS,
 };
 

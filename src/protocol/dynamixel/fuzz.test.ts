@@ -1,4 +1,5 @@
 import { mulberry32 } from "../../core/random.ts";
+import { scaled } from "../testing/fuzzScale.ts";
 import { describe, expect, it } from "vitest";
 import type { Frame, FrameDecoder } from "../types.ts";
 import { DYNAMIXEL_MAX_PACKET, addStuffing, dynamixelCodec, dynamixelPacket, removeStuffing } from "./codec.ts";
@@ -82,12 +83,12 @@ function feed(dec: FrameDecoder, stream: Uint8Array, rng: Rng): Frame[] {
 }
 
 describe("dynamixel decoder fuzz", () => {
-  it("survives 500,000 short random streams", () => {
+  it(`survives ${scaled(500_000).toLocaleString("en")} short random streams`, () => {
     const rng = prng(0x5eed_0001);
     const dec = dynamixelCodec.createDecoder();
     const header = [0xff, 0xff, 0xfd, 0x00];
     let frames = 0;
-    for (let run = 0; run < 500_000; run++) {
+    for (let run = 0; run < scaled(500_000); run++) {
       dec.reset();
       const parts: number[] = [];
       const tokens = int(rng, 12);
@@ -107,17 +108,17 @@ describe("dynamixel decoder fuzz", () => {
       frames += feed(dec, Uint8Array.from(parts), rng).length;
     }
     // Sanity: the generator does produce frames, so the re-encoding checks ran.
-    expect(frames).toBeGreaterThan(50_000);
+    expect(frames).toBeGreaterThan(scaled(50_000));
   }, 60_000);
 
-  it("never accepts a valid packet with one corrupted byte in id..CRC (500,000 mutated streams)", () => {
+  it(`never accepts a valid packet with one corrupted byte in id..CRC (${scaled(500_000).toLocaleString("en")} mutated streams)`, () => {
     const rng = prng(0x5eed_0002);
     const dec = dynamixelCodec.createDecoder();
     let singleByte = 0;
     let lenTrials = 0;
     let lenFalseAccepts = 0;
     let byteLaterLost = 0;
-    for (let run = 0; run < 500_000; run++) {
+    for (let run = 0; run < scaled(500_000); run++) {
       dec.reset();
       const count = 1 + int(rng, 3);
       const packets = Array.from({ length: count }, () => randomPacket(rng));
@@ -181,7 +182,7 @@ describe("dynamixel decoder fuzz", () => {
       if (mode === "byte" && rest.length - falseAccepts < after.length) byteLaterLost++;
     }
 
-    expect(singleByte).toBeGreaterThan(300_000);
+    expect(singleByte).toBeGreaterThan(scaled(300_000));
     // A corrupted LEN moves the frame end; a match is then a 1 in 65,536 coincidence, never a pattern.
     expect(lenFalseAccepts).toBeLessThanOrEqual(Math.ceil((lenTrials / 65_536) * 4) + 2);
     // After a corrupted byte the decoder resynchronises on the next packet. (It may not after a
@@ -195,7 +196,7 @@ describe("dynamixel decoder fuzz", () => {
     const dec = dynamixelCodec.createDecoder();
     const stream: number[] = [];
     let valid = 0;
-    while (stream.length < 1_000_000) {
+    while (stream.length < scaled(1_000_000)) {
       if (rng() < 0.3) {
         stream.push(...randomPacket(rng).bytes);
         valid++;
@@ -210,7 +211,7 @@ describe("dynamixel decoder fuzz", () => {
 
   it("byte stuffing round-trips on random data", () => {
     const rng = prng(0x5eed_0004);
-    for (let run = 0; run < 100_000; run++) {
+    for (let run = 0; run < scaled(100_000); run++) {
       const data = new Uint8Array(int(rng, 16));
       for (let i = 0; i < data.length; i++) data[i] = rng() < 0.9 ? ([0xff, 0xfd, 0x00][int(rng, 3)] ?? 0) : int(rng, 256);
       const stuffed = addStuffing(data);
@@ -226,6 +227,6 @@ describe("dynamixel decoder fuzz", () => {
   }, 60_000);
 
   it("ran the re-encoding check on many frames", () => {
-    expect(framesChecked).toBeGreaterThan(100_000);
+    expect(framesChecked).toBeGreaterThan(scaled(100_000));
   });
 });

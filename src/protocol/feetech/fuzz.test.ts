@@ -4,13 +4,14 @@
  * message carries the stream's hex and its index, so it reproduces.
  */
 import { mulberry32 } from "../../core/random.ts";
+import { FUZZ_SCALE, scaled } from "../testing/fuzzScale.ts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toHex } from "../values.ts";
 import { FEETECH_BROADCAST_ID, FEETECH_MAX_PACKET, feetechCodec, feetechPacket } from "./codec.ts";
 
 const SEED = 0x5eed_f00d;
-const RANDOM_STREAMS = 500_000;
-const MUTATED_STREAMS = 500_000;
+const RANDOM_STREAMS = scaled(500_000);
+const MUTATED_STREAMS = scaled(500_000);
 /** `buffered` may hold at most one maximal frame, plus a few header bytes. */
 const BUFFER_BOUND = FEETECH_MAX_PACKET + 2;
 const MAX_REPORTED = 5;
@@ -379,11 +380,11 @@ describe("feetech decoder fuzz (seeded)", () => {
     f = fuzz();
   }, 120_000);
 
-  it("ran over a million streams and actually produced frames and corrupt events", () => {
+  it(`ran ${FUZZ_SCALE === 1 ? "over a million" : "a sample of the"} streams and actually produced frames and corrupt events`, () => {
     expect(f.stats.streams).toBeGreaterThanOrEqual(RANDOM_STREAMS + MUTATED_STREAMS);
     expect(f.exhaustiveStreams).toBeGreaterThan(10_000);
-    expect(f.stats.frames).toBeGreaterThan(300_000);
-    expect(f.stats.corruptEvents).toBeGreaterThan(1_000_000);
+    expect(f.stats.frames).toBeGreaterThan(scaled(300_000));
+    expect(f.stats.corruptEvents).toBeGreaterThan(scaled(1_000_000));
   });
 
   it("never throws, frames re-encode to the input bytes at their offset, accounting and buffer bound hold", () => {
@@ -393,7 +394,7 @@ describe("feetech decoder fuzz (seeded)", () => {
   it("a packet with one byte of ID..CHK changed is never framed as that packet", () => {
     expect(f.singleByte).toEqual([]);
     // A changed LEN reframes a different span; its checksum then matches only by chance (≈1/256).
-    expect(f.lenTrials).toBeGreaterThan(1000);
+    expect(f.lenTrials).toBeGreaterThan(scaled(1000));
     expect(f.lenCoincidences / f.lenTrials).toBeLessThan(0.02);
   });
 
