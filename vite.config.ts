@@ -35,5 +35,8 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "server/**/*.test.ts"],
     environment: "node",
+    // A guard against hangs, not a performance budget: on a busy 2-core machine a heavy property
+    // test may take several times its idle time. Budgets live in `npm run bench`.
+    testTimeout: 30_000,
   },
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../core/clock.ts";
 import { ARMS } from "../core/robots.ts";
 import { FEETECH } from "../protocol/models.ts";
 import type { StatusPacket } from "../protocol/types.ts";
@@ -129,14 +130,21 @@ function listen(t: WebSerialTransport): Recorded {
 }
 
 const received = (rec: Recorded) => rec.chunks.flatMap((c) => [...c]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One turn of the event loop: stream chunks and promise callbacks queued so far run. No wall-clock waits here. */
+const turn = () => new Promise<void>((r) => setImmediate(r));
+/** Lets queued stream and promise work finish (a few turns). */
+const sleep = async (_ms?: number) => {
+  for (let i = 0; i < 5; i++) await turn();
+};
 
-async function until(pred: () => boolean, timeoutMs = 1000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!pred()) {
-    if (performance.now() > end) throw new Error("condition not reached in time");
-    await sleep(1);
+/** Waits for `pred`, by event-loop turns (or by `clock` time for the simulated wire), never by the wall clock. */
+async function until(pred: () => boolean, clock?: ManualClock): Promise<void> {
+  for (let i = 0; i < 5000; i++) {
+    if (pred()) return;
+    if (clock) await clock.advance(0.1);
+    else await turn();
   }
+  throw new Error("condition not reached");
 }
 
 const toClose: WebSerialTransport[] = [];
@@ -304,7 +312,8 @@ describe("WebSerialTransport over SimulatedSerialPort", () => {
   }
 
   it("bytes written come back as decodable status packets", async () => {
-    const arm = createSimulatedArm(ARMS.so101_follower, { scripted: false });
+    const clock = new ManualClock(0);
+    const arm = createSimulatedArm(ARMS.so101_follower, { scripted: false, clock });
     const port = new SimulatedSerialPort(arm.wire);
     const t = new WebSerialTransport(port);
     toClose.push(t);
@@ -312,7 +321,7 @@ describe("WebSerialTransport over SimulatedSerialPort", () => {
     await t.open(1_000_000);
     expect(t.label).toBe("USB serial 1a86:55d3");
     await t.write(FEETECH.codec.read(1, 56, 2));
-    await until(() => decodeAll(Uint8Array.from(received(rec))).length === 1);
+    await until(() => decodeAll(Uint8Array.from(received(rec))).length === 1, clock);
     const [status] = decodeAll(Uint8Array.from(received(rec)));
     expect(status?.id).toBe(1);
     expect(status?.error).toBe(0);
@@ -321,7 +330,7 @@ describe("WebSerialTransport over SimulatedSerialPort", () => {
     // A sync read of all six: six packets, in order.
     rec.chunks.length = 0;
     await t.write(FEETECH.codec.syncRead(56, 2, [1, 2, 3, 4, 5, 6]));
-    await until(() => decodeAll(Uint8Array.from(received(rec))).length === 6);
+    await until(() => decodeAll(Uint8Array.from(received(rec))).length === 6, clock);
     expect(decodeAll(Uint8Array.from(received(rec))).map((s) => s.id)).toEqual([1, 2, 3, 4, 5, 6]);
     await t.close();
     expect(port.readable).toBeNull();
@@ -331,7 +340,8 @@ describe("WebSerialTransport over SimulatedSerialPort", () => {
     // Fails with the reportLost() bug above: SimulatedSerialPort fires "disconnect"
     // synchronously, the transport calls port.close() with the reader still locked,
     // the port stays open and open() throws "The port is already open.".
-    const arm = createSimulatedArm(ARMS.so101_follower, { scripted: false });
+    const clock = new ManualClock(0);
+    const arm = createSimulatedArm(ARMS.so101_follower, { scripted: false, clock });
     const port = new SimulatedSerialPort(arm.wire);
     const t = new WebSerialTransport(port);
     toClose.push(t);
@@ -343,6 +353,6 @@ describe("WebSerialTransport over SimulatedSerialPort", () => {
     arm.wire.plug();
     await t.open(1_000_000);
     await t.write(FEETECH.codec.ping(1));
-    await until(() => decodeAll(Uint8Array.from(received(rec))).length === 1);
+    await until(() => decodeAll(Uint8Array.from(received(rec))).length === 1, clock);
   });
 });
