@@ -40,7 +40,7 @@ import { Shell, StudioProvider } from "../ui/index.ts";
 import "../ui/styles.css";
 import { FakeSerial } from "./fakeSerial.ts";
 import { createRig } from "./rig.ts";
-import type { BusStatsInfo } from "../hardware/index.ts";
+import { realClock, type BusStatsInfo } from "../hardware/index.ts";
 import { ReplaySession } from "../control/index.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
@@ -84,7 +84,7 @@ async function start(): Promise<void> {
   const profiles = await openProfiles();
   const rig = createRigStore({ router: parts.router, serial, profiles: profiles.store, problems });
   parts.bindStore(rig);
-  const telemetry = new TelemetryPoller(rig, 100);
+  const telemetry = new TelemetryPoller(rig, 100, realClock);
   telemetry.start();
   const teleop = createTeleopStore(rig, parts.controller);
   // Recording: the recorder worker captures, encodes and stores; the page sequences takes.

@@ -1,3 +1,4 @@
+import type { Clock } from "../core/clock.ts";
 import type { MotorTelemetry } from "../hardware/index.ts";
 import type { RigStore } from "./rigStore.ts";
 
@@ -17,13 +18,15 @@ export interface TelemetrySnapshot {
 export class TelemetryPoller {
   private readonly latest = new Map<string, TelemetrySnapshot>();
   private readonly listeners = new Set<() => void>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private cancel: (() => void) | undefined;
   private running = false;
   private version = 0;
 
   constructor(
     private readonly store: RigStore,
-    private readonly periodMs = 100,
+    private readonly periodMs: number,
+    /** The app passes the real clock; tests a manual one. */
+    private readonly clock: Clock,
   ) {}
 
   start(): void {
@@ -34,7 +37,7 @@ export class TelemetryPoller {
 
   stop(): void {
     this.running = false;
-    clearTimeout(this.timer);
+    this.cancel?.();
   }
 
   get(key: string): TelemetrySnapshot | undefined {
@@ -49,7 +52,7 @@ export class TelemetryPoller {
   };
 
   private async tick(): Promise<void> {
-    const started = performance.now();
+    const started = this.clock.now();
     const state = this.store.getState();
     // Nobody watching (e.g. the Teleop screen is open): leave the buses to the control loop.
     const live = this.listeners.size === 0 ? [] : state.buses.filter((b) => b.status === "connected" && b.motors.length > 0 && !b.scanning);
@@ -73,8 +76,8 @@ export class TelemetryPoller {
     this.version++;
     for (const fn of this.listeners) fn();
     if (this.running) {
-      const wait = Math.max(0, this.periodMs - (performance.now() - started));
-      this.timer = setTimeout(() => void this.tick(), wait);
+      const wait = Math.max(0, this.periodMs - (this.clock.now() - started));
+      this.cancel = this.clock.timeout(wait, () => void this.tick());
     }
   }
 }
