@@ -14,6 +14,7 @@ import type { ArmDefinition, JointName } from "../core/robots.ts";
 import { realClock, type RigApi } from "../hardware/index.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
 import { motorIds, readAll, torqueOff, writeCalibration, writeEach } from "./armRegisters.ts";
+import { messageOf } from "../core/messages.ts";
 
 export type CalibrationPhase =
   | "ready" // nothing touched yet
@@ -202,7 +203,7 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
       await work();
     } catch (e) {
       this.stopPolling();
-      const why = e instanceof Error ? e.message : String(e);
+      const why = messageOf(e);
       const kept = this.previous
         ? "Your previous calibration is kept and will be written back to the motors when the arm is connected again."
         : "Nothing was saved.";
@@ -238,7 +239,7 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
         });
       } catch (e) {
         this.stopPolling();
-        const why = e instanceof Error ? e.message : String(e);
+        const why = messageOf(e);
         const kept = this.previous ? " Your previous calibration is kept." : "";
         this.update({ phase: "failed", error: `Calibration stopped: ${why}${kept}` });
         return;

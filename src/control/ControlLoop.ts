@@ -15,6 +15,7 @@ import { type MotorBytes, type MotorReading, realClock } from "../hardware/index
 import { decodeHealthSpan, HealthMonitor, healthSpan, type MotorHealth } from "./health.ts";
 import { PeriodStats } from "./periodStats.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
+import { messageOf } from "../core/messages.ts";
 
 /** What the loop needs of a bus (MotorBus has it). */
 export interface LoopBus {
@@ -227,8 +228,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       },
       (e: unknown) => {
         if (this.starting === p) this.starting = undefined;
-        if (gen === this.gen)
-          this.update({ state: before === "starting" ? "idle" : before, reason: e instanceof Error ? e.message : String(e) });
+        if (gen === this.gen) this.update({ state: before === "starting" ? "idle" : before, reason: messageOf(e) });
         throw e;
       },
     );
@@ -398,7 +398,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     try {
       await this.step(gen);
     } catch (e) {
-      if (gen === this.gen) await this.fault(e instanceof Error ? e.message : String(e));
+      if (gen === this.gen) await this.fault(messageOf(e));
       return;
     }
     const end = this.clock.now();

@@ -1,6 +1,7 @@
 import type { ArmDefinition, MotorSpec } from "../core/robots.ts";
 import type { FoundMotor, RigApi } from "../hardware/index.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
+import { messageOf } from "../core/messages.ts";
 
 export type SetupPhase = "connect" | "searching" | "assigning" | "assigned" | "finished" | "error";
 
@@ -72,7 +73,7 @@ export class MotorSetupSession extends SnapshotEngine<SetupSnapshot> {
           : `All ${this.arm.motors.length} motors are set up. Daisy-chain them and connect the arm.`,
       });
     } catch (e) {
-      this.update({ phase: "error", message: e instanceof Error ? e.message : String(e) });
+      this.update({ phase: "error", message: messageOf(e) });
     }
   }
 

@@ -1,6 +1,7 @@
 import type { CalibrationTable, MotorCalibration } from "../core/calibration.ts";
 import type { ArmDefinition } from "../core/robots.ts";
 import type { ReadingInfo, RigApi } from "../hardware/index.ts";
+import { messageOf } from "../core/messages.ts";
 
 /** Thrown when some motors of an arm did not answer: names them, says what to check. */
 export class ArmIoError extends Error {
@@ -48,7 +49,7 @@ export async function writeEach(
     try {
       await api.write(key, m.id, register, v);
     } catch (e) {
-      throw new ArmIoError(arm, [{ name: m.name, message: e instanceof Error ? e.message : String(e) }]);
+      throw new ArmIoError(arm, [{ name: m.name, message: messageOf(e) }]);
     }
   }
 }

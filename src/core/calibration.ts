@@ -4,6 +4,7 @@
  * homing, and the checks run on a recorded range of motion.
  */
 import type { ArmDefinition, JointName, ProtocolName } from "./robots.ts";
+import { messageOf } from "./messages.ts";
 
 export interface MotorCalibration {
   readonly id: number;
@@ -94,7 +95,7 @@ export function parseCalibration(text: string, arm: ArmDefinition): ParseResult 
   try {
     data = JSON.parse(text);
   } catch (e) {
-    return { ok: false, errors: [`The file is not valid JSON (${e instanceof Error ? e.message : String(e)}).`] };
+    return { ok: false, errors: [`The file is not valid JSON (${messageOf(e)}).`] };
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return { ok: false, errors: ["The file must hold one JSON object keyed by motor name (shoulder_pan, …)."] };

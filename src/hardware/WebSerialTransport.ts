@@ -1,6 +1,7 @@
 import { PortOpenError } from "./errors.ts";
 import { describePort, type SerialPortLike } from "./SerialPortLike.ts";
 import type { Transport, TransportListener } from "./Transport.ts";
+import { messageOf } from "../core/messages.ts";
 
 /** Read errors after which the port keeps working (a fresh `readable` appears). */
 const RECOVERABLE = new Set(["BufferOverrunError", "FramingError", "BreakError", "ParityError"]);
@@ -42,7 +43,7 @@ export class WebSerialTransport implements Transport {
     try {
       await this.port.open({ baudRate, dataBits: 8, stopBits: 1, parity: "none", bufferSize: 4096 });
     } catch (e) {
-      throw new PortOpenError(this.label, (e instanceof Error ? e.message : String(e)).replace(/\.+$/, ""));
+      throw new PortOpenError(this.label, messageOf(e).replace(/\.+$/, ""));
     }
     const writable = this.port.writable;
     if (writable === null) throw new PortOpenError(this.label, "the port has no writable stream");

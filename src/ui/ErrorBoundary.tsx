@@ -1,4 +1,5 @@
 import { Component, type ReactNode } from "react";
+import { messageOf } from "../core/messages.ts";
 
 /** Keeps one broken panel (e.g. no WebGL for the 3D view) from taking the page down. */
 export class ErrorBoundary extends Component<
@@ -8,7 +9,7 @@ export class ErrorBoundary extends Component<
   override state: { error: string | undefined } = { error: undefined };
 
   static getDerivedStateFromError(e: unknown): { error: string } {
-    return { error: e instanceof Error ? e.message : String(e) };
+    return { error: messageOf(e) };
   }
 
   override render(): ReactNode {

@@ -3,6 +3,7 @@ import { HALF_TURN, MAX_RAW } from "../../core/calibration.ts";
 import { ARMS } from "../../core/robots.ts";
 import type { CalibrationSession, CalibrationSnapshot, JointLive } from "../../state/index.ts";
 import { useRig } from "../StudioContext.tsx";
+import { messageOf } from "../../core/messages.ts";
 
 function useSession(session: CalibrationSession): CalibrationSnapshot {
   return useSyncExternalStore(
@@ -42,7 +43,7 @@ function SimHand({ busKey, phase }: { busKey: string; phase: CalibrationSnapshot
   const move = (mode: "middle" | "sweep" | "hold" | "script", text: string) =>
     void simulate(busKey, { kind: "hand", mode }).then(
       () => setNote(text),
-      (e: unknown) => setNote(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => setNote(messageOf(e)),
     );
   return (
     <div className="sim-hand row" data-testid="sim-hand">

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { BusEntry } from "../../state/index.ts";
 import { useRig } from "../StudioContext.tsx";
+import { messageOf } from "../../core/messages.ts";
 
 /** Read or write one register of one motor, by name — for checking wiring and settings. */
 export function RegisterPanel({ bus }: { bus: BusEntry }) {
@@ -29,7 +30,7 @@ export function RegisterPanel({ bus }: { bus: BusEntry }) {
         setResult({ ok: true, text: `Wrote ${name} = ${v} to motor ${id}.` });
       }
     } catch (e) {
-      setResult({ ok: false, text: e instanceof Error ? e.message : String(e) });
+      setResult({ ok: false, text: messageOf(e) });
     }
   };
 

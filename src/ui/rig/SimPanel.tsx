@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { BusEntry } from "../../state/index.ts";
 import { useRig } from "../StudioContext.tsx";
+import { messageOf } from "../../core/messages.ts";
 
 /** Fault injection for a simulated bus: noisy wire, lost replies, servo errors, the cable pulled. */
 export function SimPanel({ bus }: { bus: BusEntry }) {
@@ -12,7 +13,7 @@ export function SimPanel({ bus }: { bus: BusEntry }) {
   const run = (p: Promise<unknown>) =>
     p.then(
       () => setError(undefined),
-      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => setError(messageOf(e)),
     );
   const pct = (s: string) => Math.min(100, Math.max(0, Number(s) || 0)) / 100;
 

@@ -2,6 +2,7 @@ import { useState } from "react";
 import type { RobotProfile } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { userUrdfFromFiles } from "./userUrdf.ts";
+import { messageOf } from "../../core/messages.ts";
 
 /** The 3D view's model for a profile: the built-in URDF, or the user's own with its meshes. */
 export function UrdfPicker({ profile }: { profile: RobotProfile }) {
@@ -14,7 +15,7 @@ export function UrdfPicker({ profile }: { profile: RobotProfile }) {
       setError(undefined);
       await rig.getState().setProfileUrdf(profile.id, urdf);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(messageOf(e));
     }
   };
   return (
