@@ -53,6 +53,9 @@ afterEach(async () => {
   raw = undefined;
 });
 
+/** The rig itself (not the driven proxy), for a session built by hand. */
+const rawRig = (): RigService => raw!;
+
 /** Lets `ms` of the rig's clock pass (the hand moves, the session polls). */
 const sleep = (ms: number) => clock.advance(ms);
 
@@ -359,4 +362,31 @@ describe("CalibrationSession — failures and cancel", () => {
     expect(s.snapshot.result).toBeUndefined();
     expect(s.snapshot.error).toMatch(/has no range of motion recorded/);
   }, 20_000);
+});
+
+describe("CalibrationSession — cancel during a step", () => {
+  for (const step of ["begin", "setMiddle"] as const) {
+    it(`cancel while ${step} is writing: the step stops, the previous calibration is what the motors hold, nothing polls`, async () => {
+      const r = await connect("fe", "so101_follower");
+      const previous = await readCalibrationFromMotors(r, "fe", FE);
+      const raw = new CalibrationSession(rawRig(), "fe", FE, previous, 50, clock);
+      sessions.push(raw);
+      if (step === "setMiddle") {
+        await clock.drive(raw.begin());
+        expect(raw.snapshot.phase).toBe("middle");
+      }
+      // Start the step and cancel it right away, before its writes have finished.
+      const running = raw[step]();
+      const cancelled = raw.cancel();
+      expect(raw.snapshot.phase).toBe("cancelled");
+      await clock.drive(Promise.all([running.catch(() => undefined), cancelled]));
+      await clock.advance(500);
+      expect(raw.snapshot.phase).toBe("cancelled");
+      expect(await readCalibrationFromMotors(r, "fe", FE)).toEqual(previous);
+      // No live polling after the cancel: the joints' shown positions stay as they were.
+      const shown = raw.snapshot.joints.map((j) => j.position);
+      await clock.advance(300);
+      expect(raw.snapshot.joints.map((j) => j.position)).toEqual(shown);
+    });
+  }
 });

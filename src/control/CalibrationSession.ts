@@ -1,4 +1,5 @@
 import type { Clock } from "../core/clock.ts";
+import { CancelledError, isCancelled } from "../core/lifecycle.ts";
 import {
   type CalibrationTable,
   HALF_TURN,
@@ -59,6 +60,8 @@ const FIRST_MOVE_STEPS = 150;
 export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
   private polling = false;
   private cancelPoll: (() => void) | undefined;
+  /** The step in progress (begin, setMiddle, save). */
+  private working: Promise<void> | undefined;
   private offsets = new Map<string, number>();
 
   constructor(
@@ -94,10 +97,12 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
   /** Torque off and position mode on every motor; live positions start. */
   async begin(): Promise<void> {
     this.expect("ready");
-    await this.guard("preparing", async () => {
+    await this.guard("preparing", async (live) => {
       await torqueOff(this.api, this.key, this.arm);
+      live();
       // Position mode: Feetech 0; Dynamixel extended position (4), as lerobot calibrates Koch.
       await writeEach(this.api, this.key, this.arm, "Operating_Mode", () => (this.arm.protocol === "feetech" ? 0 : 4));
+      live();
       this.startPolling(false);
       this.update({ phase: "middle" });
     });
@@ -107,20 +112,26 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
   async setMiddle(): Promise<void> {
     this.expect("middle");
     this.stopPolling();
-    await this.guard("homing", async () => {
+    await this.guard("homing", async (live) => {
       const { api, key, arm } = this;
       // reset_calibration: offset 0 and full limits, so the raw position reads through.
       if (arm.protocol === "dynamixel")
         await writeEach(api, key, arm, "Drive_Mode", (n) => arm.motors.find((m) => m.name === n)?.driveMode);
+      live();
       await writeEach(api, key, arm, "Homing_Offset", () => 0);
+      live();
       await writeEach(api, key, arm, "Min_Position_Limit", () => 0);
+      live();
       await writeEach(api, key, arm, "Max_Position_Limit", () => MAX_RAW);
+      live();
       const raw = await readAll(api, key, arm, "Present_Position");
+      live();
       const limit = homingOffsetLimit(arm.protocol);
       this.offsets = new Map(
         [...raw].map(([name, pos]) => [name, Math.max(-limit, Math.min(limit, halfTurnHomingOffset(arm.protocol, pos)))]),
       );
       await writeEach(api, key, arm, "Homing_Offset", (n) => this.offsets.get(n));
+      live();
       this.update({
         phase: "sweep",
         joints: this.snap.joints.map((j) => ({ ...j, min: undefined, max: undefined, firstMove: 0 })),
@@ -154,7 +165,7 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
   async save(): Promise<CalibrationTable> {
     this.expect("review");
     let table: CalibrationTable | undefined;
-    await this.guard("saving", async () => {
+    await this.guard("saving", async (live) => {
       const t: Record<string, MotorCalibration> = {};
       for (const m of this.arm.motors) {
         const j = this.snap.joints.find((x) => x.name === m.name)!;
@@ -170,6 +181,7 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
         };
       }
       await writeCalibration(this.api, this.key, this.arm, t);
+      live();
       table = t;
       this.update({ phase: "saved", result: t });
     });
@@ -177,12 +189,16 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
     return table;
   }
 
-  /** Give up: the previous calibration goes back onto the motors. */
+  /**
+   * Give up: the previous calibration goes back onto the motors — once a step in progress has
+   * stopped (it checks after every write), so its writes never land after the restore.
+   */
   async cancel(): Promise<void> {
     this.stopPolling();
     if (this.snap.phase === "saved" || this.snap.phase === "cancelled") return;
     const touched = this.snap.phase !== "ready";
     this.update({ phase: "cancelled" });
+    await this.working?.catch(() => undefined);
     if (touched && this.previous) {
       try {
         await writeCalibration(this.api, this.key, this.arm, this.previous);
@@ -197,11 +213,21 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
     this.clearListeners();
   }
 
-  private async guard(phase: CalibrationPhase, work: () => Promise<void>): Promise<void> {
+  /**
+   * Runs one step in `phase`. `live()` throws once the session left that phase (cancelled):
+   * the step calls it after every await and stops without touching the motors again.
+   */
+  private async guard(phase: CalibrationPhase, work: (live: () => void) => Promise<void>): Promise<void> {
     this.update({ phase, error: undefined });
+    const live = () => {
+      if (this.snap.phase !== phase) throw new CancelledError("The calibration was cancelled.");
+    };
+    const run = work(live);
+    this.working = run;
     try {
-      await work();
+      await run;
     } catch (e) {
+      if (isCancelled(e) || this.snap.phase !== phase) return;
       this.stopPolling();
       const why = messageOf(e);
       const kept = this.previous
@@ -220,6 +246,7 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
 
   private startPolling(track: boolean): void {
     this.stopPolling();
+    if (this.snap.phase === "cancelled") return;
     this.polling = true;
     const ids = motorIds(this.arm);
     const tick = async () => {
@@ -238,6 +265,7 @@ export class CalibrationSession extends SnapshotEngine<CalibrationSnapshot> {
           }),
         });
       } catch (e) {
+        if (!this.polling) return; // a read that outlived its polling: the step that stopped it reports
         this.stopPolling();
         const why = messageOf(e);
         const kept = this.previous ? " Your previous calibration is kept." : "";
