@@ -1,7 +1,6 @@
 import type { Clock } from "../core/clock.ts";
 import { LatestSample, SAMPLE_TRACKING } from "../core/LatestSample.ts";
 import {
-  type ArmUnits,
   clampToRange,
   type JointRange,
   jointRanges,
@@ -11,104 +10,26 @@ import {
   toNormalized,
   toRawGoal,
 } from "../core/teleop.ts";
-import { type MotorBytes, type MotorReading, realClock } from "../hardware/index.ts";
+import { type MotorReading, realClock } from "../hardware/index.ts";
 import { decodeHealthSpan, HealthMonitor, healthSpan, type MotorHealth } from "./health.ts";
 import { PeriodStats } from "./periodStats.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
+import { type Trajectory, TrajectoryPlayer, type TrajectoryProgress } from "./trajectory.ts";
+
+export type { Trajectory, TrajectoryProgress };
+export { DEFAULT_LOOP } from "./loopTypes.ts";
+export type { CommandSource, LeaderArm, LeaderBus, LoopArm, LoopBus, LoopDeps, LoopOptions, LoopSnapshot, LoopState } from "./loopTypes.ts";
+import {
+  DEFAULT_LOOP,
+  type LeaderArm,
+  type LoopArm,
+  type LoopDeps,
+  type LoopOptions,
+  type LoopSnapshot,
+  type LoopState,
+  type CommandSource,
+} from "./loopTypes.ts";
 import { messageOf } from "../core/messages.ts";
-
-/** What the loop needs of a bus (MotorBus has it). */
-export interface LoopBus {
-  syncRead(register: string, ids: readonly number[]): Promise<MotorReading[]>;
-  syncReadBytes(address: number, length: number, ids: readonly number[]): Promise<MotorBytes[]>;
-  syncWrite(register: string, values: readonly (readonly [number, number])[]): Promise<void>;
-  onLost(fn: () => void): () => void;
-}
-
-/** What the loop needs of a leader's bus: its positions, and word when it is lost. */
-export type LeaderBus = Pick<LoopBus, "syncRead" | "onLost">;
-
-export interface LoopArm extends ArmUnits {
-  readonly bus: LoopBus;
-}
-
-export interface LeaderArm extends ArmUnits {
-  readonly bus: LeaderBus;
-}
-
-export type LoopState =
-  | "idle"
-  | "starting" // reading the follower and taking torque at its present pose
-  | "gating" // the follower ramps toward the command before tracking it
-  | "tracking"
-  | "stopped" // stopped by the user: follower holds its pose with torque on
-  | "estopped" // emergency stop: torque off
-  | "fault"; // a port was lost, a motor had to be protected, or the loop stalled: torque off
-
-export interface LoopOptions {
-  readonly rateHz: number;
-  /** lerobot's max_relative_target per tick, normalised units, per joint (or one for all). */
-  readonly maxStep: number | readonly number[];
-  /** Start gate: the follower tracks only once every joint is within this distance of the command. */
-  readonly gate: number;
-  /** While gating, how fast the follower is walked toward the command, units per second. */
-  readonly rampPerSecond: number;
-  /** Torque off if no tick completes for this long (ms). */
-  readonly watchdogMs: number;
-}
-
-export const DEFAULT_LOOP: LoopOptions = { rateHz: 100, maxStep: 10, gate: 8, rampPerSecond: 30, watchdogMs: 250 };
-
-/**
- * Where commands come from: the leader arm, targets set by the page (keyboard, sliders, 3D drag,
- * a remote operator), or a trajectory played inside the loop (replay of a recorded episode).
- */
-export type CommandSource = "leader" | "manual" | "trajectory";
-
-/** Targets to play at `fps`, row by row, from `from` up to (not including) `to`. */
-export interface Trajectory {
-  /** Row-major, one value per follower joint and row (normalised units; NaN: hold that joint). */
-  readonly values: Float32Array | Float64Array;
-  readonly fps: number;
-  readonly from: number;
-  readonly to: number;
-}
-
-export interface TrajectoryProgress {
-  readonly row: number;
-  readonly from: number;
-  readonly to: number;
-  /** "gating": walking to the first row; "playing"; "done": holding the last row. */
-  readonly phase: "gating" | "playing" | "done";
-  /** Largest |follower − target| over the joints at the last tick (normalised units); NaN until known. */
-  readonly followError: number;
-}
-
-export interface LoopSnapshot {
-  readonly state: LoopState;
-  readonly source: CommandSource;
-  readonly hasLeader: boolean;
-  readonly reason: string | undefined;
-  readonly ticks: number;
-  readonly overruns: number;
-  /** Measured over the last second. */
-  readonly rateHz: number;
-  /** p99 of |actual period − nominal period| over the last 6,000 ticks, ms. */
-  readonly p99PeriodErrorMs: number;
-  readonly clippedSteps: number;
-  readonly missingReads: number;
-  /** The follower's motors, read every tick with the position. */
-  readonly health: readonly MotorHealth[];
-  /** Current warnings, for the user ("gripper at 58 °C"). */
-  readonly warnings: readonly string[];
-  readonly trajectory: TrajectoryProgress | undefined;
-}
-
-export interface LoopDeps {
-  readonly clock?: Clock;
-  /** Where the newest sample is published (a SharedArrayBuffer lets other threads read it). */
-  readonly sampleBuffer?: ArrayBufferLike;
-}
 
 /**
  * The teleoperation loop: each tick one SYNC READ per bus (leader, follower), the command in
@@ -146,7 +67,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   private health: MotorHealth[] = [];
   private lastRampAt = NaN;
   private lastTickEnd = 0;
-  private trajectory: (Trajectory & { t0: number }) | undefined;
+  private trajectory: TrajectoryPlayer | undefined;
   private cancelTimer: (() => void) | undefined;
   private cancelWatchdog: (() => void) | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -294,11 +215,8 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
 
   /** Plays `trajectory` inside the loop: gate to its first row, then row by row at its fps; then hold the last row. */
   playTrajectory(trajectory: Trajectory): void {
-    const { values, fps, from, to } = trajectory;
-    if (!(fps > 0) || !Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to <= from || values.length < to * this.n) {
-      throw new RangeError(`A trajectory needs 0 ≤ from < to, a positive fps and ${this.n} values per row.`);
-    }
-    this.trajectory = { ...trajectory, t0: NaN };
+    const { from, to } = trajectory;
+    this.trajectory = new TrajectoryPlayer(trajectory, this.n);
     if (this.snap.state === "tracking" || this.snap.source !== "trajectory") this.enterGating();
     this.update({
       source: "trajectory",
@@ -380,6 +298,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   private enterGating(): void {
     this.ramp.fill(NaN);
     this.lastRampAt = NaN;
+    this.trajectory?.rewind();
   }
 
   private schedule(gen: number, t0: number, k: number): void {
@@ -435,7 +354,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     if (state === "gating") {
       if (maxDistance(this.command, this.followerN, this.n) <= this.options.gate) {
         state = "tracking";
-        if (this.trajectory) this.trajectory.t0 = now;
+        this.trajectory?.begin(now);
       } else {
         // Walk toward the command at the configured speed (by elapsed time) until inside the gate.
         const dt = Number.isNaN(this.lastRampAt) ? this.periodMs : Math.min(100, now - this.lastRampAt);
@@ -480,32 +399,15 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     const out = this.command;
     const source = this.snap.source;
     if (source === "leader") out.set(this.leaderN);
-    else if (source === "trajectory" && this.trajectory) {
-      const row = this.trajectoryRow(now, state);
-      const { values } = this.trajectory;
-      for (let i = 0; i < this.n; i++) out[i] = values[row * this.n + i] ?? NaN;
-    } else out.set(this.manual);
+    else if (source === "trajectory" && this.trajectory) this.trajectory.targets(now, state === "tracking", out);
+    else out.set(this.manual);
     for (let i = 0; i < this.n; i++) if (Number.isNaN(out[i]!)) out[i] = this.followerN[i]!;
     return out;
   }
 
-  private trajectoryRow(now: number, state: LoopState): number {
-    const t = this.trajectory!;
-    if (state !== "tracking" || Number.isNaN(t.t0)) return t.from;
-    return Math.min(t.to - 1, t.from + Math.floor(((now - t.t0) * t.fps) / 1000));
-  }
-
   private progress(now: number, state: LoopState): TrajectoryProgress | undefined {
-    const t = this.trajectory;
-    if (!t || this.snap.source !== "trajectory") return undefined;
-    const row = this.trajectoryRow(now, state);
-    const done = state === "tracking" && !Number.isNaN(t.t0) && t.from + ((now - t.t0) * t.fps) / 1000 >= t.to;
-    let err = NaN;
-    for (let i = 0; i < this.n; i++) {
-      const d = Math.abs(this.followerN[i]! - (t.values[row * this.n + i] ?? NaN));
-      if (!Number.isNaN(d)) err = Number.isNaN(err) ? d : Math.max(err, d);
-    }
-    return { row, from: t.from, to: t.to, phase: state !== "tracking" ? "gating" : done ? "done" : "playing", followError: err };
+    if (!this.trajectory || this.snap.source !== "trajectory") return undefined;
+    return this.trajectory.progress(now, state === "tracking", this.followerN);
   }
 
   /** The follower's position plus temperature, voltage and load in one SYNC READ of the span that covers them. */
