@@ -12,4 +12,6 @@ export { importDataset, type ImportOptions, type ImportSummary, type ImportTarge
 export { FolderFiles, MemoryFiles, ZipFiles, type DatasetFiles, type ReadableDirectoryLike } from "./import/files.ts";
 export { MemoryImportTarget } from "./import/memoryTarget.ts";
 export { exportToFolder, exportToHub, exportToZip } from "./targets.ts";
-export { exportSourceFromStore, StoreImportTarget } from "./storageAdapters.ts";
+export { datasetSummaries, exportSourceFromStore, isExported, StoreImportTarget, type DatasetSummary } from "./storageAdapters.ts";
+export { ExportBusyError, ExportJobs, ExportRun, type ExportJobView, type ExportRequest, type JobState } from "./ExportJobs.ts";
+export { ImportBusyError, ImportJobs, type ImportInput, type ImportJobView, type ImportRun } from "./ImportJobs.ts";
