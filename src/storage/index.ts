@@ -35,8 +35,10 @@ export type {
   RecoveredEpisode,
   StorageUsage,
 } from "./EpisodeStore.ts";
-export { migrateDataset, migrateEpisode } from "./episodeRecord.ts";
-export type { StoredDataset, StoredEpisode } from "./episodeRecord.ts";
+export { migrateDataset } from "./datasetRecord.ts";
+export type { StoredDataset } from "./datasetRecord.ts";
+export { migrateEpisode } from "./episodeRecord.ts";
+export type { StoredEpisode } from "./episodeRecord.ts";
 export type { EstimateFn, PersistFn } from "./browserStorage.ts";
 export { IdbEpisodeStore } from "./IdbEpisodeStore.ts";
 export type { EpisodeStoreOptions } from "./IdbEpisodeStore.ts";
