@@ -51,10 +51,10 @@ const MEDIA_PER_READ = 4;
 type Tx<S extends StoreNames<StudioDB>[], M extends IDBTransactionMode> = IDBPTransaction<StudioDB, S, M>;
 type DataTx = Tx<["episodes", "rows", "media"], "readwrite">;
 
-export const rowsOf = (episodeId: string) => IDBKeyRange.bound([episodeId, -Infinity], [episodeId, Infinity]);
+const rowsOf = (episodeId: string) => IDBKeyRange.bound([episodeId, -Infinity], [episodeId, Infinity]);
 /** Every camera's media of an episode: arrays sort after strings, so [id, []] is above every [id, camera, seq]. */
-export const mediaOf = (episodeId: string) => IDBKeyRange.bound([episodeId], [episodeId, []]);
-export const cameraMediaOf = (episodeId: string, camera: string) =>
+const mediaOf = (episodeId: string) => IDBKeyRange.bound([episodeId], [episodeId, []]);
+const cameraMediaOf = (episodeId: string, camera: string) =>
   IDBKeyRange.bound([episodeId, camera, -Infinity], [episodeId, camera, Infinity]);
 
 /**
