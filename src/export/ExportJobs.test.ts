@@ -57,7 +57,13 @@ describe("ExportJobs", () => {
     const other = await storeWith(buildSource(videos, { lengths: [10] }), store, "other-");
     const jobs = new ExportJobs(store);
     const sink = new MemorySink();
+    let fromListener: unknown;
+    const stop = jobs.subscribe(({ job }) => {
+      if (job?.state === "running") fromListener ??= jobs.start({ datasetId, version: "v3.0", to: { kind: "sink", sink } });
+    });
     const run = jobs.start({ datasetId, version: "v3.0", to: { kind: "sink", sink } });
+    stop();
+    expect(fromListener).toBe(run);
     expect(jobs.start({ datasetId, version: "v3.0", to: { kind: "sink", sink } })).toBe(run);
     expect(() => jobs.start({ datasetId: other.datasetId, version: "v3.0", to: { kind: "zip" } })).toThrow(ExportBusyError);
     expect(() => jobs.start({ datasetId, version: "v2.1", to: { kind: "sink", sink } })).toThrow(

@@ -62,7 +62,13 @@ describe("ImportJobs", () => {
     const store = new MemoryEpisodeStore();
     const jobs = new ImportJobs(store);
     const input = { kind: "files", files: new MemoryFiles(dataset) } as const;
+    let fromListener: unknown;
+    const stop = jobs.subscribe(({ job }) => {
+      if (job?.state === "running") fromListener ??= jobs.start(input); // a re-render asking again
+    });
     const run = jobs.start(input);
+    stop();
+    expect(fromListener).toBe(run);
     expect(jobs.start(input)).toBe(run);
     expect(() => jobs.start({ kind: "files", files: new MemoryFiles(dataset) })).toThrow(ImportBusyError);
     expect((await run.finished).state).toBe("done");

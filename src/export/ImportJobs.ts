@@ -67,23 +67,22 @@ export class ImportJobs extends SnapshotEngine<ImportJobsSnapshot> {
       throw new ImportBusyError("A dataset is still being imported. Wait for it to finish (or cancel it), then import the next one.");
     }
     const abort = new AbortController();
+    let finish!: (view: ImportJobView) => void;
+    const run: ImportRun = { input, finished: new Promise<ImportJobView>((resolve) => (finish = resolve)) };
+    this.current = { run, abort };
     this.update({ job: { state: "running", message: "Reading the dataset…", done: 0, total: 0, datasetId: undefined } });
-    const finished = this.work(input, abort.signal).then(
-      (view): ImportJobView => view,
-      (e: unknown): ImportJobView =>
+    const end = (view: ImportJobView) => {
+      this.current = undefined;
+      this.update({ job: view });
+      finish(view);
+    };
+    this.work(input, abort.signal).then(end, (e: unknown) =>
+      end(
         abort.signal.aborted || isCancelled(e)
           ? { state: "cancelled", message: "Import cancelled; nothing was stored.", done: 0, total: 0, datasetId: undefined }
           : { state: "failed", message: messageOf(e), done: 0, total: 0, datasetId: undefined },
+      ),
     );
-    const run: ImportRun = {
-      input,
-      finished: finished.then((view) => {
-        this.current = undefined;
-        this.update({ job: view });
-        return view;
-      }),
-    };
-    this.current = { run, abort };
     return run;
   }
 
