@@ -68,7 +68,7 @@ interface Peer {
 }
 
 /** 128 random bits as base64url (22 characters). */
-export function newSecret(): string {
+function newSecret(): string {
   return randomBytes(16).toString("base64url");
 }
 

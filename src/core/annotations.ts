@@ -18,7 +18,7 @@ export interface AnnotationHistory {
 }
 
 /** Undo steps kept per episode. */
-export const HISTORY_LIMIT = 200;
+const HISTORY_LIMIT = 200;
 
 export function createHistory(present: AnnotationDoc): AnnotationHistory {
   return { past: [], present, future: [] };
@@ -99,7 +99,7 @@ export function removeEvent(doc: AnnotationDoc, id: string): AnnotationDoc {
 }
 
 /** Tags are trimmed, non-empty and unique (case-sensitive, first spelling kept). */
-export function normalizeTags(tags: readonly string[]): string[] {
+function normalizeTags(tags: readonly string[]): string[] {
   const out: string[] = [];
   for (const t of tags) {
     const v = t.trim();

@@ -20,7 +20,7 @@ export type CalibrationTable = Readonly<Record<string, MotorCalibration>>;
 export type NormMode = "degrees" | "range_m100_100" | "range_0_100";
 
 /** Encoder steps per turn of every supported motor, and the largest raw reading. */
-export const RESOLUTION = 4096;
+const RESOLUTION = 4096;
 export const MAX_RAW = RESOLUTION - 1;
 /** Where half-turn homing puts the middle pose. */
 export const HALF_TURN = Math.floor(MAX_RAW / 2); // 2047
@@ -175,8 +175,8 @@ export interface SweepIssue {
 }
 
 /** Steps below which a joint "never moved" (≈1.8°), and the smallest plausible range (≈35°). */
-export const NEVER_MOVED_STEPS = 20;
-export const SMALL_RANGE_STEPS = 400;
+const NEVER_MOVED_STEPS = 20;
+const SMALL_RANGE_STEPS = 400;
 
 /**
  * Problems worth explaining before the user saves: a joint that never moved, a range too

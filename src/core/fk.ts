@@ -43,7 +43,7 @@ export function multiply(a: Mat4, b: Mat4): Mat4 {
   return out;
 }
 
-export function translation(x: number, y: number, z: number): Mat4 {
+function translation(x: number, y: number, z: number): Mat4 {
   const m = identity();
   m[3] = x;
   m[7] = y;

@@ -23,7 +23,7 @@ export interface QaThresholds {
   loopRateFraction: number;
 }
 
-export const DEFAULT_QA_THRESHOLDS: QaThresholds = {
+const DEFAULT_QA_THRESHOLDS: QaThresholds = {
   blackLuma: 16,
   blackFraction: 0.9,
   frozenMs: 1000,

@@ -34,14 +34,14 @@
 
 export const TIMECODE_COLS = 16;
 export const TIMECODE_ROWS = 6;
-export const TIMECODE_VERSION = 1;
+const TIMECODE_VERSION = 1;
 /** Row 0 of the grid: 1 = white, 0 = black. */
 export const TIMECODE_GUARD: readonly number[] = [1, 0, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 1];
 /** Capture times must be in [0, 2^40) ms. */
 export const TIMECODE_MAX_MS = 2 ** 40;
 /** Smallest frame that holds the grid. */
-export const TIMECODE_MIN_WIDTH = 160;
-export const TIMECODE_MIN_HEIGHT = 120;
+const TIMECODE_MIN_WIDTH = 160;
+const TIMECODE_MIN_HEIGHT = 120;
 
 const MIN_CONTRAST = 64;
 /** Cells closer to the threshold than this fraction of the contrast are unreadable. */

@@ -72,7 +72,7 @@ export interface FeatureSpec {
   info?: Record<string, unknown>;
 }
 
-export function videoInfo(track: VideoTrackInfo, fps: number, camera: string): Record<string, unknown> {
+function videoInfo(track: VideoTrackInfo, fps: number, camera: string): Record<string, unknown> {
   const pixFmt = pixFmtOf(track);
   if (!pixFmt) {
     throw new ExportError(

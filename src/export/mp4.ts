@@ -11,7 +11,7 @@
 import { BufferTarget, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output, type VideoCodec } from "mediabunny";
 import type { VideoTrackInfo } from "../core/dataset.ts";
 
-export function mediabunnyCodec(name: VideoTrackInfo["codecName"]): VideoCodec {
+function mediabunnyCodec(name: VideoTrackInfo["codecName"]): VideoCodec {
   switch (name) {
     case "av1":
       return "av1";
@@ -99,7 +99,7 @@ export class Mp4FileWriter {
  * Sets the creation/modification times of mvhd, tkhd and mdhd to 0 so the same frames always
  * give the same file (resume by size+hash, export → import → export identity).
  */
-export function zeroMp4Times(bytes: Uint8Array): void {
+function zeroMp4Times(bytes: Uint8Array): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const walk = (start: number, end: number) => {
     let p = start;

@@ -40,7 +40,7 @@ async function nodeWasmBytes(): Promise<Uint8Array> {
   return fs.readFile(req.resolve("parquet-wasm/esm/parquet_wasm_bg.wasm"));
 }
 
-export function ensureParquet(): Promise<void> {
+function ensureParquet(): Promise<void> {
   ready ??= (async () => {
     if (wasmInput !== undefined) await initWasm({ module_or_path: wasmInput });
     else if (isNode()) await initWasm({ module_or_path: await nodeWasmBytes() });

@@ -19,19 +19,23 @@ interface QueuedEntry {
   path: string;
   data: Uint8Array;
   consumed: () => void;
+  refused: (e: Error) => void;
 }
 
 /**
  * Streams a zip archive: `stream` yields the archive bytes as files are written; each
  * `writeFile` resolves once the archive has taken the whole file, so memory holds one file.
- * Someone must read `stream` (a save-file writable, a download) or writes wait forever.
+ * Someone must read `stream` (a save-file writable, a download) or writes wait — until `abort`,
+ * or until the reader cancels the stream: then every pending and later write rejects.
  */
 export class ZipSink implements DatasetSink {
   readonly stream: ReadableStream<Uint8Array>;
   private queue: QueuedEntry[] = [];
+  /** The entry client-zip is streaming (taken from the queue, not yet consumed). */
+  private streaming: QueuedEntry | undefined;
   private wake: (() => void) | undefined;
   private ended = false;
-  private failed: unknown;
+  private failed: Error | undefined;
 
   constructor(lastModified = new Date()) {
     const entries = async function* (self: ZipSink) {
@@ -39,21 +43,44 @@ export class ZipSink implements DatasetSink {
         while (self.queue.length === 0 && !self.ended && self.failed === undefined) {
           await new Promise<void>((r) => (self.wake = r));
         }
-        if (self.failed !== undefined) throw self.failed instanceof Error ? self.failed : new Error(String(self.failed));
+        if (self.failed !== undefined) throw self.failed;
         const next = self.queue.shift();
         if (!next) return;
+        self.streaming = next;
         yield { name: next.path, input: next.data, lastModified };
         // client-zip asks for the next entry only after it has streamed this one.
+        self.streaming = undefined;
         next.consumed();
       }
     };
-    this.stream = makeZip(entries(this), { buffersAreUTF8: true });
+    const zip = makeZip(entries(this), { buffersAreUTF8: true }).getReader();
+    // A pass-through (highWaterMark 0: nothing buffered here) that notices a reader giving up.
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          const chunk = await zip.read();
+          if (chunk.done) controller.close();
+          else controller.enqueue(chunk.value);
+        },
+        cancel: (reason) => {
+          const why = reason === undefined ? "" : ` (${reason instanceof Error ? reason.message : String(reason)})`;
+          this.abort(
+            new ExportError(
+              `The zip archive was not finished: its download or file was closed before the end${why}. Export again to get a complete archive.`,
+            ),
+          );
+          void zip.cancel(reason).catch(() => undefined);
+        },
+      },
+      { highWaterMark: 0 },
+    );
   }
 
   writeFile(path: string, data: Uint8Array): Promise<void> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
     if (this.ended) return Promise.reject(new ExportError("The zip archive is already closed.", { file: path }));
-    return new Promise<void>((consumed) => {
-      this.queue.push({ path, data, consumed });
+    return new Promise<void>((consumed, refused) => {
+      this.queue.push({ path, data, consumed, refused });
       this.wake?.();
     });
   }
@@ -64,9 +91,16 @@ export class ZipSink implements DatasetSink {
     this.wake?.();
   }
 
-  /** Fails the stream so a half-written archive is never mistaken for a complete one. */
+  /**
+   * Fails the stream so a half-written archive is never mistaken for a complete one, and rejects
+   * the writes still waiting with `reason` (the first reason given is kept).
+   */
   abort(reason: unknown): void {
-    this.failed = reason ?? new Error("aborted");
+    if (this.failed !== undefined) return;
+    this.failed = reason instanceof Error ? reason : new ExportError(`The zip archive was aborted: ${String(reason)}`);
+    const waiting = [...(this.streaming ? [this.streaming] : []), ...this.queue.splice(0)];
+    this.streaming = undefined;
+    for (const entry of waiting) entry.refused(this.failed);
     this.wake?.();
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { ImageStats } from "../core/dataset.ts";
 
-export const QUANTILE_KEYS = ["q01", "q10", "q50", "q90", "q99"] as const;
+const QUANTILE_KEYS = ["q01", "q10", "q50", "q90", "q99"] as const;
 const QUANTILES = [0.01, 0.1, 0.5, 0.9, 0.99];
 export const STAT_KEYS = ["min", "max", "mean", "std", "count", ...QUANTILE_KEYS] as const;
 export type StatKey = (typeof STAT_KEYS)[number];
@@ -124,23 +124,4 @@ export function statsToJson(s: FeatureStats, keys: readonly StatKey[] = STAT_KEY
     else o[k] = s.integer && (k === "min" || k === "max") ? s.values[k].map((v) => Math.round(v)) : s.values[k];
   }
   return o;
-}
-
-/** Reads stats back from the JSON form (import). Returns undefined if a key is missing. */
-export function statsFromJson(o: Record<string, unknown>, kind: "vector" | "image"): FeatureStats | undefined {
-  const flat = (v: unknown): number[] | undefined => {
-    if (!Array.isArray(v)) return undefined;
-    const out = (v as unknown[]).flat(3);
-    return out.every((x) => typeof x === "number") ? (out as number[]) : undefined;
-  };
-  const count = flat(o["count"])?.[0];
-  if (count === undefined) return undefined;
-  const values = {} as Record<ValueStatKey, number[]>;
-  for (const k of STAT_KEYS) {
-    if (k === "count") continue;
-    const v = flat(o[k]);
-    if (!v) return undefined;
-    values[k] = v;
-  }
-  return { kind, integer: false, count, values };
 }

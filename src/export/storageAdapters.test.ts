@@ -3,8 +3,9 @@ import { MemoryEpisodeStore } from "../storage/index.ts";
 import { MemoryFiles } from "./import/files.ts";
 import { importDataset } from "./import/importDataset.ts";
 import { MemorySink } from "./sinks.ts";
-import { exportSourceFromStore, StoreImportTarget } from "./storageAdapters.ts";
+import { datasetSummaries, exportSourceFromStore, StoreImportTarget } from "./storageAdapters.ts";
 import { buildSource, demuxMp4, ffmpegAv1, type DemuxedVideo } from "./testing/av1Fixture.ts";
+import { storeWith } from "./testing/storeFixture.ts";
 import { exportV3 } from "./v3.ts";
 
 let videos: Record<string, DemuxedVideo>;
@@ -51,6 +52,37 @@ describe("EpisodeStore adapters", () => {
     });
     const { datasets } = await store.listDatasets();
     expect(datasets.map((d) => d.id)).toEqual([before.id]);
+  });
+
+  it("a soft-deleted episode is never exported, nor a recording or an empty one", async () => {
+    const { store, datasetId } = await storeWith(buildSource(videos, { lengths: [30, 24, 20] }));
+    const deleted = (await store.getEpisode("ep1"))!;
+    await store.updateEpisode("ep1", { annotations: { ...deleted.annotations, deleted: true } });
+    await store.createEpisode({ datasetId, task: "still recording", startedAtEpochMs: 0, t0Ms: 0 });
+    const empty = await store.createEpisode({ datasetId, task: "no rows", startedAtEpochMs: 0, t0Ms: 0 });
+    await store.finishEpisode(empty.id, { sync: null, qa: [], imageStats: {} });
+    expect((await store.listEpisodes(datasetId)).episodes).toHaveLength(5);
+
+    const source = await exportSourceFromStore(store, datasetId);
+    expect(source.episodes.map((e) => e.id)).toEqual(["ep0", "ep2"]);
+    const out = new MemorySink();
+    await exportV3(source, out);
+    const info = JSON.parse(new TextDecoder().decode(out.files.get("meta/info.json"))) as Record<string, unknown>;
+    expect(info).toMatchObject({ total_episodes: 2, total_frames: 50 });
+    const [summary] = await datasetSummaries(store);
+    expect(summary).toMatchObject({ exportable: 2, frames: 50 });
+    expect(summary!.episodes).toHaveLength(5);
+  });
+
+  it("an episode record storage cannot read stops the export, naming it", async () => {
+    const { store, datasetId } = await storeWith(buildSource(videos, { lengths: [30] }));
+    const damaged = Object.assign(Object.create(store) as MemoryEpisodeStore, {
+      listEpisodes: async (id: string) => ({ ...(await store.listEpisodes(id)), skipped: [{ id: "ep9", error: "status: expected …" }] }),
+    });
+    await expect(exportSourceFromStore(damaged, datasetId)).rejects.toMatchObject({
+      name: "ExportError",
+      message: expect.stringMatching(/1 episode\(s\) of "Pick the cube" could not be read from storage: ep9/) as unknown,
+    });
   });
 
   it("an unknown dataset id is a clear error", async () => {

@@ -8,7 +8,20 @@ import { ExportError } from "./errors.ts";
 import type { ImportTarget } from "./import/importDataset.ts";
 import type { ExportSource } from "./source.ts";
 
-/** The stored dataset's kept episodes (complete or interrupted), in index order. */
+/**
+ * Whether an export includes the episode: complete or interrupted, with rows, and not deleted in
+ * the episode browser (`annotations.deleted`). Recording, discarded, empty and soft-deleted
+ * episodes are never exported.
+ */
+export function isExported(e: EpisodeRecord): boolean {
+  return (e.status === "complete" || e.status === "interrupted") && e.length > 0 && e.annotations.deleted !== true;
+}
+
+/**
+ * The export source of a stored dataset: its exported episodes (see `isExported`) in index order,
+ * rows and media read lazily. An episode record storage cannot read stops the export with an
+ * ExportError naming it, rather than leaving it out unseen.
+ */
 export async function exportSourceFromStore(store: EpisodeStore, datasetId: string): Promise<ExportSource> {
   const dataset = await store.getDataset(datasetId);
   if (!dataset) throw new ExportError(`Dataset ${datasetId} is not in this browser's storage.`);
@@ -16,15 +29,14 @@ export async function exportSourceFromStore(store: EpisodeStore, datasetId: stri
   if (listing.skipped.length > 0) {
     const list = listing.skipped.map((s) => `${s.id} (${s.error})`).join(", ");
     throw new ExportError(
-      `${listing.skipped.length} episode(s) of "${dataset.name}" could not be read from storage: ${list}. Discard them before exporting.`,
-      {
-        episode: listing.skipped[0]!.id,
-      },
+      `${listing.skipped.length} episode(s) of "${dataset.name}" could not be read from storage: ${list}. ` +
+        "The export stopped rather than leave them out; reload the page (an episode saved by a newer studio needs it).",
+      { episode: listing.skipped[0]!.id },
     );
   }
   return {
     dataset,
-    episodes: listing.episodes.filter((e) => e.status === "complete" || e.status === "interrupted"),
+    episodes: listing.episodes.filter(isExported),
     rows: (id) => store.readRows(id),
     media: (id, camera) => store.readMedia(id, camera),
   };
@@ -74,4 +86,34 @@ export class StoreImportTarget implements ImportTarget {
   async abort(): Promise<void> {
     if (this.datasetId) await this.store.deleteDataset(this.datasetId);
   }
+}
+
+/** A stored dataset as the Datasets screen lists it. */
+export interface DatasetSummary {
+  readonly dataset: DatasetRecord;
+  readonly episodes: readonly EpisodeRecord[];
+  /** Episodes an export includes (see `isExported`). */
+  readonly exportable: number;
+  /** Rows of those episodes. */
+  readonly frames: number;
+  /** Media bytes of every stored episode of the dataset. */
+  readonly mediaBytes: number;
+}
+
+/** Every stored dataset with its episodes and what an export of it would include. */
+export async function datasetSummaries(store: EpisodeStore): Promise<DatasetSummary[]> {
+  const { datasets } = await store.listDatasets();
+  const out: DatasetSummary[] = [];
+  for (const dataset of datasets) {
+    const { episodes } = await store.listEpisodes(dataset.id);
+    const kept = episodes.filter(isExported);
+    out.push({
+      dataset,
+      episodes,
+      exportable: kept.length,
+      frames: kept.reduce((n, e) => n + e.length, 0),
+      mediaBytes: episodes.reduce((n, e) => n + e.mediaBytes, 0),
+    });
+  }
+  return out;
 }

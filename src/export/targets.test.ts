@@ -31,6 +31,27 @@ describe("export targets", () => {
     await expect(read).rejects.toThrow();
   });
 
+  it("exportToZip: a reader that cancels the archive ends the export with a clear error", async () => {
+    const { stream, result } = exportToZip(buildSource(videos, { lengths: [20, 10] }));
+    const reader = stream.getReader();
+    await reader.read();
+    await reader.cancel();
+    await expect(result).rejects.toThrow(/zip archive was not finished/);
+  });
+
+  it("exportToZip: cancelling while a write waits for the archive's reader ends the export (no write waits forever)", async () => {
+    const abort = new AbortController();
+    const { stream, result } = exportToZip(buildSource(videos, { lengths: [20, 10] }), { signal: abort.signal });
+    const reader = stream.getReader();
+    await reader.read(); // the first entry's header: its file is not consumed yet, so its write waits
+    abort.abort();
+    await expect(result).rejects.toMatchObject({ name: "ExportAbortedError" });
+    const drain = async () => {
+      while (!(await reader.read()).done);
+    };
+    await expect(drain()).rejects.toThrow();
+  });
+
   it("exportToFolder twice: the second run skips every file", async () => {
     const dir = new MemoryDirectoryHandle();
     await exportToFolder(buildSource(videos, { lengths: [20] }), dir);

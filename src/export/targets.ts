@@ -2,6 +2,7 @@
  * One call per target, wiring the sink's life cycle around the export: the zip stream ends
  * (or errors) with the export, the Hub gets its tag only after a complete export.
  */
+import { ExportAbortedError } from "./errors.ts";
 import { exportDataset } from "./exportDataset.ts";
 import { HubSink, type HubSinkOptions } from "./hub.ts";
 import type { ExportOptions, ExportSummary } from "./layout.ts";
@@ -10,23 +11,29 @@ import type { ExportSource } from "./source.ts";
 
 /**
  * `stream` is the zip archive (pipe it to a file or a download); it ends after the last file, or
- * errors if the export fails, so a partial archive is never delivered as complete.
+ * errors if the export fails, so a partial archive is never delivered as complete. Aborting
+ * `opts.signal`, or cancelling `stream`, ends the export at once (ExportAbortedError, ExportError).
  */
 export function exportToZip(
   source: ExportSource,
   opts: ExportOptions = {},
 ): { stream: ReadableStream<Uint8Array>; result: Promise<ExportSummary> } {
   const sink = new ZipSink();
-  const result = exportDataset(source, sink, opts).then(
-    (summary) => {
-      sink.close();
-      return summary;
-    },
-    (e: unknown) => {
-      sink.abort(e);
-      throw e;
-    },
-  );
+  // A cancel reaches a write waiting for the archive's reader at once.
+  const cancel = () => sink.abort(new ExportAbortedError());
+  opts.signal?.addEventListener("abort", cancel);
+  const result = exportDataset(source, sink, opts)
+    .then(
+      (summary) => {
+        sink.close();
+        return summary;
+      },
+      (e: unknown) => {
+        sink.abort(e);
+        throw e;
+      },
+    )
+    .finally(() => opts.signal?.removeEventListener("abort", cancel));
   return { stream: sink.stream, result };
 }
 

@@ -172,7 +172,7 @@ export async function exportV3(source: ExportSource, sink: DatasetSink, opts: Ex
 }
 
 /** pandas metadata making the `task` column the DataFrame index (reference §1.6). */
-export function pandasTasksMetadata(): string {
+function pandasTasksMetadata(): string {
   return JSON.stringify({
     index_columns: ["task"],
     column_indexes: [{ name: null, field_name: null, pandas_type: "unicode", numpy_type: "object", metadata: { encoding: "UTF-8" } }],
@@ -185,7 +185,7 @@ export function pandasTasksMetadata(): string {
   });
 }
 
-export async function tasksParquet(tasks: string[]): Promise<Uint8Array> {
+async function tasksParquet(tasks: string[]): Promise<Uint8Array> {
   const meta = new Map([["pandas", pandasTasksMetadata()]]);
   const table = makeTable(
     [

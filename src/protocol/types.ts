@@ -88,9 +88,6 @@ export interface SyncWriteEntry {
   readonly data: Uint8Array;
 }
 
-/** Instruction names common to both families (REBOOT is Dynamixel only). */
-export type InstructionName = "ping" | "read" | "write" | "reg_write" | "action" | "reboot" | "sync_read" | "sync_write";
-
 /** A decoded instruction packet, as the simulated servo sees it. */
 export type Instruction =
   | { readonly kind: "ping"; readonly id: number }

@@ -24,7 +24,7 @@ export { createRecordingStore, DEFAULT_SETTINGS } from "./recordingStore.ts";
 export type { RecordingBackends, RecordingPhase, RecordingSettings, RecordingState, RecordingStore } from "./recordingStore.ts";
 export type { DatasetRecord, EpisodeRecord, QaFlag, SyncReport } from "../core/dataset.ts";
 export type { PhoneLinkState } from "../capture/phone/PhoneCameraLink.ts";
-export { createDatasetsStore, storeSource } from "./datasetsStore.ts";
+export { createDatasetsStore } from "./datasetsStore.ts";
 export type { DatasetSummary, DatasetsState, DatasetsStore, ExportJob, ExportTarget } from "./datasetsStore.ts";
 export { createEpisodesStore, filterEpisodes, allTags, isDeleted, DEFAULT_FILTER } from "./episodesStore.ts";
 export type { EpisodeFilter, EpisodeSort, EpisodesState, EpisodesStore, OpenEpisode, ReplayState, SaveState } from "./episodesStore.ts";

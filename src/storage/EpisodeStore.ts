@@ -1,7 +1,6 @@
 import type {
   CameraSpec,
   DatasetRecord,
-  EpisodeAnnotations,
   EpisodeRecord,
   ImageStats,
   JointUnits,
@@ -12,7 +11,7 @@ import type {
   VideoTrackInfo,
 } from "../core/dataset.ts";
 
-export { StorageError, isStorageError, type StorageErrorCode } from "./errors.ts";
+export { StorageError } from "./errors.ts";
 
 /**
  * Datasets, episodes and their recorded data (docs/storage.md). The data model is core/dataset.ts;
@@ -150,5 +149,3 @@ export interface EpisodeStore {
   usage(): Promise<StorageUsage>;
   requestPersistence(): Promise<PersistenceResult>;
 }
-
-export type { DatasetRecord, EpisodeAnnotations, EpisodeRecord, MediaBatch, RowBatch };

@@ -2,31 +2,21 @@ import type { IDBPTransaction, StoreNames } from "idb";
 import type { DatasetRecord, EpisodeRecord, MediaBatch, RowBatch } from "../core/dataset.ts";
 import { askPersistence, browserEstimate, browserPersist, readUsage, type EstimateFn, type PersistFn } from "./browserStorage.ts";
 import { openStudioDB } from "./db.ts";
+import { applyDatasetPatch, migrateDataset, publicDataset, toStoredDataset } from "./datasetRecord.ts";
 import {
-  applyDatasetPatch,
   applyEpisodePatch,
   applyFinish,
   applyMediaAppend,
   applyRowAppend,
   completeLength,
-  damagedError,
-  droppedBy,
-  migrateDataset,
   migrateEpisode,
   missingEpisodeError,
   newEpisodeRecord,
-  publicDataset,
   publicEpisode,
-  toStoredDataset,
-  trimMediaBatch,
-  trimmedProgress,
-  trimRowBatch,
-  appendError,
-  compactRows,
-  compareKeys,
   type StoredEpisode,
-  type TailStep,
 } from "./episodeRecord.ts";
+import { droppedBy, trimMediaBatch, trimmedProgress, trimRowBatch, type TailStep } from "./episodeTrim.ts";
+import { appendError, compactRows, compareKeys, damagedError } from "./storeHelpers.ts";
 import { StorageError, toStorageError } from "./errors.ts";
 import type {
   DatasetListing,
@@ -61,10 +51,10 @@ const MEDIA_PER_READ = 4;
 type Tx<S extends StoreNames<StudioDB>[], M extends IDBTransactionMode> = IDBPTransaction<StudioDB, S, M>;
 type DataTx = Tx<["episodes", "rows", "media"], "readwrite">;
 
-export const rowsOf = (episodeId: string) => IDBKeyRange.bound([episodeId, -Infinity], [episodeId, Infinity]);
+const rowsOf = (episodeId: string) => IDBKeyRange.bound([episodeId, -Infinity], [episodeId, Infinity]);
 /** Every camera's media of an episode: arrays sort after strings, so [id, []] is above every [id, camera, seq]. */
-export const mediaOf = (episodeId: string) => IDBKeyRange.bound([episodeId], [episodeId, []]);
-export const cameraMediaOf = (episodeId: string, camera: string) =>
+const mediaOf = (episodeId: string) => IDBKeyRange.bound([episodeId], [episodeId, []]);
+const cameraMediaOf = (episodeId: string, camera: string) =>
   IDBKeyRange.bound([episodeId, camera, -Infinity], [episodeId, camera, Infinity]);
 
 /**

@@ -1,30 +1,20 @@
 import type { DatasetRecord, EpisodeRecord, MediaBatch, RowBatch } from "../core/dataset.ts";
 import { askPersistence, type PersistFn } from "./browserStorage.ts";
+import { applyDatasetPatch, migrateDataset, publicDataset, toStoredDataset } from "./datasetRecord.ts";
 import {
-  applyDatasetPatch,
   applyEpisodePatch,
   applyFinish,
   applyMediaAppend,
   applyRowAppend,
   completeLength,
-  damagedError,
-  droppedBy,
-  migrateDataset,
   migrateEpisode,
   missingEpisodeError,
   newEpisodeRecord,
-  publicDataset,
   publicEpisode,
-  toStoredDataset,
-  trimMediaBatch,
-  trimmedProgress,
-  trimRowBatch,
-  appendError,
-  compactRows,
-  compareKeys,
   type StoredEpisode,
-  type TailStep,
 } from "./episodeRecord.ts";
+import { droppedBy, trimMediaBatch, trimmedProgress, trimRowBatch, type TailStep } from "./episodeTrim.ts";
+import { appendError, compactRows, compareKeys, damagedError } from "./storeHelpers.ts";
 import { StorageError, toStorageError } from "./errors.ts";
 import type {
   DatasetListing,

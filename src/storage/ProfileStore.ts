@@ -1,6 +1,6 @@
 import type { ArmId } from "../core/robots.ts";
 
-export { StorageError, isStorageError, type StorageErrorCode } from "./errors.ts";
+export { StorageError } from "./errors.ts";
 
 /**
  * Robot profiles: an arm the user owns, its name, the USB port it was last seen on and its

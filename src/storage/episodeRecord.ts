@@ -1,29 +1,37 @@
-import type { CameraSpec, DatasetRecord, EpisodeRecord, EpisodeStatus, JointUnits, MediaBatch, RowBatch } from "../core/dataset.ts";
+import type { DatasetRecord, EpisodeRecord, EpisodeStatus, MediaBatch, RowBatch } from "../core/dataset.ts";
 import { emptyAnnotations } from "../core/dataset.ts";
+import { definedFields } from "./datasetRecord.ts";
+import { EPISODE_SCHEMA_VERSION, type EpisodePatch, type FinishEpisode, type NewEpisode } from "./EpisodeStore.ts";
+import { StorageError } from "./errors.ts";
 import {
-  DATASET_SCHEMA_VERSION,
-  EPISODE_SCHEMA_VERSION,
-  type DatasetPatch,
-  type EpisodePatch,
-  type FinishEpisode,
-  type NewDataset,
-  type NewEpisode,
-} from "./EpisodeStore.ts";
-import { StorageError, toStorageError } from "./errors.ts";
-import { describe, Invalid, isRecord, nonEmptyString, object, timestamp, type Raw } from "./fields.ts";
+  array,
+  attempt,
+  describe,
+  finite,
+  integer,
+  Invalid,
+  nonEmptyString,
+  object,
+  oneOf,
+  positive,
+  string,
+  timestamp,
+  type Checked,
+} from "./fields.ts";
+import { upgradeRecord, type Upgrade } from "./recordVersions.ts";
 
 /**
- * Stored shapes of datasets and episodes, their validation and lazy migration, and the rules of
- * every episode mutation as pure functions, so IdbEpisodeStore and MemoryEpisodeStore apply the
- * very same rules and differ only in how bytes are kept.
+ * Stored episode records: their shape, validation and lazy migration, and the rules of every
+ * episode mutation (start, appends, finish, edits) as pure functions, so IdbEpisodeStore and
+ * MemoryEpisodeStore apply the very same rules and differ only in how bytes are kept.
  *
- * Record shapes (schemaVersion on each record; upgraded on read, never rewritten in bulk):
- *   dataset v1  DatasetRecord + schemaVersion.
+ * Record shape (schemaVersion on each record; upgraded on read, never rewritten in bulk):
  *   episode v1  EpisodeRecord + schemaVersion + progress (what the store needs to check appends
  *               and compute `length`; never returned to callers). Its row and media batches are
  *               RowBatch / MediaBatch as in core/dataset.ts.
- * To change a shape: bump its version in EpisodeStore.ts, append a step to its UPGRADES (UPGRADES[n]
- * turns vn+1 into vn+2; version 1 is the first), update the reader below. Never edit a shipped step.
+ * To change it: bump EPISODE_SCHEMA_VERSION in EpisodeStore.ts, append a step to UPGRADES
+ * (UPGRADES[n] turns vn+1 into vn+2; version 1 is the first), update readStoredEpisode. Never
+ * edit a shipped step.
  */
 
 /** Per stream: the last seq stored (-1: none yet) and how many rows/frames are stored, contiguous from 0. */
@@ -40,127 +48,17 @@ export interface EpisodeProgress {
   cameras: Record<string, StreamProgress>;
 }
 
-export type StoredDataset = DatasetRecord & { schemaVersion: number };
 export type StoredEpisode = EpisodeRecord & { schemaVersion: number; progress: EpisodeProgress };
 
-type Upgrade = (record: Raw) => Raw;
+const UPGRADES: readonly Upgrade[] = [];
 
-const DATASET_UPGRADES: readonly Upgrade[] = [];
-const EPISODE_UPGRADES: readonly Upgrade[] = [];
-
-if (DATASET_UPGRADES.length !== DATASET_SCHEMA_VERSION - 1 || EPISODE_UPGRADES.length !== EPISODE_SCHEMA_VERSION - 1) {
-  throw new Error("episodeRecord: upgrade steps do not match the schema versions");
+if (UPGRADES.length !== EPISODE_SCHEMA_VERSION - 1) {
+  throw new Error("episodeRecord: upgrade steps do not match the schema version");
 }
-
-export type Checked<T> = T | { error: string };
-
-// ---------------------------------------------------------------------------------------------
-// Datasets
-
-/** Reads a stored dataset record of any known version. Never throws. */
-export function migrateDataset(raw: unknown): Checked<DatasetRecord> {
-  const upgraded = upgradeRecord(raw, DATASET_UPGRADES, DATASET_SCHEMA_VERSION, "dataset");
-  if ("error" in upgraded) return upgraded;
-  return attempt(() => readDataset(upgraded.record));
-}
-
-export function toStoredDataset(init: NewDataset, id: string, nowEpochMs: number): StoredDataset {
-  const record = {
-    id,
-    name: init.name,
-    fps: init.fps,
-    robotType: init.robotType,
-    jointNames: init.jointNames,
-    units: init.units,
-    cameras: init.cameras,
-    tasks: init.tasks,
-    createdAtEpochMs: nowEpochMs,
-    updatedAtEpochMs: nowEpochMs,
-  };
-  const checked = attempt(() => readDataset(record));
-  if ("error" in checked) {
-    throw new StorageError(
-      "invalid",
-      `The dataset "${String(init.name)}" was not created because it is invalid: ${checked.error}. Nothing was saved.`,
-    );
-  }
-  return { ...checked, schemaVersion: DATASET_SCHEMA_VERSION };
-}
-
-const SHAPE_FIELDS = ["fps", "robotType", "jointNames", "units", "cameras"] as const;
-
-export function applyDatasetPatch(dataset: DatasetRecord, patch: DatasetPatch, hasEpisodes: boolean, nowEpochMs: number): StoredDataset {
-  if (hasEpisodes) {
-    const changed = SHAPE_FIELDS.filter((f) => patch[f] !== undefined && JSON.stringify(patch[f]) !== JSON.stringify(dataset[f]));
-    if (changed.length > 0) {
-      throw new StorageError(
-        "invalid",
-        `The dataset "${dataset.name}" already has episodes, so its ${changed.join(", ")} cannot change (the episodes were recorded with the old values). ` +
-          "Nothing was changed; create a new dataset instead.",
-      );
-    }
-  }
-  const next = {
-    ...dataset,
-    ...definedFields(patch),
-    id: dataset.id,
-    createdAtEpochMs: dataset.createdAtEpochMs,
-    updatedAtEpochMs: nowEpochMs,
-  };
-  const checked = attempt(() => readDataset(next));
-  if ("error" in checked) {
-    throw new StorageError("invalid", `The dataset "${dataset.name}" was not changed because the change is invalid: ${checked.error}.`);
-  }
-  return { ...checked, schemaVersion: DATASET_SCHEMA_VERSION };
-}
-
-const UNITS: readonly JointUnits[] = ["degrees", "range_m100_100"];
-const CAMERA_SOURCES: readonly CameraSpec["source"][] = ["usb", "phone", "simulated", "imported"];
-
-function readDataset(raw: unknown): DatasetRecord {
-  const r = object(raw, "dataset");
-  const jointNames = array(r["jointNames"], "jointNames").map((j, i) => nonEmptyString(j, `jointNames[${i}]`));
-  unique(jointNames, "jointNames");
-  const cameras = array(r["cameras"], "cameras").map((c, i) => readCamera(c, `cameras[${i}]`));
-  unique(
-    cameras.map((c) => c.key),
-    "cameras (key)",
-  );
-  return {
-    id: nonEmptyString(r["id"], "id"),
-    name: nonEmptyString(r["name"], "name"),
-    fps: positive(r["fps"], "fps"),
-    robotType: string(r["robotType"], "robotType"),
-    jointNames,
-    units: oneOf(r["units"], UNITS, "units"),
-    cameras,
-    tasks: array(r["tasks"], "tasks").map((t, i) => string(t, `tasks[${i}]`)),
-    createdAtEpochMs: timestamp(r["createdAtEpochMs"], "createdAtEpochMs"),
-    updatedAtEpochMs: timestamp(r["updatedAtEpochMs"], "updatedAtEpochMs"),
-  };
-}
-
-function readCamera(raw: unknown, path: string): CameraSpec {
-  const c = object(raw, path);
-  const key = string(c["key"], `${path}.key`);
-  if (!/^[a-z0-9_]+$/.test(key)) throw new Invalid(`${path}.key: expected lowercase letters, digits and _, got ${describe(key)}`);
-  return {
-    key,
-    source: oneOf(c["source"], CAMERA_SOURCES, `${path}.source`),
-    deviceId: string(c["deviceId"], `${path}.deviceId`),
-    label: string(c["label"], `${path}.label`),
-    width: integer(c["width"], `${path}.width`, 1),
-    height: integer(c["height"], `${path}.height`, 1),
-    fps: positive(c["fps"], `${path}.fps`),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Episodes
 
 /** Reads a stored episode record of any known version (progress included). Never throws. */
 export function migrateEpisode(raw: unknown): Checked<StoredEpisode> {
-  const upgraded = upgradeRecord(raw, EPISODE_UPGRADES, EPISODE_SCHEMA_VERSION, "episode");
+  const upgraded = upgradeRecord(raw, UPGRADES, EPISODE_SCHEMA_VERSION, "episode");
   if ("error" in upgraded) return upgraded;
   return attempt(() => readStoredEpisode(upgraded.record));
 }
@@ -171,20 +69,6 @@ export function publicEpisode(stored: StoredEpisode): EpisodeRecord {
   delete episode.schemaVersion;
   delete episode.progress;
   return episode as EpisodeRecord;
-}
-
-/** A stored dataset without its schemaVersion. */
-export function publicDataset(stored: StoredDataset): DatasetRecord {
-  const dataset: Partial<StoredDataset> = { ...stored };
-  delete dataset.schemaVersion;
-  return dataset as DatasetRecord;
-}
-
-export function damagedError(kind: "dataset" | "episode", id: string, error: string): StorageError {
-  return new StorageError(
-    "invalid",
-    `The saved ${kind} "${id}" is damaged and cannot be loaded: ${error}. Delete it (or reload the page if it was saved by a newer studio).`,
-  );
 }
 
 export function newEpisodeRecord(dataset: DatasetRecord, init: NewEpisode, id: string, index: number): StoredEpisode {
@@ -332,59 +216,6 @@ function checkedEpisode(record: StoredEpisode, outcome: string): StoredEpisode {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Trimming the tail of a stream to a length (finish, recovery)
-
-export type TailStep<T> = { action: "keep" } | { action: "delete"; bytes: number } | { action: "replace"; batch: T; bytes: number };
-
-/** For a row batch seen walking back from the end: keep it (and stop), delete it, or replace it by its first rows. */
-export function trimRowBatch(batch: RowBatch, length: number): TailStep<RowBatch> {
-  if (batch.firstRow + batch.count <= length) return { action: "keep" };
-  if (batch.firstRow >= length) return { action: "delete", bytes: 0 };
-  const n = length - batch.firstRow;
-  const width = batch.count === 0 ? 0 : batch.state.length / batch.count;
-  return {
-    action: "replace",
-    bytes: 0,
-    batch: {
-      ...batch,
-      count: n,
-      state: batch.state.slice(0, n * width),
-      action: batch.action.slice(0, n * width),
-      rowTimeMs: batch.rowTimeMs.slice(0, n),
-      sampleTimeMs: batch.sampleTimeMs.slice(0, n),
-    },
-  };
-}
-
-/** For a media batch seen walking back from the end: keep it (and stop), delete it, or replace it by its first frames. `bytes`: media bytes removed. */
-export function trimMediaBatch(batch: MediaBatch, length: number): TailStep<MediaBatch> {
-  const kept = batch.frames.filter((f) => f.row < length);
-  if (kept.length === batch.frames.length && kept.length > 0) return { action: "keep" };
-  if (kept.length === 0) return { action: "delete", bytes: batch.data.byteLength };
-  const end = Math.max(...kept.map((f) => f.offset + f.size));
-  return { action: "replace", bytes: batch.data.byteLength - end, batch: { ...batch, frames: kept, data: batch.data.slice(0, end) } };
-}
-
-/** The episode record after its data was trimmed to `length`. */
-export function trimmedProgress(episode: StoredEpisode, length: number, bytesRemoved: number): StoredEpisode {
-  const cap = (s: StreamProgress): StreamProgress => ({ lastSeq: s.lastSeq, count: Math.min(s.count, length) });
-  const progress: EpisodeProgress = {
-    joints: episode.progress.joints,
-    rows: cap(episode.progress.rows),
-    cameras: Object.fromEntries(Object.entries(episode.progress.cameras).map(([k, s]) => [k, cap(s)])),
-  };
-  return { ...episode, length, progress, mediaBytes: episode.mediaBytes - bytesRemoved };
-}
-
-/** How much a trim to `length` drops, from the bookkeeping alone. */
-export function droppedBy(episode: StoredEpisode, length: number): { droppedRows: number; droppedFrames: Record<string, number> } {
-  return {
-    droppedRows: Math.max(0, episode.progress.rows.count - length),
-    droppedFrames: Object.fromEntries(Object.entries(episode.progress.cameras).map(([k, s]) => [k, Math.max(0, s.count - length)])),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Reading stored episodes
 
 const STATUSES: readonly EpisodeStatus[] = ["recording", "complete", "interrupted", "discarded"];
@@ -442,116 +273,16 @@ function readProgress(raw: unknown): EpisodeProgress {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Shared by both stores
-
-/** Quota errors during an append say that what was stored before is kept. */
-export function appendError(e: unknown, action: string): StorageError {
-  const error = toStorageError(e, action);
-  if (error.code !== "quota") return error;
-  return new StorageError("quota", `${error.message} Recording has to stop; everything the episode stored before this point is kept.`, {
-    cause: error.cause,
-  });
-}
-
-/**
- * Typed arrays that view a larger buffer would be stored with the whole buffer (structured
- * clone copies the buffer); store exact copies instead.
- */
-export function compactRows(batch: RowBatch): RowBatch {
-  const exact = (a: ArrayBufferView) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
-  if (exact(batch.state) && exact(batch.action) && exact(batch.rowTimeMs) && exact(batch.sampleTimeMs)) return batch;
-  return {
-    ...batch,
-    state: batch.state.slice(),
-    action: batch.action.slice(),
-    rowTimeMs: batch.rowTimeMs.slice(),
-    sampleTimeMs: batch.sampleTimeMs.slice(),
-  };
-}
-
-/** IndexedDB orders string keys by UTF-16 code units, as `<` does. */
-export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Helpers
-
-function attempt<T>(read: () => T): Checked<T> {
-  try {
-    return read();
-  } catch (e) {
-    if (e instanceof Invalid) return { error: e.message };
-    throw e;
-  }
-}
-
-function upgradeRecord(raw: unknown, upgrades: readonly Upgrade[], current: number, kind: string): { record: Raw } | { error: string } {
-  if (!isRecord(raw)) return { error: `expected a ${kind} object, got ${describe(raw)}` };
-  const version = raw["schemaVersion"];
-  if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1) {
-    return { error: `schemaVersion: expected a positive integer, got ${describe(version)}` };
-  }
-  if (version > current) {
-    return {
-      error: `saved by a newer version of the studio (${kind} schema ${version}, this page reads up to ${current}); reload the page`,
-    };
-  }
-  let record: Raw = raw;
-  for (let v = version; v < current; v++) record = upgrades[v - 1]!(record);
-  return { record };
-}
-
-/** The patch without keys whose value is undefined (exactOptionalPropertyTypes: absent means unchanged). */
-function definedFields<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 function isSafeInt(x: unknown): x is number {
   return typeof x === "number" && Number.isSafeInteger(x);
 }
 
-export function isArrayBuffer(x: unknown): x is ArrayBuffer {
+function isArrayBuffer(x: unknown): x is ArrayBuffer {
   return Object.prototype.toString.call(x) === "[object ArrayBuffer]";
 }
 
 function isTyped(x: unknown, tag: "Float32Array" | "Float64Array"): boolean {
   return Object.prototype.toString.call(x) === `[object ${tag}]`;
-}
-
-function array(x: unknown, path: string): unknown[] {
-  if (!Array.isArray(x)) throw new Invalid(`${path}: expected an array, got ${describe(x)}`);
-  return x;
-}
-
-function string(x: unknown, path: string): string {
-  if (typeof x !== "string") throw new Invalid(`${path}: expected a string, got ${describe(x)}`);
-  return x;
-}
-
-function oneOf<T extends string>(x: unknown, options: readonly T[], path: string): T {
-  const found = options.find((o) => o === x);
-  if (found === undefined) throw new Invalid(`${path}: expected ${options.join(" or ")}, got ${describe(x)}`);
-  return found;
-}
-
-function unique(values: string[], path: string): void {
-  const dup = values.find((v, i) => values.indexOf(v) !== i);
-  if (dup !== undefined) throw new Invalid(`${path}: ${describe(dup)} appears twice`);
-}
-
-function integer(x: unknown, path: string, min = Number.MIN_SAFE_INTEGER): number {
-  if (!isSafeInt(x) || x < min)
-    throw new Invalid(`${path}: expected an integer${min === Number.MIN_SAFE_INTEGER ? "" : ` ≥ ${min}`}, got ${describe(x)}`);
-  return x;
-}
-
-function finite(x: unknown, path: string): number {
-  if (typeof x !== "number" || !Number.isFinite(x)) throw new Invalid(`${path}: expected a number, got ${describe(x)}`);
-  return x;
-}
-
-function positive(x: unknown, path: string): number {
-  if (typeof x !== "number" || !Number.isFinite(x) || x <= 0) throw new Invalid(`${path}: expected a positive number, got ${describe(x)}`);
-  return x;
 }

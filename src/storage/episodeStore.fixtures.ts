@@ -3,7 +3,7 @@ import type { NewDataset } from "./EpisodeStore.ts";
 
 /** Test data for the episode store suites: deterministic rows and frames whose content encodes their position. */
 
-export const JOINTS = ["shoulder_pan.pos", "shoulder_lift.pos", "elbow_flex.pos", "wrist_flex.pos", "wrist_roll.pos", "gripper.pos"];
+const JOINTS = ["shoulder_pan.pos", "shoulder_lift.pos", "elbow_flex.pos", "wrist_flex.pos", "wrist_roll.pos", "gripper.pos"];
 
 export const DATASET: NewDataset = {
   name: "pick and place",

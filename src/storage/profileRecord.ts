@@ -10,7 +10,8 @@ import {
   type StoredProfile,
   type UserUrdf,
 } from "./ProfileStore.ts";
-import { describe, Invalid, isRecord, nonEmptyString, object, timestamp, type Raw } from "./fields.ts";
+import { array, attempt, bool, describe, integer, Invalid, isRecord, nonEmptyString, object, oneOf, string, timestamp } from "./fields.ts";
+import { upgradeRecord, type Upgrade } from "./recordVersions.ts";
 
 /**
  * Validation and migration of stored profile records.
@@ -28,8 +29,6 @@ import { describe, Invalid, isRecord, nonEmptyString, object, timestamp, type Ra
  * turns vn into vn+1), update validateProfile. Never edit a step that has shipped.
  */
 
-type Upgrade = (record: Raw) => Raw;
-
 const UPGRADES: readonly Upgrade[] = [
   // v0 → v1: `normMode` renamed to `bodyNormMode`.
   ({ normMode, ...rest }) => ({ ...rest, bodyNormMode: normMode, schemaVersion: 1 }),
@@ -43,19 +42,9 @@ export type ProfileCheck = RobotProfile | { error: string };
 
 /** Reads a stored record of any known schemaVersion. Never throws: a bad record yields `{ error }`. */
 export function migrateProfile(raw: unknown): ProfileCheck {
-  if (!isRecord(raw)) return { error: `expected a profile object, got ${describe(raw)}` };
-  const version = raw["schemaVersion"];
-  if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 0) {
-    return { error: `schemaVersion: expected a non-negative integer, got ${describe(version)}` };
-  }
-  if (version > PROFILE_SCHEMA_VERSION) {
-    return {
-      error: `saved by a newer version of the studio (profile schema ${version}, this page reads up to ${PROFILE_SCHEMA_VERSION}); reload the page`,
-    };
-  }
-  let record: Raw = raw;
-  for (let v = version; v < PROFILE_SCHEMA_VERSION; v++) record = UPGRADES[v]!(record);
-  return validateProfile(record);
+  const upgraded = upgradeRecord(raw, UPGRADES, PROFILE_SCHEMA_VERSION, "profile", 0);
+  if ("error" in upgraded) return upgraded;
+  return validateProfile(upgraded.record);
 }
 
 /**
@@ -63,12 +52,7 @@ export function migrateProfile(raw: unknown): ProfileCheck {
  * object holding exactly the RobotProfile fields; unknown fields are dropped. Never throws.
  */
 export function validateProfile(raw: unknown): ProfileCheck {
-  try {
-    return readProfile(raw);
-  } catch (e) {
-    if (e instanceof Invalid) return { error: e.message };
-    throw e;
-  }
+  return attempt(() => readProfile(raw));
 }
 
 /** The record `put` writes: validated, current schema. Throws StorageError("invalid"). */
@@ -102,7 +86,7 @@ function readProfile(raw: unknown): RobotProfile {
     id: nonEmptyString(r["id"], "id"),
     name: nonEmptyString(r["name"], "name"),
     arm: armId(r["arm"]),
-    bodyNormMode: normMode(r["bodyNormMode"]),
+    bodyNormMode: oneOf(r["bodyNormMode"], NORM_MODES, "bodyNormMode"),
     simulated: r["simulated"] === undefined ? false : bool(r["simulated"], "simulated"),
     port: r["port"] === undefined ? undefined : port(r["port"]),
     calibration: r["calibration"] === undefined ? undefined : calibration(r["calibration"]),
@@ -116,8 +100,7 @@ function readProfile(raw: unknown): RobotProfile {
 function userUrdf(x: unknown): UserUrdf {
   const r = object(x, "urdf");
   const main = nonEmptyString(r["main"], "urdf.main");
-  if (!Array.isArray(r["files"])) throw new Invalid(`urdf.files: expected a list, got ${describe(r["files"])}`);
-  const files = r["files"].map((f: unknown, i: number) => {
+  const files = array(r["files"], "urdf.files", "a list").map((f, i) => {
     const o = object(f, `urdf.files[${i}]`);
     if (!(o["data"] instanceof ArrayBuffer)) throw new Invalid(`urdf.files[${i}].data: expected bytes, got ${describe(o["data"])}`);
     return { path: nonEmptyString(o["path"], `urdf.files[${i}].path`), data: o["data"] };
@@ -126,20 +109,9 @@ function userUrdf(x: unknown): UserUrdf {
   return { main, files };
 }
 
-function bool(x: unknown, field: string): boolean {
-  if (typeof x !== "boolean") throw new Invalid(`${field}: expected true or false, got ${describe(x)}`);
-  return x;
-}
-
 function armId(x: unknown): ArmId {
   if (typeof x === "string" && Object.hasOwn(ARMS, x)) return x as ArmId;
   throw new Invalid(`arm: expected one of ${Object.keys(ARMS).join(", ")}, got ${describe(x)}`);
-}
-
-function normMode(x: unknown): BodyNormMode {
-  const mode = NORM_MODES.find((m) => m === x);
-  if (mode === undefined) throw new Invalid(`bodyNormMode: expected ${NORM_MODES.join(" or ")}, got ${describe(x)}`);
-  return mode;
 }
 
 function port(x: unknown): PortIdentity {
@@ -147,11 +119,7 @@ function port(x: unknown): PortIdentity {
   const out: PortIdentity = {};
   if (r["usbVendorId"] !== undefined) out.usbVendorId = integer(r["usbVendorId"], "port.usbVendorId", 0, 0xffff);
   if (r["usbProductId"] !== undefined) out.usbProductId = integer(r["usbProductId"], "port.usbProductId", 0, 0xffff);
-  if (r["serialNumber"] !== undefined) {
-    if (typeof r["serialNumber"] !== "string")
-      throw new Invalid(`port.serialNumber: expected a string, got ${describe(r["serialNumber"])}`);
-    out.serialNumber = r["serialNumber"];
-  }
+  if (r["serialNumber"] !== undefined) out.serialNumber = string(r["serialNumber"], "port.serialNumber");
   return out;
 }
 
@@ -175,12 +143,4 @@ function calibration(x: unknown): CalibrationTable {
       ];
     }),
   );
-}
-
-function integer(x: unknown, path: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof x !== "number" || !Number.isSafeInteger(x) || x < min || x > max) {
-    const range = min === Number.MIN_SAFE_INTEGER ? "an integer" : `an integer in ${min}..${max}`;
-    throw new Invalid(`${path}: expected ${range}, got ${describe(x)}`);
-  }
-  return x;
 }

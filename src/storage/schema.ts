@@ -1,6 +1,7 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
 import type { MediaBatch, RowBatch } from "../core/dataset.ts";
-import type { StoredDataset, StoredEpisode } from "./episodeRecord.ts";
+import type { StoredDataset } from "./datasetRecord.ts";
+import type { StoredEpisode } from "./episodeRecord.ts";
 import type { StoredProfile } from "./ProfileStore.ts";
 
 /**

@@ -218,6 +218,27 @@ describe("import: bad input", () => {
     );
   });
 
+  it("metadata fields that are missing or of the wrong type are named, with the file (and line)", async () => {
+    const info = JSON.parse(new TextDecoder().decode(original.get("meta/info.json"))) as Record<string, unknown>;
+    const withInfo = (change: Record<string, unknown>) =>
+      edit((m) => m.set("meta/info.json", new TextEncoder().encode(JSON.stringify({ ...info, ...change }))));
+    await fails(withInfo({ fps: 29.97 }), "meta/info.json", /^meta\/info.json: fps: expected an integer ≥ 1, got 29\.97\.$/);
+    await fails(
+      withInfo({ data_path: undefined }),
+      "meta/info.json",
+      /^meta\/info.json: data_path: expected a non-empty string, got nothing\.$/,
+    );
+    await fails(withInfo({ features: [] }), "meta/info.json", /features: expected an object, got an array/);
+
+    const v21 = new MemorySink();
+    await exportDataset(buildSource(videos, SPEC), v21, { version: "v2.1" });
+    const lines = new TextDecoder().decode(v21.files.get("meta/episodes.jsonl")).split("\n");
+    lines[1] = JSON.stringify({ ...(JSON.parse(lines[1]!) as object), length: "30" });
+    const m = new Map(v21.files);
+    m.set("meta/episodes.jsonl", new TextEncoder().encode(lines.join("\n")));
+    await fails(m, "meta/episodes.jsonl", /^meta\/episodes.jsonl: line 2: length: expected an integer ≥ 0, got "30"\.$/);
+  });
+
   it("an unsupported version is refused", async () => {
     const info = JSON.parse(new TextDecoder().decode(original.get("meta/info.json"))) as Record<string, unknown>;
     info["codebase_version"] = "v2.0";

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 
 let conn: Promise<DuckDBConnection> | undefined;
-export function duck(): Promise<DuckDBConnection> {
+function duck(): Promise<DuckDBConnection> {
   conn ??= DuckDBInstance.create(":memory:").then((db) => db.connect());
   return conn;
 }

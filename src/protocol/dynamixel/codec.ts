@@ -36,8 +36,8 @@ export const DYNAMIXEL_INSTRUCTION = {
   bulk_write: 0x93,
 } as const;
 
-export const DYNAMIXEL_BROADCAST_ID = 0xfe;
-export const DYNAMIXEL_MAX_ID = 0xfc;
+const DYNAMIXEL_BROADCAST_ID = 0xfe;
+const DYNAMIXEL_MAX_ID = 0xfc;
 /** Largest packet the Dynamixel SDK sends or accepts (TXPACKET_MAX_LEN / RXPACKET_MAX_LEN), stuffing included. */
 export const DYNAMIXEL_MAX_PACKET = 1024;
 /** Header, id and the two LEN bytes. */
@@ -184,7 +184,7 @@ const ERROR_NUMBERS: Readonly<Record<number, StatusRejection>> = {
 const ALERT_BIT = 0x80;
 const NO_FLAGS: StatusFlags = Object.freeze({ conditions: [], rejections: [] });
 
-export function classifyDynamixelError(error: number): StatusFlags {
+function classifyDynamixelError(error: number): StatusFlags {
   if (error === 0) return NO_FLAGS;
   const number = error & 0x7f;
   return {

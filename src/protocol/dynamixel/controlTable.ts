@@ -68,8 +68,6 @@ export const X_SERIES_CONTROL_TABLE = {
   Present_Temperature: reg(146, 1, "r", "°C"),
 } as const satisfies Record<string, RegisterDef>;
 
-export type XSeriesRegisterName = keyof typeof X_SERIES_CONTROL_TABLE;
-
 /** Bytes that cover every register of the table (Present_Temperature ends at 147). */
 export const X_SERIES_MEMORY_SIZE = 147;
 
@@ -89,11 +87,3 @@ export const X_SERIES_BAUD_RATES: Readonly<Record<number, number>> = {
  * ones first (lerobot's bus default 1M, then the XL330 factory default 57600).
  */
 export const DXL_SCAN_BAUD_RATES = [1_000_000, 57_600, 115_200, 2_000_000, 3_000_000, 4_000_000, 9_600] as const;
-
-/** Model_Number register values of the models lerobot knows. */
-export const DXL_MODEL_NUMBERS = {
-  "xl330-m077": 1190,
-  "xl330-m288": 1200,
-  "xl430-w250": 1060,
-  "xm430-w350": 1020,
-} as const;

@@ -30,7 +30,7 @@ export const FEETECH_INSTRUCTION = {
 } as const;
 
 export const FEETECH_BROADCAST_ID = 0xfe;
-export const FEETECH_MAX_ID = 0xfc;
+const FEETECH_MAX_ID = 0xfc;
 /** Largest packet the Feetech SDK sends or accepts (TXPACKET_MAX_LEN / RXPACKET_MAX_LEN). */
 export const FEETECH_MAX_PACKET = 250;
 

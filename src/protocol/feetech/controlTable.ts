@@ -70,10 +70,6 @@ export const STS_CONTROL_TABLE = {
   Maximum_Acceleration: reg(85, 1, "ram", "rw", "factory: maximum acceleration"),
 } as const satisfies Record<string, RegisterDef>;
 
-export type StsRegisterName = keyof typeof STS_CONTROL_TABLE;
-
-export const STS_MEMORY_SIZE = 128;
-
 /** Baud index (register 6) → baud rate, as lerobot writes it (only index 0 is ever written). */
 export const STS_BAUD_RATES: Readonly<Record<number, number>> = {
   0: 1_000_000,
