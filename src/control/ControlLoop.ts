@@ -1,15 +1,6 @@
 import type { Clock } from "../core/clock.ts";
 import { LatestSample, SAMPLE_TRACKING } from "../core/LatestSample.ts";
-import {
-  clampToRange,
-  type JointRange,
-  jointRanges,
-  limitStep,
-  maxDistance,
-  rampToward,
-  toNormalized,
-  toRawGoal,
-} from "../core/teleop.ts";
+import { clampToRange, type JointRange, jointRanges, limitStep, maxDistance, rampToward, toNormalized, toRawGoal } from "../core/teleop.ts";
 import { type MotorReading, realClock } from "../hardware/index.ts";
 import { decodeHealthSpan, HealthMonitor, healthSpan, type MotorHealth } from "./health.ts";
 import { PeriodStats } from "./periodStats.ts";
