@@ -50,6 +50,17 @@ async function episodes(page: Page, dataset: string): Promise<Check[]> {
   }, dataset);
 }
 
+/** Complete rows (joints and every camera's frame) stored so far for the dataset's newest episode. */
+async function storedLength(page: Page, dataset: string): Promise<number> {
+  return page.evaluate(async (name) => {
+    const t = window.__studioTest!;
+    const ds = (await t.episodes.listDatasets()).datasets.find((d) => d.name === name);
+    if (!ds) return 0;
+    const { episodes } = await t.episodes.listEpisodes(ds.id);
+    return episodes.at(-1)?.length ?? 0;
+  }, dataset);
+}
+
 test.describe("recording episodes", () => {
   test.setTimeout(180_000);
 
@@ -81,10 +92,9 @@ test.describe("recording episodes", () => {
     const stored = await episodes(page, "e2e_takes");
     expect(stored.map((c) => c.episode.status)).toEqual(["complete", "complete", "complete"]);
     for (const c of stored) {
-      // 2 s at 30 fps: 60 rows (the take ends on the page's timer, give or take a row or two).
+      // 2 s at 30 fps: exactly 60 rows (the recorder's row clock ends the take, however busy the machine).
       expect(c.rows).toBe(c.episode.length);
-      expect(c.rows).toBeGreaterThanOrEqual(55);
-      expect(c.rows).toBeLessThanOrEqual(63);
+      expect(c.rows).toBe(60);
       for (const key of ["front", "wrist"]) {
         const cam = c.cameras[key]!;
         expect(cam.frames, key).toBe(c.rows);
@@ -106,8 +116,9 @@ test.describe("recording episodes", () => {
     await settings(page, { dataset: "e2e_crash", seconds: 0, reset: 0, episodes: 5 });
     await page.getByRole("button", { name: "Start recording" }).click();
     await expect(phase(page)).toHaveAttribute("data-phase", "recording", { timeout: 30_000 });
-    // Let ~3 s reach storage (rows and media are written about once a second).
-    await page.waitForTimeout(3500);
+    // Wait until the take's stored data (rows and media are written about once a second) has 30
+    // complete rows, as the app's own store says.
+    await expect.poll(() => storedLength(page, "e2e_crash"), { timeout: 30_000 }).toBeGreaterThanOrEqual(30);
     await page.reload();
     await expect(page.getByTestId("recovered")).toContainText("Recovered 1 take", { timeout: 20_000 });
     const [ep] = await episodes(page, "e2e_crash");
