@@ -3,7 +3,8 @@ import { ManualClock } from "../core/clock.ts";
 import type { CameraSpec } from "../core/dataset.ts";
 import { allocateSampleBuffer } from "../core/LatestSample.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
-import { COUNTDOWN_MS, RecordingSession, type RecordingSettings } from "./RecordingSession.ts";
+import { RecordingSession } from "./RecordingSession.ts";
+import { COUNTDOWN_MS, type RecordingSettings } from "./sessionTypes.ts";
 import { FakeRecorder, testDataset } from "./testing/fakes.ts";
 import type { ImageStats } from "../core/dataset.ts";
 

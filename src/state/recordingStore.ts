@@ -5,14 +5,15 @@ import type { SampleSource } from "../core/LatestSample.ts";
 import { isDriving } from "../control/index.ts";
 import { realClock } from "../hardware/precisionTimer.ts";
 import type { RecorderApi } from "../recording/recorderApi.ts";
-import { RecordingSession, type RecordingSettings, type RecordingSnapshot } from "../recording/RecordingSession.ts";
+import { RecordingSession } from "../recording/RecordingSession.ts";
+import type { RecordingSettings, RecordingSnapshot } from "../recording/sessionTypes.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import type { CameraStore } from "./cameraStore.ts";
 import type { RigStore } from "./rigStore.ts";
 import { teleopArms, type TeleopStore } from "./teleopStore.ts";
 
-export { DEFAULT_SETTINGS } from "../recording/RecordingSession.ts";
-export type { RecordingPhase, RecordingSettings, TakeReview } from "../recording/RecordingSession.ts";
+export { DEFAULT_SETTINGS } from "../recording/sessionTypes.ts";
+export type { RecordingPhase, RecordingSettings, TakeReview } from "../recording/sessionTypes.ts";
 
 export interface RecordingState extends RecordingSnapshot {
   update(patch: Partial<RecordingSettings>): void;
