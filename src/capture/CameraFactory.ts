@@ -30,7 +30,7 @@ export interface UsbCameraSource extends CameraSource {
   readonly identity: CameraIdentity;
 }
 
-export interface SimulatedCameraRequest {
+interface SimulatedCameraRequest {
   readonly width: number;
   readonly height: number;
   readonly fps: number;

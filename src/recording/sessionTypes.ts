@@ -26,7 +26,7 @@ export interface RecordingSettings {
 export type RecordingPhase = "idle" | "preparing" | "countdown" | "recording" | "saving" | "reset" | "done";
 
 /** The last take, shown for review (QA) during the reset. */
-export interface TakeReview {
+interface TakeReview {
   readonly episode: EpisodeRecord;
   readonly sync: SyncReport | null;
   readonly qa: QaFlag[];

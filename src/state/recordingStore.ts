@@ -13,7 +13,7 @@ import type { RigStore } from "./rigStore.ts";
 import { teleopArms, type TeleopStore } from "./teleopStore.ts";
 
 export { DEFAULT_SETTINGS } from "../recording/sessionTypes.ts";
-export type { RecordingPhase, RecordingSettings, TakeReview } from "../recording/sessionTypes.ts";
+export type { RecordingPhase, RecordingSettings } from "../recording/sessionTypes.ts";
 
 export interface RecordingState extends RecordingSnapshot {
   update(patch: Partial<RecordingSettings>): void;
