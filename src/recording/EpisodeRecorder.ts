@@ -143,6 +143,15 @@ export class EpisodeRecorder<F> {
     return this.nextRow >= this.endRow;
   }
 
+  /**
+   * Some camera has a sampled row whose frame is not decided yet: the frame nearest it may still
+   * be on its way (a row is decided by the first frame captured at or after it).
+   */
+  get awaitingFrames(): boolean {
+    for (const st of this.cameras.values()) if (st.selector.pendingRow < this.nextRow) return true;
+    return false;
+  }
+
   /** The storage error that stopped the take, if any. */
   get error(): unknown {
     return this.failed;

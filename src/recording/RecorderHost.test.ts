@@ -19,7 +19,7 @@ function lateClock(inner: ManualClock, lateMs: number): Clock {
   };
 }
 
-async function setup(options: { lateMs?: number; cameras?: string[] } = {}) {
+async function setup(options: { lateMs?: number; cameras?: string[]; frameDelayMs?: number } = {}) {
   const clock = new ManualClock(0);
   const store = new MemoryEpisodeStore();
   const keys = options.cameras ?? ["front"];
@@ -47,9 +47,17 @@ async function setup(options: { lateMs?: number; cameras?: string[] } = {}) {
   const stopLoop = every(clock, 10, () =>
     sample.write({ t: clock.now(), flags: 0, leader: [0, 0], follower: [clock.now(), 1], command: [2, 3] }),
   );
-  // Each camera draws at the rows' times (page clock, µs timestamps).
+  // Each camera draws at the rows' times (page clock, µs timestamps); its frames reach the
+  // recorder `frameDelayMs` later (delivery through the page).
+  const camerasOn = { value: true };
   const stopFrames = every(clock, PERIOD, () => {
-    for (const f of feeds.values()) f.push(new FakeFrame(Math.round(clock.now() * 1000)));
+    if (!camerasOn.value) return;
+    const captured = clock.now();
+    const deliver = () => {
+      for (const f of feeds.values()) f.push(new FakeFrame(Math.round(captured * 1000)));
+    };
+    if (options.frameDelayMs) clock.runAt(captured + options.frameDelayMs, deliver);
+    else deliver();
   });
   const episode = await store.createEpisode({ datasetId: dataset.id, task: "pick", startedAtEpochMs: 0, t0Ms: T0 });
   const spec = (rows?: number) => ({
@@ -61,12 +69,18 @@ async function setup(options: { lateMs?: number; cameras?: string[] } = {}) {
     expectedRows: rows ?? 60,
     cameras: keys.map((key) => ({ key, width: 64, height: 48 })),
   });
+  /** Stops the take, letting the clock run while the recorder waits for the last rows' frames. */
+  const stop = async () => {
+    const outcome = host.stop();
+    await clock.advance(300);
+    return outcome;
+  };
   const dispose = () => {
     stopLoop();
     stopFrames();
     host.dispose();
   };
-  return { clock, store, host, events, cams, feeds, episode, spec, dispose };
+  return { clock, store, host, events, cams, feeds, episode, spec, stop, dispose, camerasOn };
 }
 
 const completions = (events: RecorderEvent[]) => events.filter((e) => e.type === "takeComplete");
@@ -77,7 +91,7 @@ describe("RecorderHost", () => {
     await t.host.start(t.spec(2 * FPS));
     await t.clock.advanceTo(T0 + 5000); // long after the take's end: nothing more is recorded
     expect(completions(t.events)).toEqual([{ type: "takeComplete", episodeId: t.episode.id, rows: 60 }]);
-    const outcome = await t.host.stop();
+    const outcome = await t.stop();
     expect(outcome.failure).toBeUndefined();
     expect(outcome.episode.length).toBe(60);
     expect(outcome.sync?.rows).toBe(60);
@@ -102,7 +116,35 @@ describe("RecorderHost", () => {
     expect(done).toBe(true);
     expect(t.clock.now()).toBeGreaterThanOrEqual(lastRowAt);
     expect(t.clock.now()).toBeLessThan(lastRowAt + 2);
-    await t.host.stop();
+    await t.stop();
+    t.dispose();
+  });
+
+  it("the last row gets its own frame when frames arrive after the row clock: the take's end waits for it", async () => {
+    const t = await setup({ frameDelayMs: 20 });
+    await t.host.start(t.spec(60));
+    const lastRowAt = T0 + 59 * PERIOD;
+    expect(await t.clock.until(() => completions(t.events).length > 0, 5000)).toBe(true);
+    expect(t.clock.now()).toBeGreaterThanOrEqual(lastRowAt + 20);
+    const outcome = await t.stop();
+    expect(outcome.sync?.duplicatedFrames["front"]).toBe(0);
+    const ids = t.cams[0]!.encoded.map((e) => e.id);
+    expect(new Set(ids).size).toBe(60);
+    t.dispose();
+  });
+
+  it("a camera that stops delivering does not hold the take's end for long: its last frame is used again (counted)", async () => {
+    const t = await setup();
+    await t.host.start(t.spec(60));
+    await t.clock.advanceTo(T0 + 50 * PERIOD);
+    t.camerasOn.value = false;
+    const lastRowAt = T0 + 59 * PERIOD;
+    expect(await t.clock.until(() => completions(t.events).length > 0, 5000)).toBe(true);
+    expect(t.clock.now()).toBeGreaterThan(lastRowAt);
+    expect(t.clock.now()).toBeLessThanOrEqual(lastRowAt + 300);
+    const outcome = await t.stop();
+    expect(outcome.episode.length).toBe(60);
+    expect(outcome.sync?.duplicatedFrames["front"]).toBe(1); // the last frame, for rows 50…59
     t.dispose();
   });
 
@@ -111,7 +153,7 @@ describe("RecorderHost", () => {
     await t.host.start(t.spec(60));
     await t.clock.advanceTo(T0 + 5000);
     expect(completions(t.events)).toHaveLength(1);
-    const outcome = await t.host.stop();
+    const outcome = await t.stop();
     expect(outcome.episode.length).toBe(60);
     expect(t.cams[0]!.encoded).toHaveLength(60);
     t.dispose();
@@ -121,7 +163,7 @@ describe("RecorderHost", () => {
     const t = await setup();
     await t.host.start(t.spec(300));
     await t.clock.advanceTo(T0 + 1000);
-    const outcome = await t.host.stop();
+    const outcome = await t.stop();
     expect(outcome.episode.length).toBe(31); // rows at 1000, 1033.3, …, 2000
     await t.clock.advance(20_000);
     expect(completions(t.events)).toEqual([]);
@@ -135,7 +177,7 @@ describe("RecorderHost", () => {
     const progress = t.events.filter((e) => e.type === "progress");
     expect(progress.length).toBeGreaterThanOrEqual(5);
     expect(progress.at(-1)).toMatchObject({ episodeId: t.episode.id });
-    const outcome = await t.host.stop();
+    const outcome = await t.stop();
     expect(outcome.episode.length).toBe(91);
     expect(completions(t.events)).toEqual([]);
     t.dispose();
@@ -146,7 +188,7 @@ describe("RecorderHost", () => {
     await t.host.setSample(null);
     await t.host.start(t.spec(10));
     await t.clock.advanceTo(T0 + 1000);
-    await t.host.stop();
+    await t.stop();
     for await (const b of t.store.readRows(t.episode.id)) expect([...b.state].every(Number.isNaN)).toBe(true);
     t.dispose();
   });

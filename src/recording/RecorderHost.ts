@@ -11,6 +11,12 @@ import type { VideoTakeCameraOptions } from "./VideoTakeCamera.ts";
 
 /** A joint sample older than this at a row's time means the loop is not running: the row's joints are missing. */
 const STALE_SAMPLE_MS = 200;
+/**
+ * After a take's last row, how long to wait for each camera's frame nearest it (captured at or
+ * after the row, still on its way) before the row takes the camera's last frame instead (counted
+ * as a duplicate).
+ */
+const LAST_FRAME_GRACE_MS = 250;
 
 /** What the recorder needs of a camera frame (a VideoFrame in the studio). */
 export interface CameraFrame {
@@ -51,6 +57,10 @@ interface Take<F> {
   recorder: EpisodeRecorder<F>;
   cancelTimer: () => void;
   failure: { message: string; code?: string } | undefined;
+  /** Called after each frame pushed into the take (waiting for the last rows' frames). */
+  onFrame: (() => void) | undefined;
+  /** The wait for the last rows' frames, once asked for. */
+  settling: Promise<void> | undefined;
 }
 
 /**
@@ -169,8 +179,10 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
         break;
       }
       const take = this.take;
-      if (take) take.recorder.pushFrame(feed.key, frame, captureMs);
-      else frame.close();
+      if (take) {
+        take.recorder.pushFrame(feed.key, frame, captureMs);
+        take.onFrame?.();
+      } else frame.close();
     }
     feed.ended = true;
     if (this.feeds.get(feed.key) === feed) this.reportCamera(feed);
@@ -261,7 +273,7 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
       ...(spec.rows !== undefined ? { rows: spec.rows } : {}),
       onStorageError: (e) => onFailure(messageOf(e), isStorageError(e) ? e.code : undefined),
     });
-    ref.take = { spec, recorder, cancelTimer: () => undefined, failure: undefined };
+    ref.take = { spec, recorder, cancelTimer: () => undefined, failure: undefined, onFrame: undefined, settling: undefined };
     return ref.take;
   }
 
@@ -275,8 +287,12 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
       if (this.take !== take || take.failure !== undefined) return;
       recorder.sampleRows(this.pageNow());
       if (recorder.complete) {
-        this.emit({ type: "progress", episodeId, rows: recorder.rows });
-        this.emit({ type: "takeComplete", episodeId, rows: recorder.rows });
+        // Every row is sampled; the page is told once every camera has its frame for the last one.
+        void this.framesSettled(take).then(() => {
+          if (this.take !== take || take.failure !== undefined) return;
+          this.emit({ type: "progress", episodeId, rows: recorder.rows });
+          this.emit({ type: "takeComplete", episodeId, rows: recorder.rows });
+        });
         return;
       }
       if (recorder.rows - reported >= fps / 2) {
@@ -288,12 +304,34 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
     take.cancelTimer = this.clock.runAt(recorder.nextRowTimeMs - this.pageOffsetMs, tick);
   }
 
+  /** Resolves once every camera has a frame for every sampled row, or LAST_FRAME_GRACE_MS after the first time it was asked. */
+  private framesSettled(take: Take<F>): Promise<void> {
+    if (!take.recorder.awaitingFrames) return Promise.resolve();
+    if (take.settling) return take.settling;
+    take.settling = new Promise((resolve) => {
+      const done = () => {
+        cancel();
+        if (take.onFrame === check) take.onFrame = undefined;
+        resolve();
+      };
+      const check = () => {
+        if (!take.recorder.awaitingFrames) done();
+      };
+      const cancel = this.clock.timeout(LAST_FRAME_GRACE_MS, done);
+      take.onFrame = check;
+    });
+    return take.settling;
+  }
+
   async stop(): Promise<TakeOutcome> {
     const take = this.take;
     if (!take) throw new Error("No take is being recorded.");
-    take.cancelTimer();
+    take.cancelTimer(); // no more rows
     try {
-      if (take.failure === undefined) return await take.recorder.stop();
+      if (take.failure === undefined) {
+        await this.framesSettled(take);
+        return await take.recorder.stop();
+      }
       // Failed: keep what reached storage (complete rows only) and say why.
       const failure = take.failure;
       await take.recorder.settled();

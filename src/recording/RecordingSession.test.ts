@@ -255,6 +255,16 @@ describe("RecordingSession", () => {
     expect(await t.stored()).toEqual([]);
   });
 
+  it("a take whose episode cannot be created (disk full): the error is shown and the session ends, never stuck", async () => {
+    const t = setup();
+    await t.session.start();
+    t.store.close(); // every later call fails as a closed database does
+    await t.clock.advance(COUNTDOWN_MS);
+    expect(t.phase()).toBe("done");
+    expect(t.session.snapshot.error).toBeDefined();
+    expect(t.recorder.calls).not.toContain("start");
+  });
+
   it("a take that failed in the recorder (disk full) ends the session with the reason; what was stored is kept", async () => {
     const t = setup();
     await t.session.start();

@@ -256,14 +256,15 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     // cameras draw on (a real camera's phase is its own: its frames are up to half a period off).
     const period = 1000 / dataset.fps;
     const t0Ms = Math.ceil((this.deps.clock.now() + 50) / period) * period;
-    const episode = await this.deps.episodes.createEpisode({
-      datasetId: dataset.id,
-      task: s.settings.task,
-      startedAtEpochMs: (this.deps.epochNow ?? Date.now)(),
-      t0Ms,
-    });
     const rows = s.settings.episodeSeconds > 0 ? Math.max(1, Math.round(s.settings.episodeSeconds * dataset.fps)) : undefined;
+    let episode: EpisodeRecord | undefined;
     try {
+      episode = await this.deps.episodes.createEpisode({
+        datasetId: dataset.id,
+        task: s.settings.task,
+        startedAtEpochMs: (this.deps.epochNow ?? Date.now)(),
+        t0Ms,
+      });
       await this.deps.recorder.start({
         episode,
         jointNames: dataset.jointNames.map((j) => j.replace(/\.pos$/, "")),
@@ -274,7 +275,8 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
         cameras: dataset.cameras.map((c) => ({ key: c.key, width: c.width, height: c.height })),
       });
     } catch (e) {
-      await this.deps.episodes.discardEpisode(episode.id).catch(() => undefined);
+      // The take never started (storage full, a camera gone): no trace of it, and the session ends saying why.
+      if (episode) await this.deps.episodes.discardEpisode(episode.id).catch(() => undefined);
       this.update({ phase: "done", phaseEndsAt: undefined, error: messageOf(e) });
       return;
     }
