@@ -4,7 +4,10 @@ import { expect, test } from "./fixtures.ts";
 interface Check {
   episode: { id: string; index: number; status: string; length: number };
   rows: number;
-  cameras: Record<string, { frames: number; timecodes: number; skewP99Ms: number; badTimestamps: number; decodeErrors: number }>;
+  cameras: Record<
+    string,
+    { frames: number; timecodes: number; captureMismatches: number; notNearest: number; badTimestamps: number; decodeErrors: number }
+  >;
 }
 
 async function open(page: Page, path = "/") {
@@ -50,6 +53,17 @@ async function episodes(page: Page, dataset: string): Promise<Check[]> {
   }, dataset);
 }
 
+/** Complete rows (joints and every camera's frame) stored so far for the dataset's newest episode. */
+async function storedLength(page: Page, dataset: string): Promise<number> {
+  return page.evaluate(async (name) => {
+    const t = window.__studioTest!;
+    const ds = (await t.episodes.listDatasets()).datasets.find((d) => d.name === name);
+    if (!ds) return 0;
+    const { episodes } = await t.episodes.listEpisodes(ds.id);
+    return episodes.at(-1)?.length ?? 0;
+  }, dataset);
+}
+
 test.describe("recording episodes", () => {
   test.setTimeout(180_000);
 
@@ -81,21 +95,23 @@ test.describe("recording episodes", () => {
     const stored = await episodes(page, "e2e_takes");
     expect(stored.map((c) => c.episode.status)).toEqual(["complete", "complete", "complete"]);
     for (const c of stored) {
-      // 2 s at 30 fps: 60 rows (the take ends on the page's timer, give or take a row or two).
+      // 2 s at 30 fps: exactly 60 rows (the recorder's row clock ends the take, however busy the machine).
       expect(c.rows).toBe(c.episode.length);
-      expect(c.rows).toBeGreaterThanOrEqual(55);
-      expect(c.rows).toBeLessThanOrEqual(63);
+      expect(c.rows).toBe(60);
       for (const key of ["front", "wrist"]) {
         const cam = c.cameras[key]!;
         expect(cam.frames, key).toBe(c.rows);
         expect(cam.badTimestamps, key).toBe(0);
         expect(cam.decodeErrors, key).toBe(0);
+        // Each row has the frame captured nearest its time (among the camera's frames): true on
+        // any machine, however late frames come (how late is the benchmark's `rec.` figures).
+        expect(cam.notNearest, key).toBe(0);
       }
       // The simulated camera's timecode is readable in the stored video, frame after frame.
       const front = c.cameras["front"]!;
       expect(front.timecodes).toBeGreaterThanOrEqual(c.rows * 0.95);
-      // Loose here (a loaded CI machine, SwiftShader): the goal (≤ 16.7 ms) is measured by `npm run bench -- rec.`.
-      expect(front.skewP99Ms).toBeLessThan(250);
+      // …and it is the frame the episode says: its drawn capture time is the one stored with it.
+      expect(front.captureMismatches).toBe(0);
       // The fake USB camera draws no timecode.
       expect(c.cameras["wrist"]!.timecodes).toBe(0);
     }
@@ -106,8 +122,9 @@ test.describe("recording episodes", () => {
     await settings(page, { dataset: "e2e_crash", seconds: 0, reset: 0, episodes: 5 });
     await page.getByRole("button", { name: "Start recording" }).click();
     await expect(phase(page)).toHaveAttribute("data-phase", "recording", { timeout: 30_000 });
-    // Let ~3 s reach storage (rows and media are written about once a second).
-    await page.waitForTimeout(3500);
+    // Wait until the take's stored data (rows and media are written about once a second) has 30
+    // complete rows, as the app's own store says.
+    await expect.poll(() => storedLength(page, "e2e_crash"), { timeout: 30_000 }).toBeGreaterThanOrEqual(30);
     await page.reload();
     await expect(page.getByTestId("recovered")).toContainText("Recovered 1 take", { timeout: 20_000 });
     const [ep] = await episodes(page, "e2e_crash");
@@ -128,17 +145,26 @@ test.describe("recording episodes", () => {
 
   test("when storage runs out, recording stops cleanly and the stored takes stay intact", async ({ page }) => {
     await open(page);
+    // A small camera: its encoder keeps up even on a machine busy with other work, so what stops
+    // the take is the full disk, not an encoder that fell behind.
+    const panel = page.getByTestId("cameras-panel");
+    await panel.getByRole("button", { name: "Remove front" }).click();
+    await expect(page.getByTestId("camera-preview")).toHaveCount(0);
+    await panel.getByLabel("Camera name").fill("front");
+    await panel.getByLabel("Camera size").selectOption({ label: "320×240" });
+    await panel.getByRole("button", { name: "Add simulated camera" }).click();
+    await expect(page.getByTestId("camera-preview")).toHaveCount(1);
     await settings(page, { dataset: "e2e_quota", seconds: 1, reset: 0, episodes: 1 });
     await page.getByRole("button", { name: "Start recording" }).click();
     await expect(phase(page)).toHaveAttribute("data-phase", "done", { timeout: 30_000 });
     const [first] = await episodes(page, "e2e_quota");
     expect(first!.episode.status).toBe("complete");
 
-    // Shrink this origin's quota to what it uses now plus ~1.5 MB: the next take fills it.
+    // Shrink this origin's quota to what it uses now plus ~0.6 MB: the next take fills it.
     const cdp = await page.context().newCDPSession(page);
     const origin = new URL(page.url()).origin;
     const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-    await cdp.send("Storage.overrideQuotaForOrigin", { origin, quotaSize: usage + 1_500_000 });
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin, quotaSize: usage + 600_000 });
 
     await page.getByLabel("Episode seconds").fill("0");
     await page.getByLabel("Episodes").fill("2");

@@ -17,7 +17,6 @@ import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../stora
 import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
-import { RecorderClient } from "../recording/RecorderClient.ts";
 import { ARMS } from "../core/robots.ts";
 import { verifyEpisode, type EpisodeCheck } from "../recording/verifyEpisode.ts";
 import { configureParquetWasm } from "../export/index.ts";
@@ -41,6 +40,8 @@ import "../ui/styles.css";
 import { FakeSerial } from "./fakeSerial.ts";
 import { createRig } from "./rig.ts";
 import { realClock, type BusStatsInfo } from "../hardware/index.ts";
+import { createRecorder } from "./recorder.ts";
+import { createCameraFactory } from "./cameras.ts";
 import { ReplaySession } from "../control/index.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
@@ -89,12 +90,12 @@ async function start(): Promise<void> {
   const teleop = createTeleopStore(rig, parts.controller);
   // Recording: the recorder worker captures, encodes and stores; the page sequences takes.
   const episodes = await openEpisodes();
-  const recorder = new RecorderClient(new Worker(new URL("./recorder.worker.ts", import.meta.url), { type: "module", name: "recorder" }));
+  const recorder = createRecorder();
   const followerKind = () => {
     const f = teleopArms(rig, teleop.getState().leaderId, teleop.getState().followerId).follower;
     return f ? ARMS[f.arm].kind : "so101";
   };
-  const cameras = createCameraStore(recorder, teleop, followerKind);
+  const cameras = createCameraStore({ recorder, factory: createCameraFactory(), teleop, robot: followerKind });
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop });
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);

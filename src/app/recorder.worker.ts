@@ -1,30 +1,28 @@
 /// <reference lib="webworker" />
 /**
- * The recorder worker: camera frames in, encoded media and joint rows out to IndexedDB.
- * The page talks to it through RecorderClient (recording/RecorderClient.ts).
+ * The recorder worker: camera frames in, encoded media and joint rows out to IndexedDB. Served
+ * over the studio's one RPC (core/rpc.ts); the page connects in app/recorder.ts.
  */
+import { serve } from "../core/rpc.ts";
+import type { RecorderApi } from "../recording/recorderApi.ts";
 import { RecorderHost } from "../recording/RecorderHost.ts";
-import type { RecorderCall, RecorderEvent } from "../recording/recorderProtocol.ts";
+import { VideoTakeCamera } from "../recording/VideoTakeCamera.ts";
 import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
 
-declare const self: DedicatedWorkerGlobalScope;
+// Served at once (calls that arrive while the database opens wait for it); a database that
+// cannot open fails every call with its reason.
+const host: Promise<RecorderHost> = IdbEpisodeStore.open().then(
+  (store) => new RecorderHost({ store, createCamera: (options) => VideoTakeCamera.create(options) }),
+);
 
-const queue: RecorderCall[] = [];
-let host: RecorderHost | undefined;
-const emit = (event: RecorderEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer);
-
-self.onmessage = (e: MessageEvent<RecorderCall>) => {
-  if (host) void host.handle(e.data);
-  else queue.push(e.data);
+const api: RecorderApi = {
+  setPageOrigin: async (origin) => (await host).setPageOrigin(origin),
+  setSample: async (source) => (await host).setSample(source),
+  addCamera: async (key, stream, fps, pageClock) => (await host).addCamera(key, stream, fps, pageClock),
+  removeCamera: async (key) => (await host).removeCamera(key),
+  start: async (take) => (await host).start(take),
+  stop: async () => (await host).stop(),
+  discard: async () => (await host).discard(),
+  onEvent: async (listener) => (await host).onEvent(listener),
 };
-
-IdbEpisodeStore.open()
-  .then((store) => {
-    host = new RecorderHost(store, emit);
-    for (const call of queue.splice(0)) void host.handle(call);
-  })
-  .catch((e: unknown) => {
-    const message = e instanceof Error ? e.message : String(e);
-    for (const call of queue.splice(0)) emit({ type: "reply", id: call.id, ok: false, error: message });
-    self.onmessage = (ev: MessageEvent<RecorderCall>) => emit({ type: "reply", id: ev.data.id, ok: false, error: message });
-  });
+serve(api);

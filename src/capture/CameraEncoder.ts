@@ -65,7 +65,7 @@ export interface CameraEncoderStats {
 }
 
 /** The first supported encoder configuration for a codec, or null. */
-export async function supportedEncoderConfig(
+async function supportedEncoderConfig(
   codec: CodecName,
   width: number,
   height: number,
@@ -271,7 +271,7 @@ function copyBuffer(src: AllowSharedBufferSource): ArrayBuffer {
   return view.slice().buffer;
 }
 
-export interface ProbeResult {
+interface ProbeResult {
   codecName: CodecName;
   /** The codec string used, or null when unsupported. */
   codec: string | null;
@@ -288,7 +288,7 @@ export interface ProbeResult {
  * fast as the encoder takes them (at most 8 queued), and returns the frames per second achieved between the first and the last encoded
  * frame (the encoder's start-up is not counted). Other load on the machine lowers the figure.
  */
-export async function probeEncoder(codecName: CodecName, width: number, height: number, fps: number, seconds = 1): Promise<ProbeResult> {
+async function probeEncoder(codecName: CodecName, width: number, height: number, fps: number, seconds = 1): Promise<ProbeResult> {
   const base: ProbeResult = { codecName, codec: null, width, height, fps: 0 };
   const config = await supportedEncoderConfig(codecName, width, height, fps);
   if (config === null) return { ...base, error: `${codecName} is not supported at ${width}×${height}` };

@@ -1,16 +1,11 @@
 /**
- * USB cameras on the page: list them, open one at a resolution and frame rate, take a
- * thumbnail, and re-find remembered cameras (cameraIdentity.ts) without ever swapping two.
+ * USB cameras on the page: list them and open one at a resolution and frame rate.
  *
  * Labels are empty until the page has camera permission: call {@link requestCameraPermission}
  * (opens and immediately closes a camera) before listing for a picker.
  */
 
-import { matchCameras } from "./cameraIdentity.ts";
-import type { CameraIdentity, CameraMatch, VideoInput } from "./cameraIdentity.ts";
-import { FrameMeter, meterTrack } from "./FrameMeter.ts";
-import { readTrackFrames } from "./frameReader.ts";
-import type { FrameReader } from "./frameReader.ts";
+import type { CameraIdentity, VideoInput } from "./cameraIdentity.ts";
 
 export type CameraErrorCode = "permission_denied" | "not_found" | "busy" | "unsupported_mode" | "no_media_devices" | "failed";
 
@@ -74,21 +69,6 @@ export async function listCameras(): Promise<VideoInput[]> {
   return devices.filter((d) => d.kind === "videoinput").map((d) => ({ deviceId: d.deviceId, groupId: d.groupId, label: d.label }));
 }
 
-/**
- * Calls `listener` whenever cameras are plugged in or out (the devicechange event); re-run
- * {@link findCameras} then. Returns the unsubscribe function.
- */
-export function onCamerasChanged(listener: () => void): () => void {
-  const md = mediaDevices();
-  md.addEventListener("devicechange", listener);
-  return () => md.removeEventListener("devicechange", listener);
-}
-
-/** Finds remembered cameras among the connected ones (see matchCameras). */
-export async function findCameras(wanted: readonly CameraIdentity[]): Promise<CameraMatch[]> {
-  return matchCameras(wanted, await listCameras());
-}
-
 export interface OpenCameraRequest {
   deviceId: string;
   width: number;
@@ -141,69 +121,4 @@ export async function openCamera(req: OpenCameraRequest): Promise<OpenedCamera> 
       for (const t of stream.getTracks()) t.stop();
     },
   };
-}
-
-/** A small JPEG of an image source (VideoFrame, ImageBitmap, canvas…), at most `maxWidth` wide. */
-export async function thumbnailOf(
-  source: VideoFrame | ImageBitmap | OffscreenCanvas,
-  width: number,
-  height: number,
-  maxWidth = 160,
-  quality = 0.7,
-): Promise<Blob> {
-  const scale = Math.min(1, maxWidth / width);
-  const w = Math.max(1, Math.round(width * scale));
-  const h = Math.max(1, Math.round(height * scale));
-  const canvas = new OffscreenCanvas(w, h);
-  const ctx = canvas.getContext("2d");
-  if (ctx === null) throw new CameraError("Could not make a thumbnail: no 2D canvas.", "failed");
-  ctx.drawImage(source, 0, 0, w, h);
-  return canvas.convertToBlob({ type: "image/jpeg", quality });
-}
-
-/** Takes the next frame of a live track as a thumbnail (reads from a clone; the track is untouched). */
-export async function grabThumbnail(track: MediaStreamTrack, maxWidth = 160, timeoutMs = 3000): Promise<Blob> {
-  const clone = track.clone();
-  let reader: FrameReader | null = null;
-  try {
-    const frame = await new Promise<VideoFrame>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new CameraError("The camera sent no picture for the thumbnail. Check that it is not covered or in use elsewhere.", "busy"),
-          ),
-        timeoutMs,
-      );
-      let got = false;
-      reader = readTrackFrames(clone, (f) => {
-        if (got) {
-          f.close();
-          return;
-        }
-        got = true;
-        clearTimeout(timer);
-        resolve(f);
-      });
-      reader.done.catch((e: unknown) => {
-        clearTimeout(timer);
-        reject(cameraError(e, "The camera"));
-      });
-    });
-    try {
-      return await thumbnailOf(frame, frame.displayWidth, frame.displayHeight, maxWidth);
-    } finally {
-      frame.close();
-    }
-  } finally {
-    await (reader as FrameReader | null)?.stop();
-    clone.stop();
-  }
-}
-
-/** A live FrameMeter on a track; stop() ends it. */
-export function startFrameMeter(track: MediaStreamTrack, fps = 0): { meter: FrameMeter; stop: () => Promise<void> } {
-  const meter = new FrameMeter(fps);
-  const reader = meterTrack(track, meter);
-  reader.done.catch(() => undefined);
-  return { meter, stop: () => reader.stop() };
 }

@@ -1,5 +1,7 @@
+import type { SampleSource } from "../core/LatestSample.ts";
 import type { RobotKind } from "../core/robots.ts";
-import type { SimCameraEvent, SimCameraRequest } from "./simulatedCamera.worker.ts";
+import { connect, proxy, type Endpoint, type Remote } from "../core/rpc.ts";
+import type { SimCameraApi } from "./SimulatedCameraRenderer.ts";
 
 type Generator = MediaStreamTrack & { writable: WritableStream<VideoFrame> };
 type GeneratorCtor = new (init: { kind: "video" }) => Generator;
@@ -15,8 +17,9 @@ export interface WorkerSimulatedCameraOptions {
 }
 
 /**
- * The simulated camera with its renderer in a worker (simulatedCamera.worker.ts): the page only
- * forwards finished, time-stamped frames into a MediaStreamTrackGenerator. Frame timestamps are
+ * The simulated camera with its renderer in a worker (capture/SimulatedCameraRenderer.ts, served
+ * by app/simulatedCamera.worker.ts): the page only forwards finished, time-stamped frames —
+ * transferred to a proxied callback — into a MediaStreamTrackGenerator. Frame timestamps are
  * capture times on the page clock (µs). Needs MediaStreamTrackGenerator, module workers and
  * SharedArrayBuffer (a cross-origin isolated page): see {@link WorkerSimulatedCamera.supported}.
  */
@@ -25,11 +28,9 @@ export class WorkerSimulatedCamera {
   readonly height: number;
   readonly fps: number;
   readonly track: MediaStreamTrack;
-  readonly stream: MediaStream;
-  readonly timestampsOnPageClock = true;
-  frames = 0;
-  skipped = 0;
-  private readonly worker: Worker;
+  /** Settles once the renderer runs (rejects with its reason if it cannot). */
+  readonly ready: Promise<void>;
+  private readonly remote: Remote<SimCameraApi>;
   private readonly writer: WritableStreamDefaultWriter<VideoFrame>;
   private stopped = false;
 
@@ -43,61 +44,56 @@ export class WorkerSimulatedCamera {
     );
   }
 
-  constructor(options: WorkerSimulatedCameraOptions) {
+  /** `worker`: a fresh simulated camera worker (app/simulatedCamera.worker.ts); this camera terminates it when stopped. */
+  constructor(
+    private readonly worker: Worker,
+    options: WorkerSimulatedCameraOptions,
+  ) {
     this.width = options.width ?? 640;
     this.height = options.height ?? 480;
     this.fps = options.fps ?? 30;
     const Gen = (globalThis as unknown as { MediaStreamTrackGenerator: GeneratorCtor }).MediaStreamTrackGenerator;
     const gen = new Gen({ kind: "video" });
     this.track = gen;
-    this.stream = new MediaStream([gen]);
     this.writer = gen.writable.getWriter();
-    this.worker = new Worker(new URL("./simulatedCamera.worker.ts", import.meta.url), { type: "module", name: "simulated camera" });
-    this.worker.onmessage = (e: MessageEvent<SimCameraEvent>) => {
-      const m = e.data;
-      if (m.type === "stats") {
-        this.frames = m.frames;
-        this.skipped = m.skipped;
-        return;
-      }
-      if (this.stopped) {
-        m.frame.close();
-        return;
-      }
-      this.writer.write(m.frame).then(
-        () => this.post({ type: "ack" }),
-        () => {
-          m.frame.close();
-          this.post({ type: "ack" });
-        },
-      );
-    };
-    this.post({
-      type: "start",
-      width: this.width,
-      height: this.height,
-      fps: this.fps,
-      robot: options.robot,
-      label: options.label ?? "",
-      phaseOriginMs: options.phaseOriginMs ?? 0,
-      pageOrigin: performance.timeOrigin,
-    });
+    this.remote = connect<SimCameraApi>(
+      worker as unknown as Endpoint,
+      worker,
+      "The simulated camera stopped unexpectedly. Remove it and add it again.",
+    );
+    this.ready = this.remote.start(
+      {
+        width: this.width,
+        height: this.height,
+        fps: this.fps,
+        robot: options.robot,
+        label: options.label ?? "",
+        phaseOriginMs: options.phaseOriginMs ?? 0,
+        pageOrigin: performance.timeOrigin,
+      },
+      proxy((frame: VideoFrame) => this.deliver(frame)),
+    );
+  }
+
+  /** Into the track; resolves once the track took the frame (the renderer keeps a few in flight at most). */
+  private deliver(frame: VideoFrame): Promise<void> {
+    if (this.stopped) {
+      frame.close();
+      return Promise.resolve();
+    }
+    return this.writer.write(frame).catch(() => frame.close());
   }
 
   /** Where the joints come from (the control loop's shared sample), or null for "no data". */
-  setSample(source: { buffer: SharedArrayBuffer; joints: number; hostOffsetMs: number } | null): void {
-    this.post(source ? { type: "sample", ...source } : { type: "sample", buffer: null, joints: 0, hostOffsetMs: 0 });
+  setSample(source: SampleSource | null): void {
+    this.remote.setSample(source).catch(() => undefined); // a dead worker says so through `ready` and its track
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.post({ type: "stop" });
+    this.worker.terminate();
     this.track.stop();
     this.writer.close().catch(() => undefined);
-  }
-
-  private post(m: SimCameraRequest): void {
-    this.worker.postMessage(m);
   }
 }

@@ -13,8 +13,6 @@
 
 export type CodecName = "av1" | "h264" | "vp9";
 
-export const CODEC_NAMES: readonly CodecName[] = ["av1", "h264", "vp9"];
-
 interface Level {
   id: string;
   maxPic: number;

@@ -40,6 +40,8 @@ export interface EpisodeRecorderOptions<F> {
   jointNames: readonly string[];
   cameras: readonly TakeCamera<F>[];
   readJoints: JointReader;
+  /** The take's length in rows, if planned: no row at or after it is sampled or encoded. */
+  rows?: number;
   /** Rows per batch written to storage (default: one second of rows). */
   rowsPerBatch?: number;
   /** Loop period errors during the take, if known (for the sync report). */
@@ -67,7 +69,8 @@ interface CameraState<F> {
 
 /**
  * Records one take. Rows are at exactly t0 + k/fps (page clock): the row timer calls
- * {@link sampleRows} and each due row takes the newest joint sample; each camera's frames go
+ * {@link sampleRows} and each due row takes the newest joint sample (a take with planned `rows`
+ * has exactly that many: {@link complete} says when they are all sampled); each camera's frames go
  * through a {@link FrameSelector} (nearest frame per row) into its encoder with presentation
  * time k/fps. Joint rows and media reach storage about once a second, so a crash loses at most
  * that. Storage errors stop the take; nothing already stored is touched.
@@ -108,6 +111,7 @@ export class EpisodeRecorder<F> {
     this.fps = options.episode.fps;
     this.t0Ms = options.episode.t0Ms;
     this.n = options.jointNames.length;
+    this.endRow = options.rows ?? Infinity;
     this.rowsPerBatch = options.rowsPerBatch ?? Math.max(1, Math.round(this.fps));
     this.state = new Float32Array(this.rowsPerBatch * this.n);
     this.action = new Float32Array(this.rowsPerBatch * this.n);
@@ -118,7 +122,7 @@ export class EpisodeRecorder<F> {
     for (const cam of options.cameras) {
       const st: CameraState<F> = {
         cam,
-        selector: new FrameSelector<F>({ t0Ms: this.t0Ms, fps: this.fps }),
+        selector: new FrameSelector<F>({ t0Ms: this.t0Ms, fps: this.fps, endRow: this.endRow }),
         held: undefined,
         writes: Promise.resolve(),
       };
@@ -132,6 +136,20 @@ export class EpisodeRecorder<F> {
   /** Rows sampled so far. */
   get rows(): number {
     return this.nextRow;
+  }
+
+  /** Every planned row is sampled (a take with a planned length): the take is over. */
+  get complete(): boolean {
+    return this.nextRow >= this.endRow;
+  }
+
+  /**
+   * Some camera has a sampled row whose frame is not decided yet: the frame nearest it may still
+   * be on its way (a row is decided by the first frame captured at or after it).
+   */
+  get awaitingFrames(): boolean {
+    for (const st of this.cameras.values()) if (st.selector.pendingRow < this.nextRow) return true;
+    return false;
   }
 
   /** The storage error that stopped the take, if any. */

@@ -1,18 +1,45 @@
-import { LatestSample, SampleFrame } from "../core/LatestSample.ts";
+import { every, type Clock } from "../core/clock.ts";
 import { ClockMapper } from "../core/frameSync.ts";
-import { runAt } from "../hardware/precisionTimer.ts";
+import { LatestSample, SampleFrame } from "../core/LatestSample.ts";
+import { messageOf } from "../core/messages.ts";
+import { realClock } from "../hardware/precisionTimer.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import { isStorageError } from "../storage/errors.ts";
-import { EpisodeRecorder } from "./EpisodeRecorder.ts";
-import type { RecorderCall, RecorderEvent, SampleSource, TakeOutcome, TakeSpec } from "./recorderProtocol.ts";
-import { VideoTakeCamera } from "./VideoTakeCamera.ts";
+import { EpisodeRecorder, type TakeCamera } from "./EpisodeRecorder.ts";
+import type { RecorderApi, RecorderEvent, SampleSource, TakeOutcome, TakeSpec } from "./recorderApi.ts";
+import type { VideoTakeCameraOptions } from "./VideoTakeCamera.ts";
 
 /** A joint sample older than this at a row's time means the loop is not running: the row's joints are missing. */
 const STALE_SAMPLE_MS = 200;
+/**
+ * After a take's last row, how long to wait for each camera's frame nearest it (captured at or
+ * after the row, still on its way) before the row takes the camera's last frame instead (counted
+ * as a duplicate).
+ */
+const LAST_FRAME_GRACE_MS = 250;
 
-interface CameraFeed {
+/** What the recorder needs of a camera frame (a VideoFrame in the studio). */
+export interface CameraFrame {
+  /** Capture time, µs (the camera's clock, or the page's for `pageClock` cameras). */
+  readonly timestamp: number;
+  readonly displayWidth: number;
+  readonly displayHeight: number;
+  close(): void;
+}
+
+export interface RecorderHostOptions<F extends CameraFrame> {
+  readonly store: EpisodeStore;
+  /** A camera's side of a take (the encoder): VideoTakeCamera in the studio. */
+  readonly createCamera: (options: VideoTakeCameraOptions) => Promise<TakeCamera<F>>;
+  /** This thread's clock; default the real one (performance.now and the precise timer). */
+  readonly clock?: Clock;
+  /** This thread's performance.timeOrigin: with the page's (setPageOrigin), it maps this clock onto the page's. */
+  readonly timeOrigin?: number;
+}
+
+interface CameraFeed<F> {
   key: string;
-  reader: ReadableStreamDefaultReader<VideoFrame>;
+  reader: ReadableStreamDefaultReader<F>;
   clock: ClockMapper;
   /** Frame timestamps are the page clock already (µs). */
   pageClock: boolean;
@@ -25,72 +52,68 @@ interface CameraFeed {
   ended: boolean;
 }
 
-interface Take {
-  recorder: EpisodeRecorder<VideoFrame>;
+interface Take<F> {
+  spec: TakeSpec;
+  recorder: EpisodeRecorder<F>;
   cancelTimer: () => void;
   failure: { message: string; code?: string } | undefined;
+  /** Called after each frame pushed into the take (waiting for the last rows' frames). */
+  onFrame: (() => void) | undefined;
+  /** The wait for the last rows' frames, once asked for. */
+  settling: Promise<void> | undefined;
 }
 
 /**
  * The recorder worker: owns the camera frame streams (transferred from the page), the row
- * clock and the encoders of the running take, and writes to storage directly. The page sends
- * commands (recorderProtocol.ts) and gets replies and events.
+ * clock and the encoders of the running take, and writes to storage directly. It is served
+ * to the page as a {@link RecorderApi} (app/recorder.worker.ts).
+ *
+ * The row clock decides a take's length: a take with planned rows ends when its last row is
+ * sampled — exactly `rows` of them, however busy the machine — and the page is told
+ * ("takeComplete"). Rows are timed on the page's clock: this thread's clock plus an explicit
+ * offset (the two threads' time origins).
  */
-export class RecorderHost {
-  private pageOrigin = performance.timeOrigin;
+export class RecorderHost<F extends CameraFrame = VideoFrame> implements RecorderApi<F> {
+  private readonly store: EpisodeStore;
+  private readonly clock: Clock;
+  private readonly timeOrigin: number;
+  /** Page clock − this thread's clock, ms. */
+  private pageOffsetMs = 0;
   private sample: { latest: LatestSample; hostOffsetMs: number; frame: SampleFrame } | null = null;
-  private readonly feeds = new Map<string, CameraFeed>();
-  private take: Take | undefined;
-  private statsTimer: ReturnType<typeof setInterval>;
+  private readonly feeds = new Map<string, CameraFeed<F>>();
+  private readonly listeners = new Set<(e: RecorderEvent) => void>();
+  private readonly counted = new Map<string, { frames: number; at: number }>();
+  private take: Take<F> | undefined;
+  private starting = false;
+  private readonly stopStats: () => void;
 
-  constructor(
-    private readonly store: EpisodeStore,
-    private readonly emit: (event: RecorderEvent, transfer?: Transferable[]) => void,
-  ) {
-    this.statsTimer = setInterval(() => this.reportCameras(), 1000);
+  constructor(private readonly options: RecorderHostOptions<F>) {
+    this.store = options.store;
+    this.clock = options.clock ?? realClock;
+    this.timeOrigin = options.timeOrigin ?? performance.timeOrigin;
+    this.stopStats = every(this.clock, 1000, () => this.reportCameras());
   }
 
-  /** The page's clock (performance.now() of the page), from this worker. */
+  /** The page's clock (performance.now() of the page), from this thread. */
   private pageNow(): number {
-    return performance.now() + performance.timeOrigin - this.pageOrigin;
+    return this.clock.now() + this.pageOffsetMs;
   }
 
-  async handle(call: RecorderCall): Promise<void> {
-    try {
-      const value = await this.dispatch(call);
-      this.emit({ type: "reply", id: call.id, ok: true, value });
-    } catch (e) {
-      const code = isStorageError(e) ? e.code : undefined;
-      this.emit({ type: "reply", id: call.id, ok: false, error: e instanceof Error ? e.message : String(e), ...(code ? { code } : {}) });
-    }
+  private emit(event: RecorderEvent): void {
+    for (const fn of this.listeners) fn(event);
   }
 
-  private async dispatch(call: RecorderCall): Promise<unknown> {
-    switch (call.type) {
-      case "init":
-        this.pageOrigin = call.pageOrigin;
-        return undefined;
-      case "sample":
-        this.setSample(call.source);
-        return undefined;
-      case "addCamera":
-        this.addCamera(call.key, call.stream, call.fps, call.pageClock);
-        return undefined;
-      case "removeCamera":
-        await this.removeCamera(call.key);
-        return undefined;
-      case "start":
-        await this.start(call.take);
-        return undefined;
-      case "stop":
-        return this.stop();
-      case "discard":
-        await this.discard();
-        return undefined;
-    }
+  onEvent(listener: (event: RecorderEvent) => void): Promise<void> {
+    this.listeners.add(listener);
+    return Promise.resolve();
   }
 
-  private setSample(source: SampleSource | null): void {
+  setPageOrigin(pageTimeOrigin: number): Promise<void> {
+    this.pageOffsetMs = this.timeOrigin - pageTimeOrigin;
+    return Promise.resolve();
+  }
+
+  setSample(source: SampleSource | null): Promise<void> {
     this.sample = source
       ? {
           latest: new LatestSample(source.buffer, source.joints),
@@ -98,10 +121,11 @@ export class RecorderHost {
           frame: new SampleFrame(source.joints),
         }
       : null;
+    return Promise.resolve();
   }
 
-  private addCamera(key: string, stream: ReadableStream<VideoFrame>, fps: number, pageClock: boolean): void {
-    const feed: CameraFeed = {
+  addCamera(key: string, stream: ReadableStream<F>, fps: number, pageClock: boolean): Promise<void> {
+    const feed: CameraFeed<F> = {
       key,
       reader: stream.getReader(),
       clock: new ClockMapper(),
@@ -115,21 +139,23 @@ export class RecorderHost {
       ended: false,
     };
     const old = this.feeds.get(key);
-    if (old) void old.reader.cancel();
+    if (old) void old.reader.cancel().catch(() => undefined);
     this.feeds.set(key, feed);
     void this.pump(feed);
+    return Promise.resolve();
   }
 
-  private async removeCamera(key: string): Promise<void> {
+  async removeCamera(key: string): Promise<void> {
     const feed = this.feeds.get(key);
     if (!feed) return;
     this.feeds.delete(key);
+    this.counted.delete(key);
     await feed.reader.cancel().catch(() => undefined);
   }
 
-  private async pump(feed: CameraFeed): Promise<void> {
+  private async pump(feed: CameraFeed<F>): Promise<void> {
     for (;;) {
-      let r: ReadableStreamReadResult<VideoFrame>;
+      let r: ReadableStreamReadResult<F>;
       try {
         r = await feed.reader.read();
       } catch {
@@ -153,21 +179,21 @@ export class RecorderHost {
         break;
       }
       const take = this.take;
-      if (take) take.recorder.pushFrame(feed.key, frame, captureMs);
-      else frame.close();
+      if (take) {
+        take.recorder.pushFrame(feed.key, frame, captureMs);
+        take.onFrame?.();
+      } else frame.close();
     }
     feed.ended = true;
-    this.reportCamera(feed);
+    if (this.feeds.get(feed.key) === feed) this.reportCamera(feed);
   }
-
-  private readonly counted = new Map<string, { frames: number; at: number }>();
 
   private reportCameras(): void {
     for (const feed of this.feeds.values()) this.reportCamera(feed);
   }
 
-  private reportCamera(feed: CameraFeed): void {
-    const now = performance.now();
+  private reportCamera(feed: CameraFeed<F>): void {
+    const now = this.clock.now();
     const prev = this.counted.get(feed.key) ?? { frames: 0, at: now - 1000 };
     const fps = ((feed.frames - prev.frames) * 1000) / Math.max(1, now - prev.at);
     this.counted.set(feed.key, { frames: feed.frames, at: now });
@@ -182,7 +208,7 @@ export class RecorderHost {
     });
   }
 
-  private readJoints = (state: Float32Array, action: Float32Array): number => {
+  private readonly readJoints = (state: Float32Array, action: Float32Array): number => {
     const s = this.sample;
     if (!s || !s.latest.read(s.frame)) return NaN;
     const t = s.frame.t + s.hostOffsetMs;
@@ -192,22 +218,35 @@ export class RecorderHost {
     return t;
   };
 
-  private async start(spec: TakeSpec): Promise<void> {
-    if (this.take) throw new Error("A take is already being recorded.");
+  async start(spec: TakeSpec): Promise<void> {
+    if (this.take || this.starting) throw new Error("A take is already being recorded.");
     for (const c of spec.cameras) if (!this.feeds.has(c.key)) throw new Error(`Camera "${c.key}" is not connected to the recorder.`);
-    const ref: { take?: Take } = {};
+    if (spec.rows !== undefined && !(Number.isInteger(spec.rows) && spec.rows > 0))
+      throw new RangeError(`A take's planned rows must be a positive whole number, got ${spec.rows}.`);
+    this.starting = true;
+    try {
+      this.take = await this.createTake(spec);
+    } finally {
+      this.starting = false;
+    }
+    this.armRowClock(this.take);
+  }
+
+  private async createTake(spec: TakeSpec): Promise<Take<F>> {
+    const episodeId = spec.episode.id;
+    const ref: { take?: Take<F> } = {};
     const onFailure = (message: string, code?: string) => {
       const take = ref.take;
       if (!take || take.failure !== undefined) return;
       take.failure = { message, ...(code ? { code } : {}) };
       take.cancelTimer();
       take.recorder.abort();
-      this.emit({ type: "takeFailed", message, ...(code ? { code } : {}) });
+      this.emit({ type: "takeFailed", episodeId, message, ...(code ? { code } : {}) });
     };
-    const cameras = await Promise.all(
+    const made = await Promise.allSettled(
       spec.cameras.map((c) =>
-        VideoTakeCamera.create({
-          episodeId: spec.episode.id,
+        this.options.createCamera({
+          episodeId,
           key: c.key,
           codec: spec.codec,
           width: c.width,
@@ -219,37 +258,80 @@ export class RecorderHost {
         }),
       ),
     );
-    const recorder = new EpisodeRecorder<VideoFrame>({
+    const cameras = made.flatMap((m) => (m.status === "fulfilled" ? [m.value] : []));
+    const refused = made.find((m) => m.status === "rejected");
+    if (refused) {
+      for (const c of cameras) c.abort();
+      throw refused.reason;
+    }
+    const recorder = new EpisodeRecorder<F>({
       store: this.store,
       episode: spec.episode,
       jointNames: spec.jointNames,
       cameras,
       readJoints: this.readJoints,
-      onStorageError: (e) => onFailure(e instanceof Error ? e.message : String(e), isStorageError(e) ? e.code : undefined),
+      ...(spec.rows !== undefined ? { rows: spec.rows } : {}),
+      onStorageError: (e) => onFailure(messageOf(e), isStorageError(e) ? e.code : undefined),
     });
-    const take: Take = { recorder, cancelTimer: () => undefined, failure: undefined };
-    ref.take = take;
-    this.take = take;
-    const offset = performance.timeOrigin - this.pageOrigin; // page time − this worker's time
+    ref.take = { spec, recorder, cancelTimer: () => undefined, failure: undefined, onFrame: undefined, settling: undefined };
+    return ref.take;
+  }
+
+  /** Samples each row at its time on the page clock; a planned take ends at its last row. */
+  private armRowClock(take: Take<F>): void {
+    const { recorder } = take;
+    const episodeId = take.spec.episode.id;
+    const fps = take.spec.episode.fps;
     let reported = 0;
     const tick = () => {
       if (this.take !== take || take.failure !== undefined) return;
       recorder.sampleRows(this.pageNow());
-      if (recorder.rows - reported >= spec.episode.fps / 2) {
-        reported = recorder.rows;
-        this.emit({ type: "progress", rows: recorder.rows });
+      if (recorder.complete) {
+        // Every row is sampled; the page is told once every camera has its frame for the last one.
+        void this.framesSettled(take).then(() => {
+          if (this.take !== take || take.failure !== undefined) return;
+          this.emit({ type: "progress", episodeId, rows: recorder.rows });
+          this.emit({ type: "takeComplete", episodeId, rows: recorder.rows });
+        });
+        return;
       }
-      take.cancelTimer = runAt(recorder.nextRowTimeMs - offset, tick);
+      if (recorder.rows - reported >= fps / 2) {
+        reported = recorder.rows;
+        this.emit({ type: "progress", episodeId, rows: recorder.rows });
+      }
+      take.cancelTimer = this.clock.runAt(recorder.nextRowTimeMs - this.pageOffsetMs, tick);
     };
-    take.cancelTimer = runAt(recorder.nextRowTimeMs - offset, tick);
+    take.cancelTimer = this.clock.runAt(recorder.nextRowTimeMs - this.pageOffsetMs, tick);
   }
 
-  private async stop(): Promise<TakeOutcome> {
+  /** Resolves once every camera has a frame for every sampled row, or LAST_FRAME_GRACE_MS after the first time it was asked. */
+  private framesSettled(take: Take<F>): Promise<void> {
+    if (!take.recorder.awaitingFrames) return Promise.resolve();
+    if (take.settling) return take.settling;
+    take.settling = new Promise((resolve) => {
+      const done = () => {
+        cancel();
+        if (take.onFrame === check) take.onFrame = undefined;
+        resolve();
+      };
+      const check = () => {
+        if (!take.recorder.awaitingFrames) done();
+      };
+      const cancel = this.clock.timeout(LAST_FRAME_GRACE_MS, done);
+      take.onFrame = check;
+    });
+    return take.settling;
+  }
+
+  async stop(): Promise<TakeOutcome> {
     const take = this.take;
     if (!take) throw new Error("No take is being recorded.");
-    take.cancelTimer();
+    take.cancelTimer(); // no more rows
     try {
-      if (take.failure === undefined) return await take.recorder.stop();
+      if (take.failure === undefined) {
+        await this.framesSettled(take);
+        return await take.recorder.stop();
+      }
       // Failed: keep what reached storage (complete rows only) and say why.
       const failure = take.failure;
       await take.recorder.settled();
@@ -261,20 +343,21 @@ export class RecorderHost {
     }
   }
 
-  private async discard(): Promise<void> {
+  async discard(): Promise<void> {
     const take = this.take;
-    if (take) {
-      take.cancelTimer();
-      take.recorder.abort();
-      this.take = undefined;
-      await take.recorder.settled();
-      await this.store.discardEpisode(take.recorder.episode.id);
-    }
+    if (!take) return;
+    take.cancelTimer();
+    take.recorder.abort();
+    this.take = undefined;
+    await take.recorder.settled();
+    await this.store.discardEpisode(take.recorder.episode.id);
   }
 
   dispose(): void {
-    clearInterval(this.statsTimer);
+    this.stopStats();
+    this.take?.cancelTimer();
     this.take?.recorder.abort();
-    for (const f of this.feeds.values()) void f.reader.cancel();
+    for (const f of this.feeds.values()) void f.reader.cancel().catch(() => undefined);
+    this.listeners.clear();
   }
 }

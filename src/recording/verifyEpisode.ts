@@ -11,6 +11,14 @@ export interface CameraCheck {
   skewP50Ms: number;
   skewP99Ms: number;
   skewMaxMs: number;
+  /** Frames whose drawn timecode is not the capture time stored with them (> 1 ms apart): the video is not what the metadata says. */
+  captureMismatches: number;
+  /**
+   * Rows whose frame is not the one captured nearest the row's time among this camera's stored
+   * frames (a timing-independent check of the frame choice: on a busy machine frames come late or
+   * not at all, but the nearest one must still be chosen).
+   */
+  notNearest: number;
   /** Presentation times that were not exactly row / fps. */
   badTimestamps: number;
   /** Frames the decoder rejected or that came out in the wrong order. */
@@ -78,6 +86,9 @@ async function checkCamera(
   let badTimestamps = 0;
   let decodeErrors = 0;
   let expectRow = 0;
+  let captureMismatches = 0;
+  /** Stored capture time of each row's frame. */
+  const captures: number[] = [];
   const outputs: Promise<void>[] = [];
   const decoder = new VideoDecoder({
     output: (frame) => {
@@ -96,6 +107,8 @@ async function checkCamera(
             const tc = l ? decodeTimecode(l.luma, w, h, l.stride) : null;
             const rowT = rowTimes[row];
             if (tc && rowT !== undefined) skews.push(Math.abs(tc.timeMs - rowT));
+            const stored = captures[row];
+            if (tc && stored !== undefined && Math.abs(tc.timeMs - stored) > 1) captureMismatches++;
           } finally {
             frame.close();
           }
@@ -115,6 +128,7 @@ async function checkCamera(
   for await (const batch of store.readMedia(episode.id, track.camera)) {
     for (const f of batch.frames) {
       frames++;
+      captures[f.row] = f.captureTimeMs;
       decoder.decode(
         new EncodedVideoChunk({
           type: f.key ? "key" : "delta",
@@ -133,6 +147,8 @@ async function checkCamera(
   await Promise.all(outputs);
   if (expectRow !== frames) decodeErrors += Math.abs(frames - expectRow);
   return {
+    captureMismatches,
+    notNearest: notNearest(captures, rowTimes),
     frames,
     timecodes: skews.length,
     skewP50Ms: quantile(skews, 0.5),
@@ -141,4 +157,25 @@ async function checkCamera(
     badTimestamps,
     decodeErrors,
   };
+}
+
+/** Rows whose frame (capture time `captures[row]`) is farther from the row's time than another stored frame is. */
+function notNearest(captures: readonly number[], rowTimes: readonly number[]): number {
+  const sorted = [...new Set(captures.filter((t) => Number.isFinite(t)))].sort((a, b) => a - b);
+  let count = 0;
+  captures.forEach((c, row) => {
+    const rowT = rowTimes[row];
+    if (rowT === undefined || sorted.length === 0) return;
+    // The first stored capture at or after the row, and the one before it.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < rowT) lo = mid + 1;
+      else hi = mid;
+    }
+    const near = Math.min(...[sorted[lo - 1], sorted[lo]].filter((t): t is number => t !== undefined).map((t) => Math.abs(t - rowT)));
+    if (Math.abs(c - rowT) > near + 1e-6) count++;
+  });
+  return count;
 }

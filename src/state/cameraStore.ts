@@ -1,15 +1,15 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type { CameraSpec } from "../core/dataset.ts";
 import { armJoints, poseToUrdf } from "../core/jointMapping.ts";
-import { KINEMATIC_CHAINS } from "../core/kinematics.ts";
-import { SampleFrame } from "../core/LatestSample.ts";
+import { SampleFrame, type SampleSource } from "../core/LatestSample.ts";
+import { isCancelled } from "../core/lifecycle.ts";
+import { messageOf } from "../core/messages.ts";
 import type { RobotKind } from "../core/robots.ts";
-import { CameraError, listCameras, openCamera, requestCameraPermission } from "../capture/CameraManager.ts";
+import type { CameraFactory, CameraSource } from "../capture/CameraFactory.ts";
 import type { VideoInput } from "../capture/cameraIdentity.ts";
-import { SimulatedCamera } from "../capture/SimulatedCamera.ts";
-import { WorkerSimulatedCamera } from "../capture/WorkerSimulatedCamera.ts";
-import { PhoneCameraLink } from "../capture/phone/PhoneCameraLink.ts";
-import type { RecorderClient } from "../recording/RecorderClient.ts";
+import type { PhoneCameraLink } from "../capture/phone/PhoneCameraLink.ts";
+import { CameraAttachment } from "../recording/CameraAttachment.ts";
+import type { RecorderApi } from "../recording/recorderApi.ts";
 import type { TeleopStore } from "./teleopStore.ts";
 
 export interface CameraEntry extends CameraSpec {
@@ -40,7 +40,16 @@ export interface CameraState {
 
 export type CameraStore = StoreApi<CameraState>;
 
-type ProcessorCtor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> };
+export interface CameraBackends {
+  readonly recorder: RecorderApi;
+  /** Makes the cameras (app/cameras.ts). */
+  readonly factory: CameraFactory;
+  readonly teleop: TeleopStore;
+  /** The arm simulated cameras draw. */
+  readonly robot: () => RobotKind;
+  /** The page's performance.timeOrigin (the loop's sample times are mapped onto the page clock with it). */
+  readonly pageTimeOrigin?: number;
+}
 
 const KEY_RE = /^[a-z][a-z0-9_]{0,31}$/;
 
@@ -48,39 +57,69 @@ export function validCameraKey(key: string): string | undefined {
   return KEY_RE.test(key) ? undefined : "A camera name is lowercase letters, digits and _ (e.g. front, wrist), starting with a letter.";
 }
 
+interface Attached {
+  readonly source: CameraSource;
+  readonly attachment: CameraAttachment;
+  readonly close: () => void;
+}
+
 /**
  * The cameras of the rig: simulated (drawing the follower's twin with a timecode), USB
- * (getUserMedia) and phones (WebRTC). Each camera's frames go to the recorder worker as a
- * transferred stream (MediaStreamTrackProcessor on a clone of the track); previews use the
- * track itself. Frame rate and drops are measured in the worker and reported here ~1 Hz.
+ * (getUserMedia) and phones (WebRTC), made by the injected {@link CameraFactory}. Each camera's
+ * frames go to the recorder worker through a {@link CameraAttachment} (a guarded lifecycle: a
+ * camera removed while attaching is cancelled and closed); previews use the track itself. Frame
+ * rate and drops are measured in the worker and reported here ~1 Hz.
  */
-export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore, robot: () => RobotKind): CameraStore {
-  const tracks = new Map<string, { track: MediaStreamTrack; close: () => void }>();
+export function createCameraStore(b: CameraBackends): CameraStore {
+  const { factory, recorder, teleop } = b;
+  const pageTimeOrigin = b.pageTimeOrigin ?? performance.timeOrigin;
+  const attached = new Map<string, Attached>();
 
-  const attach = async (key: string, track: MediaStreamTrack, fps: number, pageClock: boolean) => {
-    const Processor = (globalThis as unknown as { MediaStreamTrackProcessor?: ProcessorCtor }).MediaStreamTrackProcessor;
-    if (!Processor)
-      throw new Error("This browser cannot read camera frames for recording (no MediaStreamTrackProcessor). Use a current Chrome or Edge.");
-    const clone = track.clone();
-    const readable = new Processor({ track: clone, maxBufferSize: 4 }).readable;
-    await recorder.addCamera(key, readable, fps, pageClock);
-    return () => clone.stop();
-  };
+  const entryOf = (key: string, source: CameraSpec["source"], cam: CameraSource, deviceId: string, label: string): CameraEntry => ({
+    key,
+    source,
+    deviceId,
+    label,
+    width: cam.width,
+    height: cam.height,
+    fps: Math.round(cam.fps),
+    measuredFps: undefined,
+    dropped: 0,
+    status: "live",
+  });
 
-  const add = async (entry: CameraEntry, track: MediaStreamTrack, close: () => void, pageClock = false) => {
-    if (store.getState().cameras.some((c) => c.key === entry.key)) {
+  /** Attaches `source` as camera `entry.key`; its name is taken at once (a second add of it is refused). */
+  const add = async (entry: CameraEntry, source: CameraSource, onClose?: () => void) => {
+    const close = () => {
+      onClose?.();
+      source.close();
+    };
+    if (attached.has(entry.key)) {
       close();
       throw new Error(`There is already a camera named "${entry.key}". Choose another name.`);
     }
-    const detach = await attach(entry.key, track, entry.fps, pageClock);
-    tracks.set(entry.key, {
-      track,
-      close: () => {
-        detach();
-        close();
-      },
+    const attachment = new CameraAttachment({
+      key: entry.key,
+      track: source.track,
+      fps: entry.fps,
+      pageClock: source.pageClock,
+      recorder,
+      frames: (track) => factory.frames(track),
     });
-    track.addEventListener("ended", () =>
+    const mine: Attached = { source, attachment, close };
+    attached.set(entry.key, mine);
+    try {
+      await source.ready;
+      await attachment.attach();
+    } catch (e) {
+      // Removed meanwhile (cancelled): remove() closes it. Otherwise the name is free again.
+      if (attached.get(entry.key) === mine) {
+        attached.delete(entry.key);
+        close();
+      }
+      throw e;
+    }
+    source.track.addEventListener("ended", () =>
       store.setState((s) => ({ cameras: s.cameras.map((c) => (c.key === entry.key ? { ...c, status: "ended" } : c)) })),
     );
     store.setState((s) => ({ cameras: [...s.cameras, entry] }));
@@ -91,10 +130,19 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
     try {
       await fn();
     } catch (e) {
-      store.setState({ error: e instanceof Error ? e.message : String(e) });
+      if (!isCancelled(e)) store.setState({ error: messageOf(e) });
     } finally {
       store.setState({ busy: false });
     }
+  };
+
+  /** Where simulated cameras read the follower's joints: the loop's shared sample (a copy would be stale). */
+  const loopSample = (): SampleSource | null => {
+    const t = teleop.getState();
+    const buffer = t.shared?.buffer;
+    return t.shared && t.status && typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer
+      ? { buffer, joints: t.shared.joints, hostOffsetMs: t.status.clockOriginMs - pageTimeOrigin }
+      : null;
   };
 
   const store = createStore<CameraState>()((set, get) => ({
@@ -102,149 +150,81 @@ export function createCameraStore(recorder: RecorderClient, teleop: TeleopStore,
     devices: [],
     error: undefined,
     busy: false,
-    track: (key) => tracks.get(key)?.track,
+    track: (key) => (get().cameras.some((c) => c.key === key) ? attached.get(key)?.source.track : undefined),
     refreshDevices: () =>
       guarded(async () => {
-        await requestCameraPermission().catch((e: unknown) => {
-          if (e instanceof CameraError && e.code === "no_media_devices") throw e;
-        });
-        set({ devices: await listCameras() });
+        set({ devices: await factory.devices() });
       }),
     addSimulated: (o = {}) =>
       guarded(async () => {
-        const kind = robot();
-        const chain = KINEMATIC_CHAINS[kind];
+        const kind = b.robot();
         const joints = armJoints(kind);
-        const key = o.key ?? (get().cameras.some((c) => c.key === "front") ? `sim_${get().cameras.length}` : "front");
-        const n = joints.length;
-        const frame = new SampleFrame(n);
+        const key = o.key ?? (attached.has("front") ? `sim_${attached.size}` : "front");
+        const frame = new SampleFrame(joints.length);
+        // For a renderer on the page: the newest sample (shared) or the ~10 Hz status.
         const pose = () => {
           const t = teleop.getState();
-          const sample = t.shared?.read(frame) ? frame : t.status ? SampleFrame.fromArray(t.status.sample, n) : undefined;
+          const sample = t.shared?.read(frame) ? frame : t.status ? SampleFrame.fromArray(t.status.sample, joints.length) : undefined;
           return sample ? poseToUrdf(joints, sample.follower) : null;
         };
         // Frames on the page clock's whole periods (0, 1/fps, …): recording rows start on the same
-        // grid, so each row has a frame drawn at its own time (see recordingStore.beginTake).
-        const size = { width: o.width ?? 640, height: o.height ?? 480, fps: o.fps ?? 30 };
-        const label = `simulated ${key}`;
-        if (WorkerSimulatedCamera.supported()) {
-          // Rendered in a worker: its frame timing does not depend on how busy the page is.
-          const cam = new WorkerSimulatedCamera({ ...size, robot: kind, label, phaseOriginMs: 0 });
-          const feed = () => {
-            const t = teleop.getState();
-            const buf = t.shared?.buffer;
-            cam.setSample(
-              t.shared && t.status && typeof SharedArrayBuffer !== "undefined" && buf instanceof SharedArrayBuffer
-                ? { buffer: buf, joints: t.shared.joints, hostOffsetMs: t.status.clockOriginMs - performance.timeOrigin }
-                : null,
-            );
-          };
-          feed();
-          const unsubscribe = teleop.subscribe((s, prev) => {
-            if (s.shared !== prev.shared || s.status?.clockOriginMs !== prev.status?.clockOriginMs) feed();
-          });
-          await add(
-            {
-              key,
-              source: "simulated",
-              deviceId: "",
-              label: "Simulated camera",
-              width: cam.width,
-              height: cam.height,
-              fps: cam.fps,
-              measuredFps: undefined,
-              dropped: 0,
-              status: "live",
-            },
-            cam.track,
-            () => {
-              unsubscribe();
-              cam.stop();
-            },
-            true,
-          );
-          return;
-        }
-        const cam = new SimulatedCamera({ ...size, chain, pose, label, phaseOriginMs: 0 });
-        await add(
-          {
-            key,
-            source: "simulated",
-            deviceId: "",
-            label: "Simulated camera",
-            width: cam.width,
-            height: cam.height,
-            fps: cam.fps,
-            measuredFps: undefined,
-            dropped: 0,
-            status: "live",
-          },
-          cam.track,
-          () => cam.stop(),
-          cam.timestampsOnPageClock,
-        );
+        // grid, so each row has a frame drawn at its own time (see RecordingSession.beginTake).
+        const cam = factory.simulated({
+          width: o.width ?? 640,
+          height: o.height ?? 480,
+          fps: o.fps ?? 30,
+          robot: kind,
+          label: `simulated ${key}`,
+          pose,
+        });
+        cam.setSample(loopSample());
+        const unsubscribe = teleop.subscribe((s, prev) => {
+          if (s.shared !== prev.shared || s.status?.clockOriginMs !== prev.status?.clockOriginMs) cam.setSample(loopSample());
+        });
+        await add(entryOf(key, "simulated", cam, "", "Simulated camera"), cam, unsubscribe);
       }),
     addUsb: (deviceId, key, width, height, fps) =>
       guarded(async () => {
         const problem = validCameraKey(key);
         if (problem) throw new Error(problem);
-        const cam = await openCamera({ deviceId, width, height, fps });
-        await add(
-          {
-            key,
-            source: "usb",
-            deviceId: cam.identity.deviceId,
-            label: cam.identity.label,
-            width: cam.width,
-            height: cam.height,
-            fps: Math.round(cam.fps),
-            measuredFps: undefined,
-            dropped: 0,
-            status: "live",
-          },
-          cam.track,
-          () => cam.close(),
-        );
+        const cam = await factory.usb({ deviceId, width, height, fps });
+        await add(entryOf(key, "usb", cam, cam.identity.deviceId, cam.identity.label), cam);
       }),
     addTrack: (key, source, track, label) =>
       guarded(async () => {
         const problem = validCameraKey(key);
         if (problem) throw new Error(problem);
         const s = track.getSettings();
-        await add(
-          {
-            key,
-            source,
-            deviceId: "",
-            label,
-            width: s.width ?? 640,
-            height: s.height ?? 480,
-            fps: Math.round(s.frameRate ?? 30),
-            measuredFps: undefined,
-            dropped: 0,
-            status: "live",
-          },
+        const cam: CameraSource = {
           track,
-          () => track.stop(),
-        );
+          width: s.width ?? 640,
+          height: s.height ?? 480,
+          fps: s.frameRate ?? 30,
+          pageClock: false,
+          close: () => track.stop(),
+        };
+        await add(entryOf(key, source, cam, "", label), cam);
       }),
-    phoneLink: () => new PhoneCameraLink(),
+    phoneLink: () => factory.phoneLink(),
     remove: async (key) => {
-      const t = tracks.get(key);
-      tracks.delete(key);
-      t?.close();
+      const a = attached.get(key);
+      if (!a) return;
+      attached.delete(key);
       set((s) => ({ cameras: s.cameras.filter((c) => c.key !== key) }));
-      await recorder.removeCamera(key).catch(() => undefined);
+      await a.attachment.detach();
+      a.close();
     },
   }));
 
-  recorder.on((e) => {
-    if (e.type !== "camera") return;
-    store.setState((s) => ({
-      cameras: s.cameras.map((c) =>
-        c.key === e.key ? { ...c, measuredFps: e.fps, dropped: e.dropped, ...(e.ended ? { status: "ended" as const } : {}) } : c,
-      ),
-    }));
-  });
+  recorder
+    .onEvent((e) => {
+      if (e.type !== "camera") return;
+      store.setState((s) => ({
+        cameras: s.cameras.map((c) =>
+          c.key === e.key ? { ...c, measuredFps: e.fps, dropped: e.dropped, ...(e.ended ? { status: "ended" as const } : {}) } : c,
+        ),
+      }));
+    })
+    .catch((e: unknown) => store.setState({ error: messageOf(e) }));
   return store;
 }

@@ -41,7 +41,7 @@ export interface PhoneSenderOptions {
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 8000, 8000, 8000, 8000, 8000, 8000, 8000];
 
 /** A user-facing explanation of a getUserMedia failure. */
-export function describeCameraError(e: unknown): string {
+function describeCameraError(e: unknown): string {
   const name = e instanceof Error ? e.name : "";
   switch (name) {
     case "NotAllowedError":

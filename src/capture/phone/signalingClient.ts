@@ -14,7 +14,7 @@ export interface SocketLike {
 
 export type SocketFactory = (url: string) => SocketLike;
 
-export const browserSocket: SocketFactory = (url) => new WebSocket(url) as unknown as SocketLike;
+const browserSocket: SocketFactory = (url) => new WebSocket(url) as unknown as SocketLike;
 
 export interface SignalingCloseInfo {
   code: number;
