@@ -93,4 +93,21 @@ export default tseslint.config(
     },
   },
   ...LAYERS.map(layerRules),
+  {
+    // The stores bind engines to React: they may name hardware and capture types, never build
+    // their implementations (app/ picks those).
+    files: ["src/state/**/*.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: ["hardware", "capture"].map((l) => ({
+            group: [`**/${l}/**`, `**/${l}`, `../${l}/*`, `../../${l}/*`],
+            allowTypeImports: true,
+            message: `state may import only types from ${l}: the app builds the implementations and passes them in.`,
+          })),
+        },
+      ],
+    },
+  },
 );

@@ -96,7 +96,7 @@ async function start(): Promise<void> {
     return f ? ARMS[f.arm].kind : "so101";
   };
   const cameras = createCameraStore({ recorder, factory: createCameraFactory(), teleop, robot: followerKind });
-  const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop });
+  const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock });
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });

@@ -3,7 +3,6 @@ import type { Clock } from "../core/clock.ts";
 import type { CameraSpec } from "../core/dataset.ts";
 import type { SampleSource } from "../core/LatestSample.ts";
 import { isDriving } from "../control/index.ts";
-import { realClock } from "../hardware/precisionTimer.ts";
 import type { RecorderApi } from "../recording/recorderApi.ts";
 import { RecordingSession } from "../recording/RecordingSession.ts";
 import type { RecordingSettings, RecordingSnapshot } from "../recording/sessionTypes.ts";
@@ -41,8 +40,8 @@ export interface RecordingBackends {
   readonly cameras: CameraStore;
   readonly rig: RigStore;
   readonly teleop: TeleopStore;
-  /** The page clock (default: the real one). */
-  readonly clock?: Clock;
+  /** The page clock (the app passes the real one). */
+  readonly clock: Clock;
   /** The page's performance.timeOrigin (the loop's sample times are mapped onto the page clock with it). */
   readonly pageTimeOrigin?: number;
 }
@@ -72,7 +71,7 @@ const spec = (c: CameraSpec): CameraSpec => ({
  */
 export function createRecordingStore(b: RecordingBackends): RecordingStore {
   const session = new RecordingSession({
-    clock: b.clock ?? realClock,
+    clock: b.clock,
     episodes: b.episodes,
     recorder: b.recorder,
     cameras: () => b.cameras.getState().cameras.map(spec),
