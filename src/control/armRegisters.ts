@@ -95,19 +95,3 @@ export async function readCalibrationFromMotors(api: RigApi, key: string, arm: A
   }
   return table;
 }
-
-/** Whether the motors hold exactly this calibration (lerobot's is_calibrated check). */
-export async function motorsMatchCalibration(api: RigApi, key: string, arm: ArmDefinition, table: CalibrationTable): Promise<boolean> {
-  const now = await readCalibrationFromMotors(api, key, arm);
-  return arm.motors.every((m) => {
-    const a = now[m.name];
-    const b = table[m.name];
-    return (
-      a !== undefined &&
-      b !== undefined &&
-      a.homing_offset === b.homing_offset &&
-      a.range_min === b.range_min &&
-      a.range_max === b.range_max
-    );
-  });
-}

@@ -45,11 +45,6 @@ export function every(clock: Clock, periodMs: number, fn: () => void): () => voi
   };
 }
 
-/** Resolves after `ms` on `clock` (a manual clock resolves it when advanced past). */
-export function sleepOn(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => after(clock, ms, resolve));
-}
-
 interface ManualEntry {
   readonly time: number;
   readonly seq: number;

@@ -8,8 +8,3 @@ export function messageOf(e: unknown): string {
     return String(e);
   }
 }
-
-/** Cuts a text that came from outside (a file, a peer) to `max` characters for a message. */
-export function truncate(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}

@@ -90,10 +90,6 @@ export const ARMS: Readonly<Record<ArmId, ArmDefinition>> = {
   }),
 };
 
-export function isArmId(x: unknown): x is ArmId {
-  return typeof x === "string" && Object.prototype.hasOwnProperty.call(ARMS, x);
-}
-
 /** The norm mode of one motor given the profile's choice for body joints. */
 export function motorNormMode(motor: MotorSpec, body: "degrees" | "range_m100_100"): "degrees" | "range_m100_100" | "range_0_100" {
   return motor.isGripper ? "range_0_100" : body;

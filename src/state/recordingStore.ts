@@ -11,7 +11,6 @@ import type { CameraStore } from "./cameraStore.ts";
 import type { RigStore } from "./rigStore.ts";
 import { teleopArms, type TeleopStore } from "./teleopStore.ts";
 
-export { DEFAULT_SETTINGS } from "../recording/sessionTypes.ts";
 export type { RecordingPhase, RecordingSettings } from "../recording/sessionTypes.ts";
 
 export interface RecordingState extends RecordingSnapshot {
