@@ -6,6 +6,7 @@
  * decoded is reported, not replaced.
  */
 import type { EpisodeRecord, VideoTrackInfo } from "../core/dataset.ts";
+import { decoderConfigFor } from "../core/videoTrack.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 
 export interface StoredFrame {
@@ -130,7 +131,7 @@ export class FrameSeeker {
         this.error = `The ${t.camera} video could not be decoded (${e.message}).`;
       },
     });
-    d.configure({ codec: t.codec, codedWidth: t.width, codedHeight: t.height, ...(t.description ? { description: t.description } : {}) });
+    d.configure(decoderConfigFor(t));
     this.decoder = d;
     return d;
   }
