@@ -6,7 +6,11 @@ import type { DecodedFrame, DecoderFactory, EncodedChunk } from "./FrameSeeker.t
 import type { CameraMedia } from "./loadEpisodeData.ts";
 
 /** A store with one one-camera dataset of `episodes` complete episodes of `rows` rows (30 fps, keyframe every 2 rows). */
-export async function seededStore(episodes = 3, rows = 30, store = new MemoryEpisodeStore()) {
+export async function seededStore<S extends MemoryEpisodeStore = MemoryEpisodeStore>(
+  episodes = 3,
+  rows = 30,
+  store: S = new MemoryEpisodeStore() as S,
+) {
   const ds = await store.createDataset({ ...DATASET, cameras: [DATASET.cameras[0]!] });
   const ids: string[] = [];
   for (let i = 0; i < episodes; i++) {
