@@ -1,38 +1,37 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { addSpan, setTask } from "../core/annotations.ts";
+import { describe, expect, it } from "vitest";
+import { addSpan, addTag, setTask } from "../core/annotations.ts";
+import { ManualClock } from "../core/clock.ts";
+import type { EpisodeRecord } from "../core/dataset.ts";
 import { DEFAULT_FILTER, filterEpisodes } from "../core/episodeFilter.ts";
+import { SAVE_DELAY_MS } from "../recording/review/AnnotationSession.ts";
+import type { DecoderFactory } from "../recording/review/FrameSeeker.ts";
+import { FakeDecoders, seededStore } from "../recording/review/review.fixtures.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
-import { DATASET, mediaBatch, rowBatch } from "../storage/episodeStore.fixtures.ts";
+import type { EpisodePatch } from "../storage/EpisodeStore.ts";
 import { createEpisodesStore } from "./episodesStore.ts";
-import { loadEpisodeData, playheadAt } from "./episodePlayer.ts";
 
-async function seeded(episodes = 3, rows = 30) {
-  const store = new MemoryEpisodeStore();
-  const ds = await store.createDataset({ ...DATASET, cameras: [DATASET.cameras[0]!] });
-  const ids: string[] = [];
-  for (let i = 0; i < episodes; i++) {
-    const e = await store.createEpisode({ datasetId: ds.id, task: `task ${i}`, startedAtEpochMs: 1000 + i, t0Ms: 0 });
-    await store.appendRows(rowBatch(e.id, 0, 0, rows));
-    await store.appendMedia(mediaBatch(e.id, "front", 0, 0, rows));
-    await store.finishEpisode(e.id, {
-      sync: null,
-      qa: [],
-      imageStats: {},
-      tracks: [{ camera: "front", codec: "vp09.00.10.08", codecName: "vp9", width: 640, height: 480 }],
-    });
-    ids.push(e.id);
+/** A memory store whose episode writes can be made to fail. */
+class FlakyStore extends MemoryEpisodeStore {
+  fail: Error | undefined;
+  override updateEpisode(id: string, patch: EpisodePatch): Promise<EpisodeRecord> {
+    return this.fail ? Promise.reject(this.fail) : super.updateEpisode(id, patch);
   }
-  return { store, ds, ids };
+}
+
+/** The store on a manual clock (no sleeps, no fake timers) and fake decoders. */
+async function studio(episodes = 3) {
+  const seeded = await seededStore(episodes, 30, new FlakyStore());
+  const clock = new ManualClock(1000);
+  // The store's sinks take VideoFrames; these tests attach none, so fake frames never reach one.
+  const decoders = new FakeDecoders().factory as unknown as DecoderFactory;
+  const s = createEpisodesStore(seeded.store, undefined, clock, decoders);
+  await s.getState().refresh();
+  return { ...seeded, clock, s };
 }
 
 describe("episodes store", () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
-  afterEach(() => vi.useRealTimers());
-
   it("lists metadata, bulk-sets the task (remembered in the library), soft-deletes and restores", async () => {
-    const { store, ds, ids } = await seeded();
-    const s = createEpisodesStore(store, undefined);
-    await s.getState().refresh();
+    const { store, ds, ids, s } = await studio();
     expect(s.getState().datasetId).toBe(ds.id);
     expect(s.getState().episodes.map((e) => e.task)).toEqual(["task 0", "task 1", "task 2"]);
     await s.getState().bulkSetTask(ids, "stack the blocks");
@@ -42,6 +41,7 @@ describe("episodes store", () => {
       "stack the blocks",
     ]);
     expect((await store.getDataset(ds.id))!.tasks[0]).toBe("stack the blocks");
+    expect(s.getState().datasets[0]!.tasks[0]).toBe("stack the blocks");
     await s.getState().bulkAddTag([ids[0]!], "good");
     expect((await store.getEpisode(ids[0]!))!.annotations.tags).toEqual(["good"]);
     await s.getState().bulkDelete([ids[1]!]);
@@ -54,54 +54,82 @@ describe("episodes store", () => {
   });
 
   it("opens an episode, saves edits after a pause, and undo is saved too", async () => {
-    const { store, ids } = await seeded(1);
-    const s = createEpisodesStore(store, undefined);
-    await s.getState().refresh();
+    const { store, ids, s, clock } = await studio(1);
     await s.getState().openEpisode(ids[0]!);
-    const data = s.getState().open!.data!;
-    expect(data.rows).toBe(30);
-    expect(data.state[5 * 6 + 2]).toBe(52);
-    expect(data.cameras.get("front")!.keyframes.slice(0, 3)).toEqual([0, 2, 4]);
+    expect(s.getState().open!.data!.rows).toBe(30);
     s.getState().edit((d) => setTask(d, "grasp"));
     s.getState().edit((d) => addSpan(d, { id: "a", startFrame: 3, endFrame: 9, text: "reach" }, 30));
     expect(s.getState().save).toBe("unsaved");
     expect((await store.getEpisode(ids[0]!))!.task).toBe("task 0");
-    await vi.runAllTimersAsync();
+    await clock.advance(SAVE_DELAY_MS);
     expect(s.getState().save).toBe("saved");
     const e = (await store.getEpisode(ids[0]!))!;
     expect(e.task).toBe("grasp");
     expect(e.annotations.spans).toEqual([{ id: "a", startFrame: 3, endFrame: 9, text: "reach" }]);
+    // The listing shows what was saved.
+    expect(s.getState().episodes[0]!.task).toBe("grasp");
     s.getState().undo();
     await s.getState().flush();
     expect((await store.getEpisode(ids[0]!))!.annotations.spans).toEqual([]);
     expect((await store.getEpisode(ids[0]!))!.task).toBe("grasp");
   });
 
+  it("flush (the page is hidden or closed) saves an edit at once, without waiting for the debounce", async () => {
+    const { store, ids, s, clock } = await studio(1);
+    await s.getState().openEpisode(ids[0]!);
+    s.getState().edit((d) => addTag(d, "flushed"));
+    await s.getState().flush();
+    expect((await store.getEpisode(ids[0]!))!.annotations.tags).toEqual(["flushed"]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it("opening another episode saves the first one's edits; a save that fails keeps them, says so, and reopening finds them", async () => {
+    const { store, ids, s } = await studio(2);
+    await s.getState().openEpisode(ids[0]!);
+    s.getState().edit((d) => setTask(d, "saved on switch"));
+    await s.getState().openEpisode(ids[1]!);
+    expect((await store.getEpisode(ids[0]!))!.task).toBe("saved on switch");
+    expect(s.getState().history!.present.task).toBe("task 1");
+
+    store.fail = new Error("The browser's storage is full.");
+    s.getState().edit((d) => setTask(d, "not lost"));
+    await s.getState().closeEpisode();
+    expect(s.getState().error).toBe(
+      "Your edits to episode #1 are not saved (The browser's storage is full.). They are kept until the page closes: open the episode again to save them.",
+    );
+    store.fail = undefined;
+    await s.getState().openEpisode(ids[1]!);
+    expect(s.getState().history!.present.task).toBe("not lost");
+    await s.getState().flush();
+    expect((await store.getEpisode(ids[1]!))!.task).toBe("not lost");
+  });
+
+  it("a bulk edit of the open episode saves its pending edits first, and its annotation follows", async () => {
+    const { store, ids, s } = await studio(2);
+    await s.getState().openEpisode(ids[0]!);
+    s.getState().edit((d) => addTag(d, "mine"));
+    await s.getState().bulkSetTask(ids, "bulk");
+    const e = (await store.getEpisode(ids[0]!))!;
+    expect([e.task, e.annotations.tags]).toEqual(["bulk", ["mine"]]);
+    expect(s.getState().history!.present.task).toBe("bulk");
+    expect(s.getState().save).toBe("saved");
+  });
+
   it("refuses to replay without the teleoperation loop, saying why", async () => {
-    const { store, ids } = await seeded(1);
-    const s = createEpisodesStore(store, undefined);
-    await s.getState().refresh();
+    const { ids, s } = await studio(1);
     await s.getState().openEpisode(ids[0]!);
     await s.getState().startReplay();
     expect(s.getState().replay.state).toBe("failed");
     expect(s.getState().replay.message).toMatch(/teleoperation/);
   });
-});
 
-describe("player", () => {
-  it("loads rows and frames of a stored episode", async () => {
-    const { store, ids } = await seeded(1, 45);
-    const d = await loadEpisodeData(store, ids[0]!, 6);
-    expect(d.rows).toBe(45);
-    expect(d.cameras.get("front")!.frames.map((f) => f.row)).toEqual(Array.from({ length: 45 }, (_, i) => i));
-    expect(d.cameras.get("front")!.frames[7]!.data[0]).toBe(7);
-    expect(d.rowTimeMs[30]).toBeCloseTo(1000);
-  });
-  it("playhead moves at fps × speed and stays inside the episode", () => {
-    expect(playheadAt(0, 1000, 30, 1, 100)).toBe(30);
-    expect(playheadAt(10, 500, 30, 2, 100)).toBe(40);
-    expect(playheadAt(50, 1000, 30, -1, 100)).toBe(20);
-    expect(playheadAt(90, 10_000, 30, 1, 100)).toBe(99);
-    expect(playheadAt(5, 10_000, 30, -1, 100)).toBe(0);
+  it("plays on the given clock", async () => {
+    const { ids, s, clock } = await studio(1);
+    await s.getState().openEpisode(ids[0]!);
+    s.getState().play(1);
+    await clock.advance(510);
+    expect(s.getState().frame).toBe(15);
+    s.getState().pause();
+    expect(s.getState().speed).toBe(0);
   });
 });

@@ -28,5 +28,4 @@ export { createDatasetsStore, storeSource } from "./datasetsStore.ts";
 export type { DatasetSummary, DatasetsState, DatasetsStore, ExportJob, ExportTarget } from "./datasetsStore.ts";
 export { createEpisodesStore } from "./episodesStore.ts";
 export type { EpisodesState, EpisodesStore, OpenEpisode, ReplayState, SaveState } from "./episodesStore.ts";
-export { FrameSeeker, loadEpisodeData, playheadAt } from "./episodePlayer.ts";
-export type { CameraMedia, EpisodeData, FrameSink, StoredFrame } from "./episodePlayer.ts";
+export type { EpisodeData } from "../recording/review/loadEpisodeData.ts";

@@ -60,6 +60,8 @@ export class AnnotationSession extends SnapshotEngine<AnnotationView> {
   private again = false;
   /** Counts adopt() calls: a save that was in flight during one does not overwrite what it adopted. */
   private adoptions = 0;
+  /** What the last failed save said (the store's message). */
+  private failure: string | undefined;
 
   constructor(
     readonly episodeId: string,
@@ -121,6 +123,16 @@ export class AnnotationSession extends SnapshotEngine<AnnotationView> {
     return this.saving;
   }
 
+  /** Whether edits are waiting to be saved (or failed to be). */
+  get pending(): boolean {
+    return !sameDoc(this.saved, this.snap.history.present);
+  }
+
+  /** The storage's message of the last failed save, while `save` is "failed". */
+  get failedBecause(): string | undefined {
+    return this.snap.save === "failed" ? this.failure : undefined;
+  }
+
   /** Stops the debounce (call after a last flush): nothing is saved from here on unless flushed. */
   dispose(): void {
     this.stopTimer();
@@ -151,9 +163,10 @@ export class AnnotationSession extends SnapshotEngine<AnnotationView> {
     try {
       episode = await this.deps.store.updateEpisode(this.episodeId, { task: doc.task, annotations: doc.annotations });
     } catch (e) {
+      this.failure = messageOf(e);
       this.update({
         save: "failed",
-        saveError: `Your last edits are not saved: ${messageOf(e)} They stay here; the studio tries again with your next edit.`,
+        saveError: `Your last edits are not saved: ${this.failure} They stay here; the studio tries again with your next edit.`,
       });
       return;
     }

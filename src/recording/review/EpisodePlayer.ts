@@ -190,11 +190,6 @@ export class EpisodePlayer<F extends DecodedFrame = VideoFrame> extends Snapshot
     };
   }
 
-  /** The decoding error of a camera, if its last frame failed. */
-  cameraError(camera: string): string | undefined {
-    return this.snap.cameraErrors[camera];
-  }
-
   private setCameraError(camera: string, error: string | undefined): void {
     if (this.snap.cameraErrors[camera] === error) return;
     const next = { ...this.snap.cameraErrors };
