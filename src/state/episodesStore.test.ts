@@ -6,6 +6,8 @@ import { DEFAULT_FILTER, filterEpisodes } from "../core/episodeFilter.ts";
 import { SAVE_DELAY_MS } from "../recording/review/AnnotationSession.ts";
 import type { DecoderFactory } from "../recording/review/FrameSeeker.ts";
 import { FakeDecoders, seededStore } from "../recording/review/review.fixtures.ts";
+import { LocalStorageJournal } from "../storage/EditJournal.ts";
+import { memoryKeyValueStorage } from "../storage/episodeStore.fixtures.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
 import type { EpisodePatch } from "../storage/EpisodeStore.ts";
 import { createEpisodesStore } from "./episodesStore.ts";
@@ -24,7 +26,7 @@ async function studio(episodes = 3) {
   const clock = new ManualClock(1000);
   // The store's sinks take VideoFrames; these tests attach none, so fake frames never reach one.
   const decoders = new FakeDecoders().factory as unknown as DecoderFactory;
-  const s = createEpisodesStore(seeded.store, undefined, clock, decoders);
+  const s = createEpisodesStore(seeded.store, undefined, { clock, decoders, journal: undefined });
   await s.getState().refresh();
   return { ...seeded, clock, s };
 }
@@ -102,6 +104,23 @@ describe("episodes store", () => {
     expect(s.getState().history!.present.task).toBe("not lost");
     await s.getState().flush();
     expect((await store.getEpisode(ids[1]!))!.task).toBe("not lost");
+  });
+
+  it("an edit the page had no time to save (a reload) is saved by the next page, from the journal", async () => {
+    const { store, ids, clock } = await studio(1);
+    const journal = new LocalStorageJournal(memoryKeyValueStorage());
+    const decoders = new FakeDecoders().factory as unknown as DecoderFactory;
+    const first = createEpisodesStore(store, undefined, { clock, decoders, journal });
+    await first.getState().refresh();
+    await first.getState().openEpisode(ids[0]!);
+    first.getState().edit((d) => setTask(d, "typed just before the reload"));
+    // The page goes away here: no debounce, no flush.
+    const next = createEpisodesStore(store, undefined, { clock: new ManualClock(), decoders, journal });
+    await next.getState().refresh();
+    expect(next.getState().episodes[0]!.task).toBe("typed just before the reload");
+    expect((await store.getEpisode(ids[0]!))!.task).toBe("typed just before the reload");
+    expect(journal.entries()).toEqual([]);
+    expect(next.getState().error).toBeUndefined();
   });
 
   it("a bulk edit of the open episode saves its pending edits first, and its annotation follows", async () => {

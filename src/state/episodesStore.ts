@@ -3,12 +3,15 @@ import { keptRange, type AnnotationDoc, type AnnotationHistory } from "../core/a
 import type { Clock } from "../core/clock.ts";
 import type { DatasetRecord, EpisodeRecord } from "../core/dataset.ts";
 import type { EpisodeFilter, EpisodeSort } from "../core/episodeFilter.ts";
+import { messageOf } from "../core/messages.ts";
 import type { ReplaySession, ReplayView } from "../control/index.ts";
 import { realClock } from "../hardware/precisionTimer.ts";
-import { AnnotationSession, type SaveState } from "../recording/review/AnnotationSession.ts";
+import { AnnotationSession, type AnnotationDeps, type SaveState } from "../recording/review/AnnotationSession.ts";
+import { recoverEdits } from "../recording/review/recoverEdits.ts";
 import { EpisodePlayer, type OpenEpisode } from "../recording/review/EpisodePlayer.ts";
 import type { DecoderFactory, FrameSink } from "../recording/review/FrameSeeker.ts";
 import { webCodecsDecoder } from "../recording/review/webCodecsDecoder.ts";
+import { LocalStorageJournal, type EditJournal } from "../storage/EditJournal.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import { browserSlice, replaceDataset, replaceEpisodes } from "./episodes/browser.ts";
 
@@ -72,18 +75,25 @@ export interface EpisodesState {
 
 export type EpisodesStore = StoreApi<EpisodesState>;
 
+export interface EpisodesOptions {
+  /** Default: the real clock. */
+  readonly clock?: Clock;
+  /** Default: WebCodecs. */
+  readonly decoders?: DecoderFactory;
+  /** Where edits not saved yet outlive the page. Default: the page's localStorage, where there is one. */
+  readonly journal?: EditJournal | undefined;
+}
+
 /**
  * The Episodes screen, bound to React: the browser (a slice: listing and bulk edits), the
  * player (EpisodePlayer engine), annotation (one AnnotationSession per open episode) and replay
- * on the robot (ReplaySession, through teleop's loop). The app passes no clock: the real one.
+ * on the robot (ReplaySession, through teleop's loop). The app passes no options: the real
+ * clock, WebCodecs and localStorage. Edits an earlier page left unsaved are saved first.
  */
-export function createEpisodesStore(
-  store: EpisodeStore,
-  replay: ReplaySession | undefined,
-  clock: Clock = realClock,
-  decoders: DecoderFactory = webCodecsDecoder,
-): EpisodesStore {
-  const player = new EpisodePlayer({ store, clock, decoders });
+export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession | undefined, options: EpisodesOptions = {}): EpisodesStore {
+  const clock = options.clock ?? realClock;
+  const journal = "journal" in options ? options.journal : LocalStorageJournal.browser();
+  const player = new EpisodePlayer({ store, clock, decoders: options.decoders ?? webCodecsDecoder });
   let session: AnnotationSession | undefined;
   let unbind: (() => void) | undefined;
   /** Closed episodes' sessions whose edits are not saved yet: kept (and reused on reopening) until they are. */
@@ -101,18 +111,15 @@ export function createEpisodesStore(
     s.setState({ history: next.snapshot.history, save: next.snapshot.save, saveError: next.snapshot.saveError });
   };
 
-  const newSession = (e: EpisodeRecord) =>
-    new AnnotationSession(
-      e.id,
-      { task: e.task, annotations: e.annotations },
-      {
-        store,
-        clock,
-        onSaved: (rec) => replaceEpisodes(s.setState, [rec]),
-        onDataset: (ds) => replaceDataset(s.setState, ds),
-        onLibraryError: (error) => s.setState({ error }),
-      },
-    );
+  const sessionDeps: AnnotationDeps = {
+    store,
+    clock,
+    journal,
+    onSaved: (rec) => replaceEpisodes(s.setState, [rec]),
+    onDataset: (ds) => replaceDataset(s.setState, ds),
+    onLibraryError: (error) => s.setState({ error }),
+  };
+  const newSession = (e: EpisodeRecord) => new AnnotationSession(e.id, { task: e.task, annotations: e.annotations }, sessionDeps);
 
   /** Lets go of the open episode's session once its edits are saved; a failed save keeps it, and says so. */
   const retire = async (old: AnnotationSession | undefined) => {
@@ -127,12 +134,12 @@ export function createEpisodesStore(
     }
     const index = s.getState().episodes.find((e) => e.id === old.episodeId)?.index;
     s.setState({
-      error: `Your edits to episode ${index === undefined ? "" : `#${index} `}are not saved${old.failedBecause ? ` (${old.failedBecause})` : ""}. They are kept until the page closes: open the episode again to save them.`,
+      error: `Your edits to episode ${index === undefined ? "" : `#${index} `}are not saved${old.failedBecause === undefined ? "" : ` (${messageOf(old.failedBecause)})`}. They are kept until the page closes: open the episode again to save them.`,
     });
   };
 
   const s = createStore<EpisodesState>()((set, get) => ({
-    ...browserSlice({ set, get, store, sessionsOf }),
+    ...browserSlice({ set, get, store, sessionsOf, ready: () => recovered }),
 
     ...player.snapshot,
     async openEpisode(id) {
@@ -202,6 +209,13 @@ export function createEpisodesStore(
     stopReplay: (message) => replay?.stop(message),
   }));
 
+  // Edits a closed or reloaded page could not save are saved before the first listing.
+  const recovered = (journal ? recoverEdits(journal, sessionDeps) : Promise.resolve({ saved: 0, problems: [] })).then(({ problems }) => {
+    if (problems.length === 0) return;
+    s.setState({
+      error: `Annotation edits made before the page last closed could not be saved (${problems.join("; ")}). They are kept and tried again the next time the studio opens.`,
+    });
+  });
   player.subscribe((v) => s.setState({ open: v.open, frame: v.frame, speed: v.speed, cameraErrors: v.cameraErrors }));
   // The player follows the replay's row.
   replay?.subscribe((v) => {

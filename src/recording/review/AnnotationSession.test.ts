@@ -5,6 +5,8 @@ import type { DatasetRecord, EpisodeRecord } from "../../core/dataset.ts";
 import { MemoryEpisodeStore } from "../../storage/MemoryEpisodeStore.ts";
 import type { EpisodePatch } from "../../storage/EpisodeStore.ts";
 import { AnnotationSession, SAVE_DELAY_MS, type AnnotationDeps } from "./AnnotationSession.ts";
+import { LocalStorageJournal } from "../../storage/EditJournal.ts";
+import { memoryKeyValueStorage } from "../../storage/episodeStore.fixtures.ts";
 import { seededStore } from "./review.fixtures.ts";
 
 /** A memory store whose episode writes can be held in flight or made to fail. */
@@ -172,5 +174,26 @@ describe("AnnotationSession", () => {
     s.undo();
     await clock.advance(SAVE_DELAY_MS);
     expect((await stored()).task).toBe("task 0");
+  });
+
+  it("keeps each edit in the journal at once (a closing page cannot lose it) until it is saved", async () => {
+    const journal = new LocalStorageJournal(memoryKeyValueStorage());
+    const { clock, s, store, id } = await session({ journal });
+    s.edit((d) => setTask(d, "typed"));
+    // Synchronously: nothing has been awaited since the edit.
+    expect(journal.entries()).toEqual([{ episodeId: id, doc: s.snapshot.history.present }]);
+    store.fail = new Error("Storage is unavailable.");
+    await clock.advance(SAVE_DELAY_MS);
+    expect(journal.entries()).toHaveLength(1); // not saved: still kept
+    store.fail = undefined;
+    store.hold();
+    const saving = s.flush();
+    s.edit((d) => addTag(d, "newer"));
+    store.release();
+    await saving;
+    // The save in flight did not hold the newest edit: its entry stays, and is the newest.
+    expect(journal.entries().map((e) => e.doc.annotations.tags)).toEqual([["newer"]]);
+    await s.flush();
+    expect(journal.entries()).toEqual([]);
   });
 });

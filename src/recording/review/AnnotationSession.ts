@@ -3,8 +3,10 @@
  * annotations, and saving them as the user works.
  *
  * - Every edit, undo or redo is saved `delayMs` after the last one (a debounce on the injected
- *   Clock); `flush()` saves now. The app flushes when the page is hidden or closed, so an edit is
- *   not lost to a reload or a closed tab.
+ *   Clock); `flush()` saves now. The app flushes when the page is hidden or closed.
+ * - No edit is lost to a reload or a closed tab: a save started while the page unloads does not
+ *   finish, so each edit also goes into the {@link EditJournal} at once (synchronous) and leaves
+ *   it when saved; the next page saves what it finds there (recoverEdits).
  * - One save at a time: an edit made while a save is in flight is saved after it (by its own
  *   debounce, or at once when a flush is asked for meanwhile).
  * - A failed save keeps the edits (they are the history's present) and says so; the next edit or
@@ -25,6 +27,7 @@ import type { Clock } from "../../core/clock.ts";
 import type { DatasetRecord, EpisodeRecord } from "../../core/dataset.ts";
 import { messageOf } from "../../core/messages.ts";
 import { SnapshotEngine } from "../../control/SnapshotEngine.ts";
+import type { EditJournal } from "../../storage/EditJournal.ts";
 import type { EpisodeStore } from "../../storage/EpisodeStore.ts";
 
 export type SaveState = "saved" | "saving" | "unsaved" | "failed";
@@ -37,7 +40,7 @@ export interface AnnotationView {
 }
 
 export interface AnnotationDeps {
-  readonly store: Pick<EpisodeStore, "updateEpisode" | "getDataset" | "updateDataset">;
+  readonly store: Pick<EpisodeStore, "getEpisode" | "updateEpisode" | "getDataset" | "updateDataset">;
   readonly clock: Clock;
   /** Quiet time after the last edit before it is saved, ms. Default {@link SAVE_DELAY_MS}. */
   readonly delayMs?: number;
@@ -47,6 +50,8 @@ export interface AnnotationDeps {
   readonly onDataset?: (dataset: DatasetRecord) => void;
   /** Told when a saved task could not be added to the library (the episode itself is saved). */
   readonly onLibraryError?: (message: string) => void;
+  /** Where edits not saved yet are kept against a closing page. */
+  readonly journal?: EditJournal | undefined;
 }
 
 export const SAVE_DELAY_MS = 400;
@@ -60,8 +65,8 @@ export class AnnotationSession extends SnapshotEngine<AnnotationView> {
   private again = false;
   /** Counts adopt() calls: a save that was in flight during one does not overwrite what it adopted. */
   private adoptions = 0;
-  /** What the last failed save said (the store's message). */
-  private failure: string | undefined;
+  /** The last failed save's error. */
+  private failure: unknown;
 
   constructor(
     readonly episodeId: string,
@@ -93,12 +98,14 @@ export class AnnotationSession extends SnapshotEngine<AnnotationView> {
   adopt(stored: AnnotationDoc): void {
     this.adoptions++;
     this.saved = stored;
+    this.deps.journal?.remove(this.episodeId);
     this.stopTimer();
     this.update({ history: commit(this.snap.history, stored), save: "saved", saveError: undefined });
   }
 
   private changed(history: AnnotationHistory): void {
     if (history === this.snap.history) return;
+    this.deps.journal?.put(this.episodeId, history.present);
     this.update({ history, save: "unsaved" });
     this.stopTimer();
     this.cancelTimer = this.deps.clock.timeout(this.deps.delayMs ?? SAVE_DELAY_MS, () => {
@@ -128,8 +135,8 @@ export class AnnotationSession extends SnapshotEngine<AnnotationView> {
     return !sameDoc(this.saved, this.snap.history.present);
   }
 
-  /** The storage's message of the last failed save, while `save` is "failed". */
-  get failedBecause(): string | undefined {
+  /** The error of the last failed save, while `save` is "failed". */
+  get failedBecause(): unknown {
     return this.snap.save === "failed" ? this.failure : undefined;
   }
 
@@ -153,6 +160,7 @@ export class AnnotationSession extends SnapshotEngine<AnnotationView> {
   private async saveOnce(): Promise<void> {
     const doc = this.snap.history.present;
     if (sameDoc(this.saved, doc)) {
+      this.deps.journal?.remove(this.episodeId);
       if (this.snap.save !== "saved") this.update({ save: "saved", saveError: undefined });
       return;
     }
@@ -163,17 +171,19 @@ export class AnnotationSession extends SnapshotEngine<AnnotationView> {
     try {
       episode = await this.deps.store.updateEpisode(this.episodeId, { task: doc.task, annotations: doc.annotations });
     } catch (e) {
-      this.failure = messageOf(e);
+      this.failure = e;
       this.update({
         save: "failed",
-        saveError: `Your last edits are not saved: ${this.failure} They stay here; the studio tries again with your next edit.`,
+        saveError: `Your last edits are not saved: ${messageOf(e)} They stay here; the studio tries again with your next edit.`,
       });
       return;
     }
     if (adoptions !== this.adoptions) return; // storage changed meanwhile: what was adopted stands
     this.saved = doc;
+    const current = sameDoc(this.snap.history.present, doc);
+    if (current) this.deps.journal?.remove(this.episodeId);
     this.deps.onSaved?.(episode);
-    this.update({ save: sameDoc(this.snap.history.present, doc) ? "saved" : "unsaved", saveError: undefined });
+    this.update({ save: current ? "saved" : "unsaved", saveError: undefined });
     if (taskChanged && doc.task.trim()) await this.remember(episode.datasetId, doc.task);
   }
 
@@ -181,7 +191,8 @@ export class AnnotationSession extends SnapshotEngine<AnnotationView> {
     try {
       const ds = await this.deps.store.getDataset(datasetId);
       if (!ds || ds.tasks[0] === task.trim()) return;
-      this.deps.onDataset?.(await this.deps.store.updateDataset(ds.id, { tasks: rememberTask(ds.tasks, task) }));
+      const updated = await this.deps.store.updateDataset(ds.id, { tasks: rememberTask(ds.tasks, task) });
+      this.deps.onDataset?.(updated);
     } catch (e) {
       this.deps.onLibraryError?.(`The task is saved, but it could not be added to the dataset's task library: ${messageOf(e)}`);
     }

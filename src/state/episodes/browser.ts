@@ -14,6 +14,8 @@ export interface BrowserContext {
   readonly store: EpisodeStore;
   /** The annotation sessions of these episodes: the open one's, and closed ones' whose edits are not saved yet. */
   readonly sessionsOf: (ids: readonly string[]) => AnnotationSession[];
+  /** Settles once edits an earlier page left unsaved are saved (the listing waits for it). */
+  readonly ready: () => Promise<void>;
 }
 
 export type BrowserSlice = Pick<
@@ -72,7 +74,7 @@ export function replaceDataset(set: BrowserContext["set"], updated: DatasetRecor
  * follows a bulk edit (its pending edits are saved first).
  */
 export function browserSlice(ctx: BrowserContext): BrowserSlice {
-  const { set, get, store, sessionsOf } = ctx;
+  const { set, get, store, sessionsOf, ready } = ctx;
 
   const bulk = async (ids: readonly string[], fn: (e: EpisodeRecord) => AnnotationDoc) => {
     // Edits not saved yet go first, so the bulk edit starts from them and does not undo them.
@@ -111,6 +113,7 @@ export function browserSlice(ctx: BrowserContext): BrowserSlice {
     async refresh() {
       set({ listing: true });
       try {
+        await ready();
         const { datasets } = await store.listDatasets();
         const current = get().datasetId;
         const pick = datasets.find((d) => d.id === current) ?? datasets.find((d) => d.id === recalled()) ?? datasets[datasets.length - 1];
