@@ -15,8 +15,12 @@ import { createEpisodesStore } from "./episodesStore.ts";
 /** A memory store whose episode writes can be made to fail. */
 class FlakyStore extends MemoryEpisodeStore {
   fail: Error | undefined;
+  failReads: Error | undefined;
   override updateEpisode(id: string, patch: EpisodePatch): Promise<EpisodeRecord> {
     return this.fail ? Promise.reject(this.fail) : super.updateEpisode(id, patch);
+  }
+  override getEpisode(id: string): Promise<EpisodeRecord | undefined> {
+    return this.failReads ? Promise.reject(this.failReads) : super.getEpisode(id);
   }
 }
 
@@ -132,6 +136,18 @@ describe("episodes store", () => {
     expect([e.task, e.annotations.tags]).toEqual(["bulk", ["mine"]]);
     expect(s.getState().history!.present.task).toBe("bulk");
     expect(s.getState().save).toBe("saved");
+  });
+
+  it("an episode whose load failed says why, and opening it again loads it with its annotation", async () => {
+    const { store, ids, s } = await studio(1);
+    store.failReads = new Error("The browser's storage is unavailable.");
+    await s.getState().openEpisode(ids[0]!);
+    expect(s.getState().open!.error).toBe("This episode cannot be played: The browser's storage is unavailable.");
+    expect(s.getState().history).toBeUndefined();
+    store.failReads = undefined;
+    await s.getState().openEpisode(ids[0]!);
+    expect(s.getState().open!.data!.rows).toBe(30);
+    expect(s.getState().history!.present.task).toBe("task 0");
   });
 
   it("refuses to replay without the teleoperation loop, saying why", async () => {

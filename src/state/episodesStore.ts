@@ -143,20 +143,20 @@ export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession |
 
     ...player.snapshot,
     async openEpisode(id) {
-      const joints = () => {
-        const meta = get().episodes.find((e) => e.id === id);
-        return get().datasets.find((d) => d.id === (meta?.datasetId ?? get().datasetId))?.jointNames.length ?? 6;
-      };
-      if (player.snapshot.open?.id === id) return player.open(id, joints());
-      get().stopReplay();
-      const retiring = retire(session);
-      bind(undefined);
-      await player.open(id, joints());
-      const data = player.data;
-      if (player.snapshot.open?.id === id && data && session?.episodeId !== id) {
+      const meta = get().episodes.find((e) => e.id === id);
+      const joints = get().datasets.find((d) => d.id === (meta?.datasetId ?? get().datasetId))?.jointNames.length ?? 6;
+      let retiring: Promise<void> | undefined;
+      if (player.snapshot.open?.id !== id) {
+        get().stopReplay();
+        retiring = retire(session);
+        bind(undefined);
+      }
+      await player.open(id, joints);
+      await recovered;
+      if (player.snapshot.open?.id === id && player.data && session?.episodeId !== id) {
         const kept = unsaved.get(id);
         unsaved.delete(id);
-        bind(kept ?? newSession(data.episode));
+        bind(kept ?? newSession(player.data.episode));
       }
       await retiring;
     },
