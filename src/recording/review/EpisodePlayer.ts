@@ -42,7 +42,7 @@ export interface EpisodePlayerDeps<F extends DecodedFrame> {
 }
 
 /** Playback never redraws faster than this (ms between ticks): at 8× a tick moves several rows. */
-export const MIN_TICK_MS = 15;
+const MIN_TICK_MS = 15;
 
 /** The row shown at `elapsedMs` into playback started at `fromRow` with `speed` (frames per frame period; negative = backwards). */
 export function playheadAt(fromRow: number, elapsedMs: number, fps: number, speed: number, rows: number): number {

@@ -36,7 +36,7 @@ export interface FrameDecoder {
   readonly closed: boolean;
 }
 
-export interface DecoderCallbacks<F extends DecodedFrame> {
+interface DecoderCallbacks<F extends DecodedFrame> {
   output(frame: F): void;
   error(e: Error): void;
 }
