@@ -101,7 +101,7 @@ describe("episodes store", () => {
     s.getState().edit((d) => setTask(d, "not lost"));
     await s.getState().closeEpisode();
     expect(s.getState().error).toBe(
-      "Your edits to episode #1 are not saved (The browser's storage is full.). They are kept until the page closes: open the episode again to save them.",
+      "Your edits to episode #1 are not saved (The browser's storage is full.). They are kept: open the episode again to save them (the studio also tries again the next time it opens).",
     );
     store.fail = undefined;
     await s.getState().openEpisode(ids[1]!);

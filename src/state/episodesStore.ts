@@ -134,7 +134,7 @@ export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession |
     }
     const index = s.getState().episodes.find((e) => e.id === old.episodeId)?.index;
     s.setState({
-      error: `Your edits to episode ${index === undefined ? "" : `#${index} `}are not saved${old.failedBecause === undefined ? "" : ` (${messageOf(old.failedBecause)})`}. They are kept until the page closes: open the episode again to save them.`,
+      error: `Your edits to episode ${index === undefined ? "" : `#${index} `}are not saved${old.failedBecause === undefined ? "" : ` (${messageOf(old.failedBecause)})`}. They are kept: open the episode again to save them (the studio also tries again the next time it opens).`,
     });
   };
 
