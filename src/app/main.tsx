@@ -100,7 +100,7 @@ async function start(): Promise<void> {
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
-  const episodeBrowser = createEpisodesStore(episodes.store, replay);
+  const episodeBrowser = createEpisodesStore(episodes.store, replay, { clock: realClock });
   if (window.__STUDIO_TEST__)
     window.__studioTest = {
       episodes: episodes.store,
@@ -111,6 +111,12 @@ async function start(): Promise<void> {
 
   // Closing the tab: torque off (best effort; the watchdog in the loop covers the rest).
   window.addEventListener("pagehide", () => void teleop.getState().estop());
+  // Hiding or closing the tab, or reloading: annotation edits still waiting for their debounce are saved now.
+  const saveEdits = () => void episodeBrowser.getState().flush();
+  window.addEventListener("pagehide", saveEdits);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") saveEdits();
+  });
 
   const root = document.getElementById("root");
   if (!root) throw new Error("index.html has no #root");

@@ -10,6 +10,7 @@
  */
 import { BufferTarget, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output, type VideoCodec } from "mediabunny";
 import type { VideoTrackInfo } from "../core/dataset.ts";
+import { decoderConfigFor } from "../core/videoTrack.ts";
 
 function mediabunnyCodec(name: VideoTrackInfo["codecName"]): VideoCodec {
   switch (name) {
@@ -70,9 +71,7 @@ export class Mp4FileWriter {
     }
     const packet = new EncodedPacket(data, key ? "key" : "delta", this.frames / this.fps, 1 / this.fps);
     if (this.frames === 0) {
-      const decoderConfig: VideoDecoderConfig = { codec: this.track.codec, codedWidth: this.track.width, codedHeight: this.track.height };
-      if (this.track.description) decoderConfig.description = this.track.description;
-      await this.source.add(packet, { decoderConfig });
+      await this.source.add(packet, { decoderConfig: decoderConfigFor(this.track) });
     } else {
       await this.source.add(packet);
     }

@@ -1,5 +1,6 @@
 import type { EpisodeRecord, ImageStats } from "../core/dataset.ts";
 import { ImageStatsAccumulator, sampleIndices } from "../core/imageStats.ts";
+import { decoderConfigFor } from "../core/videoTrack.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 
 const W = 160;
@@ -39,12 +40,7 @@ export async function imageStatsFromStorage(store: EpisodeStore, episode: Episod
       },
       error: () => undefined,
     });
-    decoder.configure({
-      codec: track.codec,
-      codedWidth: track.width,
-      codedHeight: track.height,
-      ...(track.description ? { description: track.description } : {}),
-    });
+    decoder.configure(decoderConfigFor(track));
     for await (const batch of store.readMedia(episode.id, track.camera)) {
       for (const f of batch.frames) {
         if (f.row >= episode.length) break;

@@ -1,6 +1,7 @@
 import type { EpisodeRecord, VideoTrackInfo } from "../core/dataset.ts";
 import { quantile } from "../core/frameSync.ts";
 import { decodeTimecode } from "../core/timecode.ts";
+import { decoderConfigFor } from "../core/videoTrack.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 
 export interface CameraCheck {
@@ -119,12 +120,7 @@ async function checkCamera(
       decodeErrors++;
     },
   });
-  decoder.configure({
-    codec: track.codec,
-    codedWidth: track.width,
-    codedHeight: track.height,
-    ...(track.description ? { description: track.description } : {}),
-  });
+  decoder.configure(decoderConfigFor(track));
   for await (const batch of store.readMedia(episode.id, track.camera)) {
     for (const f of batch.frames) {
       frames++;

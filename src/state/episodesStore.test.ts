@@ -1,82 +1,43 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { addSpan, setTask } from "../core/annotations.ts";
-import { emptyAnnotations, type EpisodeRecord } from "../core/dataset.ts";
+import { describe, expect, it } from "vitest";
+import { addSpan, addTag, setTask } from "../core/annotations.ts";
+import { ManualClock } from "../core/clock.ts";
+import type { EpisodeRecord } from "../core/dataset.ts";
+import { DEFAULT_FILTER, filterEpisodes } from "../core/episodeFilter.ts";
+import { SAVE_DELAY_MS } from "../recording/review/AnnotationSession.ts";
+import type { DecoderFactory } from "../recording/review/FrameSeeker.ts";
+import { FakeDecoders, seededStore } from "../recording/review/review.fixtures.ts";
+import { LocalStorageJournal } from "../storage/EditJournal.ts";
+import { memoryKeyValueStorage } from "../storage/episodeStore.fixtures.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
-import { DATASET, mediaBatch, rowBatch } from "../storage/episodeStore.fixtures.ts";
-import { createEpisodesStore, DEFAULT_FILTER, filterEpisodes } from "./episodesStore.ts";
-import { loadEpisodeData, playheadAt } from "./episodePlayer.ts";
+import type { EpisodePatch } from "../storage/EpisodeStore.ts";
+import { createEpisodesStore } from "./episodesStore.ts";
 
-async function seeded(episodes = 3, rows = 30) {
-  const store = new MemoryEpisodeStore();
-  const ds = await store.createDataset({ ...DATASET, cameras: [DATASET.cameras[0]!] });
-  const ids: string[] = [];
-  for (let i = 0; i < episodes; i++) {
-    const e = await store.createEpisode({ datasetId: ds.id, task: `task ${i}`, startedAtEpochMs: 1000 + i, t0Ms: 0 });
-    await store.appendRows(rowBatch(e.id, 0, 0, rows));
-    await store.appendMedia(mediaBatch(e.id, "front", 0, 0, rows));
-    await store.finishEpisode(e.id, {
-      sync: null,
-      qa: [],
-      imageStats: {},
-      tracks: [{ camera: "front", codec: "vp09.00.10.08", codecName: "vp9", width: 640, height: 480 }],
-    });
-    ids.push(e.id);
+/** A memory store whose episode writes can be made to fail. */
+class FlakyStore extends MemoryEpisodeStore {
+  fail: Error | undefined;
+  failReads: Error | undefined;
+  override updateEpisode(id: string, patch: EpisodePatch): Promise<EpisodeRecord> {
+    return this.fail ? Promise.reject(this.fail) : super.updateEpisode(id, patch);
   }
-  return { store, ds, ids };
+  override getEpisode(id: string): Promise<EpisodeRecord | undefined> {
+    return this.failReads ? Promise.reject(this.failReads) : super.getEpisode(id);
+  }
 }
 
-const meta = (over: Partial<EpisodeRecord> & { index: number }): EpisodeRecord => ({
-  id: `e${over.index}`,
-  datasetId: "d",
-  status: "complete",
-  task: "",
-  length: 30,
-  fps: 30,
-  startedAtEpochMs: 0,
-  t0Ms: 0,
-  tracks: [],
-  sync: null,
-  qa: [],
-  annotations: emptyAnnotations(),
-  imageStats: {},
-  mediaBytes: 0,
-  ...over,
-});
-
-describe("filterEpisodes", () => {
-  const list = [
-    meta({ index: 0, task: "pick the cube", length: 90 }),
-    meta({ index: 1, task: "place the cup", annotations: { ...emptyAnnotations(), tags: ["bad"], success: false } }),
-    meta({ index: 2, task: "pick the cup", status: "interrupted", qa: [{ kind: "frozen_camera", message: "frozen" }] }),
-    meta({ index: 3, task: "gone", annotations: { ...emptyAnnotations(), deleted: true } }),
-    meta({ index: 4, task: "discarded", status: "discarded" }),
-  ];
-  it("filters by words, tag, status, outcome and flags; deleted ones only when asked", () => {
-    const ids = (f: Partial<typeof DEFAULT_FILTER>) => filterEpisodes(list, { ...DEFAULT_FILTER, ...f }, "index").map((e) => e.index);
-    expect(ids({})).toEqual([0, 1, 2]);
-    expect(ids({ text: "cup pick" })).toEqual([2]);
-    expect(ids({ tag: "bad" })).toEqual([1]);
-    expect(ids({ status: "interrupted" })).toEqual([2]);
-    expect(ids({ status: "failure" })).toEqual([1]);
-    expect(ids({ status: "unrated" })).toEqual([0, 2]);
-    expect(ids({ flaggedOnly: true })).toEqual([2]);
-    expect(ids({ deleted: true })).toEqual([3]);
-  });
-  it("sorts by duration and task, ties by number", () => {
-    expect(filterEpisodes(list, DEFAULT_FILTER, "-duration").map((e) => e.index)).toEqual([0, 1, 2]);
-    expect(filterEpisodes(list, DEFAULT_FILTER, "task").map((e) => e.index)).toEqual([0, 2, 1]);
-    expect(filterEpisodes(list, DEFAULT_FILTER, "-index").map((e) => e.index)).toEqual([2, 1, 0]);
-  });
-});
+/** The store on a manual clock (no sleeps, no fake timers) and fake decoders. */
+async function studio(episodes = 3) {
+  const seeded = await seededStore(episodes, 30, new FlakyStore());
+  const clock = new ManualClock(1000);
+  // The store's sinks take VideoFrames; these tests attach none, so fake frames never reach one.
+  const decoders = new FakeDecoders().factory as unknown as DecoderFactory;
+  const s = createEpisodesStore(seeded.store, undefined, { clock, decoders, journal: undefined });
+  await s.getState().refresh();
+  return { ...seeded, clock, s };
+}
 
 describe("episodes store", () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
-  afterEach(() => vi.useRealTimers());
-
   it("lists metadata, bulk-sets the task (remembered in the library), soft-deletes and restores", async () => {
-    const { store, ds, ids } = await seeded();
-    const s = createEpisodesStore(store, undefined);
-    await s.getState().refresh();
+    const { store, ds, ids, s } = await studio();
     expect(s.getState().datasetId).toBe(ds.id);
     expect(s.getState().episodes.map((e) => e.task)).toEqual(["task 0", "task 1", "task 2"]);
     await s.getState().bulkSetTask(ids, "stack the blocks");
@@ -86,6 +47,7 @@ describe("episodes store", () => {
       "stack the blocks",
     ]);
     expect((await store.getDataset(ds.id))!.tasks[0]).toBe("stack the blocks");
+    expect(s.getState().datasets[0]!.tasks[0]).toBe("stack the blocks");
     await s.getState().bulkAddTag([ids[0]!], "good");
     expect((await store.getEpisode(ids[0]!))!.annotations.tags).toEqual(["good"]);
     await s.getState().bulkDelete([ids[1]!]);
@@ -98,54 +60,111 @@ describe("episodes store", () => {
   });
 
   it("opens an episode, saves edits after a pause, and undo is saved too", async () => {
-    const { store, ids } = await seeded(1);
-    const s = createEpisodesStore(store, undefined);
-    await s.getState().refresh();
+    const { store, ids, s, clock } = await studio(1);
     await s.getState().openEpisode(ids[0]!);
-    const data = s.getState().open!.data!;
-    expect(data.rows).toBe(30);
-    expect(data.state[5 * 6 + 2]).toBe(52);
-    expect(data.cameras.get("front")!.keyframes.slice(0, 3)).toEqual([0, 2, 4]);
+    expect(s.getState().open!.data!.rows).toBe(30);
     s.getState().edit((d) => setTask(d, "grasp"));
     s.getState().edit((d) => addSpan(d, { id: "a", startFrame: 3, endFrame: 9, text: "reach" }, 30));
     expect(s.getState().save).toBe("unsaved");
     expect((await store.getEpisode(ids[0]!))!.task).toBe("task 0");
-    await vi.runAllTimersAsync();
+    await clock.advance(SAVE_DELAY_MS);
     expect(s.getState().save).toBe("saved");
     const e = (await store.getEpisode(ids[0]!))!;
     expect(e.task).toBe("grasp");
     expect(e.annotations.spans).toEqual([{ id: "a", startFrame: 3, endFrame: 9, text: "reach" }]);
+    // The listing shows what was saved.
+    expect(s.getState().episodes[0]!.task).toBe("grasp");
     s.getState().undo();
     await s.getState().flush();
     expect((await store.getEpisode(ids[0]!))!.annotations.spans).toEqual([]);
     expect((await store.getEpisode(ids[0]!))!.task).toBe("grasp");
   });
 
+  it("flush (the page is hidden or closed) saves an edit at once, without waiting for the debounce", async () => {
+    const { store, ids, s, clock } = await studio(1);
+    await s.getState().openEpisode(ids[0]!);
+    s.getState().edit((d) => addTag(d, "flushed"));
+    await s.getState().flush();
+    expect((await store.getEpisode(ids[0]!))!.annotations.tags).toEqual(["flushed"]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it("opening another episode saves the first one's edits; a save that fails keeps them, says so, and reopening finds them", async () => {
+    const { store, ids, s } = await studio(2);
+    await s.getState().openEpisode(ids[0]!);
+    s.getState().edit((d) => setTask(d, "saved on switch"));
+    await s.getState().openEpisode(ids[1]!);
+    expect((await store.getEpisode(ids[0]!))!.task).toBe("saved on switch");
+    expect(s.getState().history!.present.task).toBe("task 1");
+
+    store.fail = new Error("The browser's storage is full.");
+    s.getState().edit((d) => setTask(d, "not lost"));
+    await s.getState().closeEpisode();
+    expect(s.getState().error).toBe(
+      "Your edits to episode #1 are not saved (The browser's storage is full.). They are kept: open the episode again to save them (the studio also tries again the next time it opens).",
+    );
+    store.fail = undefined;
+    await s.getState().openEpisode(ids[1]!);
+    expect(s.getState().history!.present.task).toBe("not lost");
+    await s.getState().flush();
+    expect((await store.getEpisode(ids[1]!))!.task).toBe("not lost");
+  });
+
+  it("an edit the page had no time to save (a reload) is saved by the next page, from the journal", async () => {
+    const { store, ids, clock } = await studio(1);
+    const journal = new LocalStorageJournal(memoryKeyValueStorage());
+    const decoders = new FakeDecoders().factory as unknown as DecoderFactory;
+    const first = createEpisodesStore(store, undefined, { clock, decoders, journal });
+    await first.getState().refresh();
+    await first.getState().openEpisode(ids[0]!);
+    first.getState().edit((d) => setTask(d, "typed just before the reload"));
+    // The page goes away here: no debounce, no flush.
+    const next = createEpisodesStore(store, undefined, { clock: new ManualClock(), decoders, journal });
+    await next.getState().refresh();
+    expect(next.getState().episodes[0]!.task).toBe("typed just before the reload");
+    expect((await store.getEpisode(ids[0]!))!.task).toBe("typed just before the reload");
+    expect(journal.entries()).toEqual([]);
+    expect(next.getState().error).toBeUndefined();
+  });
+
+  it("a bulk edit of the open episode saves its pending edits first, and its annotation follows", async () => {
+    const { store, ids, s } = await studio(2);
+    await s.getState().openEpisode(ids[0]!);
+    s.getState().edit((d) => addTag(d, "mine"));
+    await s.getState().bulkSetTask(ids, "bulk");
+    const e = (await store.getEpisode(ids[0]!))!;
+    expect([e.task, e.annotations.tags]).toEqual(["bulk", ["mine"]]);
+    expect(s.getState().history!.present.task).toBe("bulk");
+    expect(s.getState().save).toBe("saved");
+  });
+
+  it("an episode whose load failed says why, and opening it again loads it with its annotation", async () => {
+    const { store, ids, s } = await studio(1);
+    store.failReads = new Error("The browser's storage is unavailable.");
+    await s.getState().openEpisode(ids[0]!);
+    expect(s.getState().open!.error).toBe("This episode cannot be played: The browser's storage is unavailable.");
+    expect(s.getState().history).toBeUndefined();
+    store.failReads = undefined;
+    await s.getState().openEpisode(ids[0]!);
+    expect(s.getState().open!.data!.rows).toBe(30);
+    expect(s.getState().history!.present.task).toBe("task 0");
+  });
+
   it("refuses to replay without the teleoperation loop, saying why", async () => {
-    const { store, ids } = await seeded(1);
-    const s = createEpisodesStore(store, undefined);
-    await s.getState().refresh();
+    const { ids, s } = await studio(1);
     await s.getState().openEpisode(ids[0]!);
     await s.getState().startReplay();
     expect(s.getState().replay.state).toBe("failed");
     expect(s.getState().replay.message).toMatch(/teleoperation/);
   });
-});
 
-describe("player", () => {
-  it("loads rows and frames of a stored episode", async () => {
-    const { store, ids } = await seeded(1, 45);
-    const d = await loadEpisodeData(store, ids[0]!, 6);
-    expect(d.rows).toBe(45);
-    expect(d.cameras.get("front")!.frames.map((f) => f.row)).toEqual(Array.from({ length: 45 }, (_, i) => i));
-    expect(d.cameras.get("front")!.frames[7]!.data[0]).toBe(7);
-    expect(d.rowTimeMs[30]).toBeCloseTo(1000);
-  });
-  it("playhead moves at fps × speed and stays inside the episode", () => {
-    expect(playheadAt(0, 1000, 30, 1, 100)).toBe(30);
-    expect(playheadAt(10, 500, 30, 2, 100)).toBe(40);
-    expect(playheadAt(50, 1000, 30, -1, 100)).toBe(20);
-    expect(playheadAt(90, 10_000, 30, 1, 100)).toBe(99);
-    expect(playheadAt(5, 10_000, 30, -1, 100)).toBe(0);
+  it("plays on the given clock", async () => {
+    const { ids, s, clock } = await studio(1);
+    await s.getState().openEpisode(ids[0]!);
+    s.getState().play(1);
+    await clock.advance(510);
+    expect(s.getState().frame).toBe(15);
+    s.getState().pause();
+    expect(s.getState().speed).toBe(0);
   });
 });

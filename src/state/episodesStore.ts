@@ -1,85 +1,21 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
-import {
-  commit,
-  createHistory,
-  keptRange,
-  redo as redoHistory,
-  rememberTask,
-  sameDoc,
-  setDeleted,
-  undo as undoHistory,
-  type AnnotationDoc,
-  type AnnotationHistory,
-} from "../core/annotations.ts";
-import type { DatasetRecord, EpisodeRecord, EpisodeStatus } from "../core/dataset.ts";
-import type { EpisodeStore } from "../storage/EpisodeStore.ts";
-import { FrameSeeker, loadEpisodeData, playheadAt, type EpisodeData, type FrameSink } from "./episodePlayer.ts";
+import { keptRange, type AnnotationDoc, type AnnotationHistory } from "../core/annotations.ts";
+import type { Clock } from "../core/clock.ts";
+import type { DatasetRecord, EpisodeRecord } from "../core/dataset.ts";
+import type { EpisodeFilter, EpisodeSort } from "../core/episodeFilter.ts";
+import { messageOf } from "../core/messages.ts";
 import type { ReplaySession, ReplayView } from "../control/index.ts";
+import { AnnotationSession, type AnnotationDeps, type SaveState } from "../recording/review/AnnotationSession.ts";
+import { recoverEdits } from "../recording/review/recoverEdits.ts";
+import { EpisodePlayer, type OpenEpisode } from "../recording/review/EpisodePlayer.ts";
+import type { DecoderFactory, FrameSink } from "../recording/review/FrameSeeker.ts";
+import { webCodecsDecoder } from "../recording/review/webCodecsDecoder.ts";
+import { LocalStorageJournal, type EditJournal } from "../storage/EditJournal.ts";
+import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import { browserSlice, replaceDataset, replaceEpisodes } from "./episodes/browser.ts";
 
-// ---- the browser's filter and sort (pure; metadata only)
-
-export type EpisodeSort = "index" | "-index" | "duration" | "-duration" | "task" | "recorded" | "-recorded";
-
-export interface EpisodeFilter {
-  /** Words that must all appear in the task, a tag, a span's text or the episode number. */
-  readonly text: string;
-  readonly tag: string;
-  readonly status: "all" | EpisodeStatus | "success" | "failure" | "unrated";
-  readonly flaggedOnly: boolean;
-  /** Show soft-deleted episodes (only them) instead of the kept ones. */
-  readonly deleted: boolean;
-}
-
-export const DEFAULT_FILTER: EpisodeFilter = { text: "", tag: "", status: "all", flaggedOnly: false, deleted: false };
-
-export function isDeleted(e: EpisodeRecord): boolean {
-  return e.annotations.deleted === true;
-}
-
-export function filterEpisodes(episodes: readonly EpisodeRecord[], f: EpisodeFilter, sort: EpisodeSort): EpisodeRecord[] {
-  const words = f.text.trim().toLowerCase().split(/\s+/).filter(Boolean);
-  const out = episodes.filter((e) => {
-    if (isDeleted(e) !== f.deleted) return false;
-    if (e.status === "discarded" || e.status === "recording") return false;
-    if (f.tag && !e.annotations.tags.includes(f.tag)) return false;
-    if (f.flaggedOnly && e.qa.length === 0) return false;
-    if (f.status === "success" && e.annotations.success !== true) return false;
-    if (f.status === "failure" && e.annotations.success !== false) return false;
-    if (f.status === "unrated" && e.annotations.success !== null) return false;
-    if ((f.status === "complete" || f.status === "interrupted") && e.status !== f.status) return false;
-    if (words.length) {
-      const hay = [e.task, String(e.index), ...e.annotations.tags, ...e.annotations.spans.map((s) => s.text)].join(" ").toLowerCase();
-      if (!words.every((w) => hay.includes(w))) return false;
-    }
-    return true;
-  });
-  const dir = sort.startsWith("-") ? -1 : 1;
-  const key = sort.replace("-", "");
-  const by = (e: EpisodeRecord): number | string =>
-    key === "duration" ? e.length / e.fps : key === "task" ? e.task.toLowerCase() : key === "recorded" ? e.startedAtEpochMs : e.index;
-  return out.sort((a, b) => {
-    const x = by(a);
-    const y = by(b);
-    return x < y ? -dir : x > y ? dir : a.index - b.index;
-  });
-}
-
-/** Every tag used in the dataset, sorted. */
-export function allTags(episodes: readonly EpisodeRecord[]): string[] {
-  return [...new Set(episodes.flatMap((e) => e.annotations.tags))].sort();
-}
-
-// ---- the store
-
-export type SaveState = "saved" | "saving" | "unsaved" | "failed";
-
-export interface OpenEpisode {
-  readonly id: string;
-  readonly data: EpisodeData | undefined;
-  readonly loading: boolean;
-  readonly error: string | undefined;
-}
-
+export type { SaveState } from "../recording/review/AnnotationSession.ts";
+export type { OpenEpisode } from "../recording/review/EpisodePlayer.ts";
 export type ReplayState = ReplayView;
 
 export interface EpisodesState {
@@ -110,6 +46,8 @@ export interface EpisodesState {
   readonly frame: number;
   /** Frames per frame period while playing (1 = real time forward, −1 backward); 0 = paused. */
   readonly speed: number;
+  /** Per camera, why its last frame could not be shown (absent: it was shown). */
+  readonly cameraErrors: Readonly<Record<string, string>>;
   openEpisode(id: string): Promise<void>;
   closeEpisode(): Promise<void>;
   seek(frame: number): void;
@@ -118,8 +56,6 @@ export interface EpisodesState {
   pause(): void;
   /** Draws a camera's frames through `sink`; returns the detach function. */
   attachCamera(camera: string, sink: FrameSink): () => void;
-  /** The decoding error of a camera, if its last frame failed. */
-  cameraError(camera: string): string | undefined;
 
   readonly history: AnnotationHistory | undefined;
   readonly save: SaveState;
@@ -128,7 +64,7 @@ export interface EpisodesState {
   edit(fn: (doc: AnnotationDoc) => AnnotationDoc): void;
   undo(): void;
   redo(): void;
-  /** Saves pending edits now. */
+  /** Saves pending edits now (the app calls it when the page is hidden or closed). */
   flush(): Promise<void>;
 
   readonly replay: ReplayState;
@@ -138,324 +74,116 @@ export interface EpisodesState {
 
 export type EpisodesStore = StoreApi<EpisodesState>;
 
-const SAVE_DELAY_MS = 400;
-const LAST_DATASET_KEY = "studio.episodes.dataset";
-
-function remember(id: string): void {
-  try {
-    globalThis.localStorage?.setItem(LAST_DATASET_KEY, id);
-  } catch {
-    /* private mode: not remembered */
-  }
+export interface EpisodesOptions {
+  /** The app passes the real clock; tests a manual one. */
+  readonly clock: Clock;
+  /** Default: WebCodecs. */
+  readonly decoders?: DecoderFactory;
+  /** Where edits not saved yet outlive the page. Default: the page's localStorage, where there is one. */
+  readonly journal?: EditJournal | undefined;
 }
-function recalled(): string | undefined {
-  try {
-    return globalThis.localStorage?.getItem(LAST_DATASET_KEY) ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const now = () => performance.now();
-const frameLater = (fn: () => void): (() => void) => {
-  if (typeof requestAnimationFrame === "function") {
-    const id = requestAnimationFrame(fn);
-    return () => cancelAnimationFrame(id);
-  }
-  const id = setTimeout(fn, 16);
-  return () => clearTimeout(id);
-};
 
 /**
- * The Episodes screen: the browser (datasets, episodes' metadata, filter/sort, multi-select and
- * bulk edits), the player (frame, transport, camera decoding), annotation (undo/redo, debounced
- * saving) and replay on the robot through teleop's manual targets (its safety gate and limits).
+ * The Episodes screen, bound to React: the browser (a slice: listing and bulk edits), the
+ * player (EpisodePlayer engine), annotation (one AnnotationSession per open episode) and replay
+ * on the robot (ReplaySession, through teleop's loop). The app passes the real clock; decoders and
+ * journal default to WebCodecs and localStorage. Edits an earlier page left unsaved are saved first.
  */
-export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession | undefined): EpisodesStore {
-  const seekers = new Map<string, FrameSeeker>();
-  let loadAbort: AbortController | undefined;
-  let cancelTick: (() => void) | undefined;
-  let saveTimer: ReturnType<typeof setTimeout> | undefined;
-  let saving: Promise<void> | undefined;
-  let saved: AnnotationDoc | undefined;
+export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession | undefined, options: EpisodesOptions): EpisodesStore {
+  const clock = options.clock;
+  const journal = "journal" in options ? options.journal : LocalStorageJournal.browser();
+  const player = new EpisodePlayer({ store, clock, decoders: options.decoders ?? webCodecsDecoder });
+  let session: AnnotationSession | undefined;
+  let unbind: (() => void) | undefined;
+  /** Closed episodes' sessions whose edits are not saved yet: kept (and reused on reopening) until they are. */
+  const unsaved = new Map<string, AnnotationSession>();
 
-  const replaceEpisodes = (updated: readonly EpisodeRecord[]) =>
-    s.setState((st) => ({ episodes: st.episodes.map((e) => updated.find((u) => u.id === e.id) ?? e) }));
+  const sessionsOf = (ids: readonly string[]) =>
+    [session, ...unsaved.values()].filter((x): x is AnnotationSession => x !== undefined && ids.includes(x.episodeId));
 
-  const bulk = async (ids: readonly string[], fn: (e: EpisodeRecord) => AnnotationDoc) => {
-    const byId = new Map(s.getState().episodes.map((e) => [e.id, e]));
-    const out: EpisodeRecord[] = [];
-    try {
-      for (const id of ids) {
-        const e = byId.get(id);
-        if (!e) continue;
-        const doc = fn(e);
-        out.push(await store.updateEpisode(id, { task: doc.task, annotations: doc.annotations }));
-      }
-      s.setState({ error: undefined });
-    } catch (e) {
-      s.setState({ error: `Some episodes were not changed: ${message(e)}` });
+  const bind = (next: AnnotationSession | undefined) => {
+    unbind?.();
+    unbind = undefined;
+    session = next;
+    if (!next) return s.setState({ history: undefined, save: "saved", saveError: undefined });
+    unbind = next.subscribe((v) => s.setState({ history: v.history, save: v.save, saveError: v.saveError }));
+    s.setState({ history: next.snapshot.history, save: next.snapshot.save, saveError: next.snapshot.saveError });
+  };
+
+  const sessionDeps: AnnotationDeps = {
+    store,
+    clock,
+    journal,
+    onSaved: (rec) => replaceEpisodes(s.setState, [rec]),
+    onDataset: (ds) => replaceDataset(s.setState, ds),
+    onLibraryError: (error) => s.setState({ error }),
+  };
+  const newSession = (e: EpisodeRecord) => new AnnotationSession(e.id, { task: e.task, annotations: e.annotations }, sessionDeps);
+
+  /** Lets go of the open episode's session once its edits are saved; a failed save keeps it, and says so. */
+  const retire = async (old: AnnotationSession | undefined) => {
+    if (!old) return;
+    unsaved.set(old.episodeId, old);
+    await old.flush();
+    if (session === old) return; // reopened meanwhile
+    if (!old.pending) {
+      if (unsaved.get(old.episodeId) === old) unsaved.delete(old.episodeId);
+      old.dispose();
+      return;
     }
-    replaceEpisodes(out);
-    // The open episode's annotation starts again from what is stored.
-    const open = s.getState().open;
-    const changed = open && out.find((e) => e.id === open.id);
-    if (changed) {
-      saved = { task: changed.task, annotations: changed.annotations };
-      s.setState((st) => ({ history: st.history ? commit(st.history, saved!) : createHistory(saved!) }));
-    }
-  };
-
-  const showFrame = (frame: number) => {
-    for (const sk of seekers.values()) void sk.show(frame);
-  };
-
-  const stopPlaying = () => {
-    cancelTick?.();
-    cancelTick = undefined;
-  };
-
-  const save = async (): Promise<void> => {
-    if (saveTimer) clearTimeout(saveTimer);
-    saveTimer = undefined;
-    if (saving) await saving;
-    const st = s.getState();
-    const open = st.open;
-    const doc = st.history?.present;
-    if (!open || !doc || (saved && sameDoc(saved, doc))) return;
-    s.setState({ save: "saving" });
-    saving = (async () => {
-      try {
-        const taskChanged = saved?.task !== doc.task;
-        const rec = await store.updateEpisode(open.id, { task: doc.task, annotations: doc.annotations });
-        saved = doc;
-        replaceEpisodes([rec]);
-        if (taskChanged && doc.task.trim()) {
-          const ds = s.getState().datasets.find((d) => d.id === rec.datasetId);
-          if (ds && ds.tasks[0] !== doc.task.trim()) {
-            const updated = await store.updateDataset(ds.id, { tasks: rememberTask(ds.tasks, doc.task) });
-            s.setState((x) => ({ datasets: x.datasets.map((d) => (d.id === updated.id ? updated : d)) }));
-          }
-        }
-        const still = s.getState().history?.present;
-        s.setState({ save: still && sameDoc(still, doc) ? "saved" : "unsaved", saveError: undefined });
-      } catch (e) {
-        s.setState({
-          save: "failed",
-          saveError: `Your last edits are not saved: ${message(e)} They stay here; the studio tries again with your next edit.`,
-        });
-      }
-    })();
-    await saving;
-    saving = undefined;
+    const index = s.getState().episodes.find((e) => e.id === old.episodeId)?.index;
+    s.setState({
+      error: `Your edits to episode ${index === undefined ? "" : `#${index} `}are not saved${old.failedBecause === undefined ? "" : ` (${messageOf(old.failedBecause)})`}. They are kept: open the episode again to save them (the studio also tries again the next time it opens).`,
+    });
   };
 
   const s = createStore<EpisodesState>()((set, get) => ({
-    datasets: [],
-    datasetId: undefined,
-    episodes: [],
-    listing: false,
-    error: undefined,
-    selection: [],
-    filter: DEFAULT_FILTER,
-    sort: "index",
-    view: "list",
+    ...browserSlice({ set, get, store, sessionsOf, ready: () => recovered }),
 
-    async refresh() {
-      set({ listing: true });
-      try {
-        const { datasets } = await store.listDatasets();
-        const current = get().datasetId;
-        const pick = datasets.find((d) => d.id === current) ?? datasets.find((d) => d.id === recalled()) ?? datasets[datasets.length - 1];
-        set({ datasets, datasetId: pick?.id });
-        const episodes = pick ? (await store.listEpisodes(pick.id)).episodes : [];
-        if (get().datasetId === pick?.id) set({ episodes, error: undefined });
-      } catch (e) {
-        set({ error: `The episodes cannot be listed: ${message(e)}` });
-      } finally {
-        set({ listing: false });
-      }
-    },
-
-    async selectDataset(id) {
-      remember(id);
-      set({ datasetId: id, episodes: [], selection: [] });
-      await get().closeEpisode();
-      await get().refresh();
-    },
-
-    setSelection: (ids) => set({ selection: [...ids] }),
-    setFilter: (patch) => set((st) => ({ filter: { ...st.filter, ...patch }, selection: [] })),
-    setSort: (sort) => set({ sort }),
-    setView: (view) => set({ view }),
-
-    bulkSetTask: async (ids, task) => {
-      await bulk(ids, (e) => ({ task: task.trim(), annotations: e.annotations }));
-      const ds = get().datasets.find((d) => d.id === get().datasetId);
-      if (ds && task.trim()) {
-        try {
-          const updated = await store.updateDataset(ds.id, { tasks: rememberTask(ds.tasks, task) });
-          set((x) => ({ datasets: x.datasets.map((d) => (d.id === updated.id ? updated : d)) }));
-        } catch {
-          /* the library is a convenience: the episodes are changed */
-        }
-      }
-    },
-    bulkAddTag: (ids, tag) =>
-      bulk(ids, (e) => ({
-        task: e.task,
-        annotations: {
-          ...e.annotations,
-          tags: e.annotations.tags.includes(tag.trim()) || !tag.trim() ? e.annotations.tags : [...e.annotations.tags, tag.trim()],
-        },
-      })),
-    bulkDelete: async (ids) => {
-      if (get().open && ids.includes(get().open!.id)) await get().closeEpisode();
-      await bulk(ids, (e) => setDeleted({ task: e.task, annotations: e.annotations }, true));
-      set({ selection: [] });
-    },
-    bulkRestore: async (ids) => {
-      await bulk(ids, (e) => setDeleted({ task: e.task, annotations: e.annotations }, false));
-      set({ selection: [] });
-    },
-
-    open: undefined,
-    frame: 0,
-    speed: 0,
-
+    ...player.snapshot,
     async openEpisode(id) {
-      await get().closeEpisode();
       const meta = get().episodes.find((e) => e.id === id);
-      const ds = get().datasets.find((d) => d.id === (meta?.datasetId ?? get().datasetId));
-      loadAbort = new AbortController();
-      const signal = loadAbort.signal;
-      saved = meta ? { task: meta.task, annotations: meta.annotations } : undefined;
-      set({
-        open: { id, data: undefined, loading: true, error: undefined },
-        frame: 0,
-        speed: 0,
-        history: saved ? createHistory(saved) : undefined,
-        save: "saved",
-        saveError: undefined,
-      });
-      try {
-        const data = await loadEpisodeData(store, id, ds?.jointNames.length ?? 6, signal);
-        if (signal.aborted) return;
-        saved = { task: data.episode.task, annotations: data.episode.annotations };
-        const start = keptRange(data.episode.annotations, data.rows).start;
-        set({
-          open: { id, data, loading: false, error: undefined },
-          history: createHistory(saved),
-          frame: Math.min(start, Math.max(0, data.rows - 1)),
-        });
-        showFrame(get().frame);
-      } catch (e) {
-        if (signal.aborted) return;
-        set({ open: { id, data: undefined, loading: false, error: `This episode cannot be played: ${message(e)}` } });
+      const joints = get().datasets.find((d) => d.id === (meta?.datasetId ?? get().datasetId))?.jointNames.length ?? 6;
+      let retiring: Promise<void> | undefined;
+      if (player.snapshot.open?.id !== id) {
+        get().stopReplay();
+        retiring = retire(session);
+        bind(undefined);
       }
+      await player.open(id, joints);
+      await recovered;
+      if (player.snapshot.open?.id === id && player.data && session?.episodeId !== id) {
+        const kept = unsaved.get(id);
+        unsaved.delete(id);
+        bind(kept ?? newSession(player.data.episode));
+      }
+      await retiring;
     },
-
     async closeEpisode() {
       get().stopReplay();
-      stopPlaying();
-      loadAbort?.abort();
-      await save();
-      for (const sk of seekers.values()) sk.close();
-      seekers.clear();
-      set({ open: undefined, speed: 0, history: undefined, frame: 0 });
+      const retiring = retire(session);
+      bind(undefined);
+      await Promise.all([player.close(), retiring]);
     },
-
-    seek(frame) {
-      const data = get().open?.data;
-      if (!data || data.rows === 0) return;
-      const f = Math.max(0, Math.min(data.rows - 1, Math.round(frame)));
-      if (f !== get().frame) set({ frame: f });
-      showFrame(f);
-    },
-
-    step(delta) {
-      get().pause();
-      get().seek(get().frame + delta);
-    },
-
-    play(speed) {
-      const data = get().open?.data;
-      if (!data || data.rows === 0 || speed === 0) return get().pause();
-      stopPlaying();
-      let from = get().frame;
-      if (speed > 0 && from >= data.rows - 1) from = 0;
-      if (speed < 0 && from <= 0) from = data.rows - 1;
-      const t0 = now();
-      const fps = data.episode.fps;
-      set({ speed });
-      const tick = () => {
-        const f = playheadAt(from, now() - t0, fps, speed, data.rows);
-        get().seek(f);
-        if ((speed > 0 && f >= data.rows - 1) || (speed < 0 && f <= 0)) {
-          cancelTick = undefined;
-          set({ speed: 0 });
-          return;
-        }
-        cancelTick = frameLater(tick);
-      };
-      cancelTick = frameLater(tick);
-    },
-
-    pause() {
-      stopPlaying();
-      if (get().speed !== 0) set({ speed: 0 });
-    },
-
-    attachCamera(camera, sink) {
-      const data = get().open?.data;
-      const media = data?.cameras.get(camera);
-      if (!data || !media) return () => undefined;
-      seekers.get(camera)?.close();
-      const sk = new FrameSeeker(media, data.episode.fps, sink);
-      seekers.set(camera, sk);
-      void sk.show(get().frame);
-      return () => {
-        sk.close();
-        if (seekers.get(camera) === sk) seekers.delete(camera);
-      };
-    },
-
-    cameraError: (camera) => seekers.get(camera)?.error,
+    seek: (frame) => player.seek(frame),
+    step: (delta) => player.step(delta),
+    play: (speed) => player.play(speed),
+    pause: () => player.pause(),
+    attachCamera: (camera, sink) => player.attachCamera(camera, sink),
 
     history: undefined,
     save: "saved",
     saveError: undefined,
-
-    edit(fn) {
-      const h = get().history;
-      if (!h) return;
-      const next = commit(h, fn(h.present));
-      if (next === h) return;
-      set({ history: next, save: "unsaved" });
-      if (saveTimer) clearTimeout(saveTimer);
-      saveTimer = setTimeout(() => void save(), SAVE_DELAY_MS);
+    edit: (fn) => session?.edit(fn),
+    undo: () => session?.undo(),
+    redo: () => session?.redo(),
+    async flush() {
+      await Promise.all([...new Set([session, ...unsaved.values()])].flatMap((x) => (x ? [x.flush()] : [])));
     },
-    undo() {
-      const h = get().history;
-      if (!h || h.past.length === 0) return;
-      set({ history: undoHistory(h), save: "unsaved" });
-      if (saveTimer) clearTimeout(saveTimer);
-      saveTimer = setTimeout(() => void save(), SAVE_DELAY_MS);
-    },
-    redo() {
-      const h = get().history;
-      if (!h || h.future.length === 0) return;
-      set({ history: redoHistory(h), save: "unsaved" });
-      if (saveTimer) clearTimeout(saveTimer);
-      saveTimer = setTimeout(() => void save(), SAVE_DELAY_MS);
-    },
-    flush: () => save(),
 
-    replay: { state: "idle", row: 0, message: undefined },
-
+    replay: replay?.snapshot ?? { state: "idle", row: 0, message: undefined },
     async startReplay() {
-      const data = get().open?.data;
+      const data = player.data;
       const fail = (m: string) => set({ replay: { state: "failed", row: 0, message: m } });
       if (!data) return fail("Open an episode first.");
       if (!replay) return fail("Replay needs the teleoperation loop, which this page does not have.");
@@ -464,9 +192,9 @@ export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession |
       if (ds.units !== "degrees") {
         return fail("This dataset stores joints in −100..100 units; replay sends degrees. Record in degrees to replay on the robot.");
       }
-      get().pause();
+      player.pause();
       const { start, end } = keptRange(data.episode.annotations, data.rows);
-      const from = Math.max(start, Math.min(get().frame, end - 1));
+      const from = Math.max(start, Math.min(player.snapshot.frame, end - 1));
       await replay.start({
         action: data.action,
         width: data.joints,
@@ -477,15 +205,21 @@ export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession |
         to: end,
       });
     },
-
-    stopReplay(msg) {
-      replay?.stop(msg);
-    },
+    stopReplay: (message) => replay?.stop(message),
   }));
+
+  // Edits a closed or reloaded page could not save are saved before the first listing.
+  const recovered = (journal ? recoverEdits(journal, sessionDeps) : Promise.resolve({ saved: 0, problems: [] })).then(({ problems }) => {
+    if (problems.length === 0) return;
+    s.setState({
+      error: `Annotation edits made before the page last closed could not be saved (${problems.join("; ")}). They are kept and tried again the next time the studio opens.`,
+    });
+  });
+  player.subscribe((v) => s.setState({ open: v.open, frame: v.frame, speed: v.speed, cameraErrors: v.cameraErrors }));
   // The player follows the replay's row.
   replay?.subscribe((v) => {
     s.setState({ replay: v });
-    if ((v.state === "running" || v.state === "done") && s.getState().open?.data) s.getState().seek(v.row);
+    if ((v.state === "running" || v.state === "done") && player.data) player.seek(v.row);
   });
   return s;
 }

@@ -19,7 +19,6 @@ export type { DatasetRecord, EpisodeRecord, QaFlag, SyncReport } from "../core/d
 export type { PhoneLinkState } from "../capture/phone/PhoneCameraLink.ts";
 export { createDatasetsStore } from "./datasetsStore.ts";
 export type { DatasetSummary, DatasetsState, DatasetsStore, ExportJob, ExportTarget } from "./datasetsStore.ts";
-export { createEpisodesStore, filterEpisodes, allTags, isDeleted, DEFAULT_FILTER } from "./episodesStore.ts";
-export type { EpisodeFilter, EpisodeSort, EpisodesState, EpisodesStore, OpenEpisode, ReplayState, SaveState } from "./episodesStore.ts";
-export { FrameSeeker, loadEpisodeData, playheadAt } from "./episodePlayer.ts";
-export type { CameraMedia, EpisodeData, FrameSink, StoredFrame } from "./episodePlayer.ts";
+export { createEpisodesStore } from "./episodesStore.ts";
+export type { EpisodesState, EpisodesStore, OpenEpisode, ReplayState, SaveState } from "./episodesStore.ts";
+export type { EpisodeData } from "../recording/review/loadEpisodeData.ts";

@@ -1,4 +1,5 @@
 import type { EncodedFrameRef, MediaBatch, RowBatch } from "../core/dataset.ts";
+import type { KeyValueStorage } from "./EditJournal.ts";
 import type { NewDataset } from "./EpisodeStore.ts";
 
 /** Test data for the episode store suites: deterministic rows and frames whose content encodes their position. */
@@ -51,4 +52,23 @@ export function rowsOf(batches: RowBatch[]): number[] {
 
 export function framesOf(batches: MediaBatch[]): EncodedFrameRef[] {
   return batches.flatMap((b) => b.frames);
+}
+
+/** A Web Storage (localStorage) in memory, for the edit journal; `failWrites` makes setItem throw as a full storage does. */
+export function memoryKeyValueStorage(): KeyValueStorage & { failWrites: boolean; readonly map: Map<string, string> } {
+  const map = new Map<string, string>();
+  return {
+    map,
+    failWrites: false,
+    get length() {
+      return map.size;
+    },
+    key: (i) => [...map.keys()][i] ?? null,
+    getItem: (k) => map.get(k) ?? null,
+    setItem(k, v) {
+      if (this.failWrites) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+      map.set(k, v);
+    },
+    removeItem: (k) => void map.delete(k),
+  };
 }

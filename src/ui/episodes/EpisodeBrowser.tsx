@@ -1,7 +1,7 @@
 import { memo, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
 import type { EpisodeRecord } from "../../core/dataset.ts";
-import { allTags, filterEpisodes, type EpisodeSort } from "../../state/index.ts";
+import { allTags, filterEpisodes, type EpisodeSort } from "../../core/episodeFilter.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { formatTime } from "./EpisodePlayer.tsx";
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef } from "react";
 import { useStore } from "zustand";
 import type { EpisodeData } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
@@ -15,7 +15,7 @@ export function formatTime(seconds: number): string {
 function CameraView({ camera }: { camera: string }) {
   const { episodes } = useStudio();
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [error, setError] = useState<string | undefined>(undefined);
+  const error = useStore(episodes, (s) => s.cameraErrors[camera]);
   const attach = useStore(episodes, (s) => s.attachCamera);
   const data = useStore(episodes, (s) => s.open?.data);
   useEffect(() => {
@@ -30,17 +30,12 @@ function CameraView({ camera }: { camera: string }) {
         }
         ctx?.drawImage(frame, 0, 0);
         c.dataset["frame"] = String(row);
-        setError(undefined);
       } finally {
         frame.close();
       }
     });
-    const poll = setInterval(() => setError(episodes.getState().cameraError(camera)), 500);
-    return () => {
-      clearInterval(poll);
-      detach();
-    };
-  }, [attach, camera, data, episodes]);
+    return detach;
+  }, [attach, camera, data]);
   return (
     <figure className="camera episode-camera">
       <canvas ref={canvas} data-testid="episode-camera" data-camera={camera} data-frame="-1" />
