@@ -232,7 +232,8 @@ test.describe("episodes", () => {
     await expectFrame(page, 0);
     const replay = page.getByTestId("replay");
     await page.getByRole("button", { name: "Replay on the robot" }).click();
-    await expect(replay).toHaveAttribute("data-state", "running", { timeout: 20_000 });
+    // A 2 s replay: on a busy machine the page may only look once it is already done.
+    await expect(replay).toHaveAttribute("data-state", /running|done/, { timeout: 20_000 });
     await expect(replay).toHaveAttribute("data-state", "done", { timeout: 20_000 });
     await expect(replay).toContainText("Replayed frames 0–");
     // The player followed the replay to the last frame, and the follower reproduced the recorded actions closely.

@@ -17,11 +17,6 @@ export interface Clock {
   timeout(ms: number, fn: () => void): () => void;
 }
 
-/** Runs `fn` `ms` from now, precisely. */
-export function after(clock: Clock, ms: number, fn: () => void): () => void {
-  return clock.runAt(clock.now() + ms, fn);
-}
-
 /**
  * Runs `fn` every `periodMs` (on deadlines t0 + k·period, skipping missed ones) until cancelled.
  */

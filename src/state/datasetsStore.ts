@@ -17,7 +17,7 @@ import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 
 export type { DatasetSummary } from "../export/index.ts";
 export type ExportJob = ExportJobView;
-export type ExportTarget = ExportJobView["target"];
+type ExportTarget = ExportJobView["target"];
 
 export interface DatasetsState {
   readonly datasets: readonly DatasetSummary[];
