@@ -24,11 +24,13 @@ assert list(tasks.task_index) == list(range(len(tasks))), "tasks not ordered by 
 assert all(isinstance(t, str) for t in tasks.index), "task strings are not the index (pandas metadata missing?)"
 
 feats = {}
+# Annotated exports (language columns) are read without them here (unverified path: the script was last run before they existed).
+language = [k for k, f in info["features"].items() if f["dtype"] == "language"]
 for key, f in info["features"].items():
-    if f["dtype"] == "video":
+    if f["dtype"] in ("video", "language"):  # language columns: scripts/check-lerobot-language.py
         continue
     feats[key] = datasets.Value(f["dtype"]) if f["shape"] == [1] else datasets.List(datasets.Value(f["dtype"]), length=f["shape"][0])
-data = datasets.Dataset.from_parquet(sorted(glob.glob(os.path.join(root, "data/*/*.parquet"))), features=datasets.Features(feats)).with_format("numpy")
+data = datasets.Dataset.from_parquet(sorted(glob.glob(os.path.join(root, "data/*/*.parquet"))), features=datasets.Features(feats), **({"columns": list(feats)} if language else {})).with_format("numpy")
 assert len(data) == info["total_frames"], (len(data), info["total_frames"])
 assert (np.asarray(data["index"]) == np.arange(len(data))).all(), "global index not contiguous"
 assert (np.abs(np.asarray(data["timestamp"]) - np.asarray(data["frame_index"]) / fps) < 1e-4).all(), "timestamp != frame_index / fps"

@@ -191,7 +191,7 @@ export function suggestTasks(library: readonly string[], typed: string, limit = 
   return [...prefix, ...rest].slice(0, limit);
 }
 
-// ---- LeRobot language columns (opt-in on export; the default export stays plain v3.0)
+// ---- LeRobot language columns (written by the v3.0 export when an episode has spans or events; src/export/language.ts)
 
 /**
  * A row of lerobot's `language_persistent` column: state that stays active from `timestamp`
@@ -235,6 +235,7 @@ export const LANGUAGE_FEATURES = {
  * annotator's own and are not exported. Frames are re-based on the trim (kept row 0 = trimStart);
  * spans and events outside the kept rows are left out. lerobot reads a subtask as active until
  * the next one starts, so the end of a span is not represented (a gap keeps the previous text).
+ * Timestamps are float32 `frame / fps`, the very values of the data parquet's `timestamp` column.
  */
 export function episodeLanguage(a: EpisodeAnnotations, length: number, fps: number): EpisodeLanguage {
   const { start, end } = keptRange(a, length);

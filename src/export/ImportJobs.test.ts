@@ -5,6 +5,8 @@ import { ImportBusyError, ImportJobs, type ImportJobView } from "./ImportJobs.ts
 import { MemorySink, ZipSink } from "./sinks.ts";
 import { exportSourceFromStore } from "./storageAdapters.ts";
 import { buildSource, demuxMp4, ffmpegAv1, type DemuxedVideo } from "./testing/av1Fixture.ts";
+import { makeTable, readParquet, utf8Col, writeParquet } from "./parquet.ts";
+import { annotate, NOTES } from "./testing/annotate.ts";
 import { exportV3 } from "./v3.ts";
 
 let dataset: Map<string, Uint8Array>;
@@ -45,6 +47,37 @@ describe("ImportJobs", () => {
     expect(seen.filter((v) => v.message === "Importing…").map((v) => v.done)).toEqual([1, 2, 3]);
     const out = await reexport(store, end.datasetId!);
     for (const [path, bytes] of dataset) expect(Buffer.compare(out.get(path)!, bytes), path).toBe(0);
+  });
+
+  it("annotations survive the store (export → import → export identical); entries left out are counted in the message", async () => {
+    const videos = { front: await demuxMp4(ffmpegAv1(20)) } satisfies Record<string, DemuxedVideo>;
+    const sink = new MemorySink();
+    await exportV3(
+      annotate(
+        buildSource(videos, { lengths: [20, 10, 14] }),
+        NOTES.map((n) => ({ ...n, qa: [] })),
+      ),
+      sink,
+    );
+    const store = new MemoryEpisodeStore();
+    const end = await new ImportJobs(store).start({ kind: "files", files: new MemoryFiles(sink.files) }).finished;
+    expect(end.message).toBe('Imported "Pick the cube" (LeRobot v3.0): 3 episodes, 44 frames.');
+    const out = await reexport(store, end.datasetId!);
+    expect([...out.keys()].sort()).toEqual([...sink.files.keys()].sort());
+    for (const [path, bytes] of sink.files) expect(Buffer.compare(out.get(path)!, bytes), path).toBe(0);
+
+    const path = "meta/episodes/chunk-000/file-000.parquet";
+    const t = await readParquet(sink.files.get(path)!);
+    const cols = t.schema.fields.map((f) => ({
+      name: f.name,
+      data: f.name === "outcome" ? utf8Col(["maybe", "perhaps", "failure"]) : t.getChild(f.name)!.data[0]!,
+    }));
+    const bad = new Map(sink.files).set(path, await writeParquet(makeTable(cols)));
+    const end2 = await new ImportJobs(new MemoryEpisodeStore()).start({ kind: "files", files: new MemoryFiles(bad) }).finished;
+    expect(end2.state).toBe("done");
+    expect(end2.message).toBe(
+      `Imported "Pick the cube" (LeRobot v3.0): 3 episodes, 44 frames. 2 annotation entries were left out: Episode 0: ${path} outcome "maybe" is not success, failure or unknown; the outcome was left unknown. (and 1 more)`,
+    );
   });
 
   it("imports a zip", async () => {

@@ -116,7 +116,7 @@ export class ImportJobs extends SnapshotEngine<ImportJobsSnapshot> {
     });
     return {
       state: "done",
-      message: `Imported "${sum.dataset.name}" (LeRobot ${sum.version}): ${sum.episodes} episodes, ${sum.frames} frames.`,
+      message: `Imported "${sum.dataset.name}" (LeRobot ${sum.version}): ${sum.episodes} episodes, ${sum.frames} frames.${leftOut(sum.warnings)}`,
       done: sum.episodes,
       total: sum.episodes,
       datasetId: sum.dataset.id,
@@ -133,4 +133,11 @@ function sameInput(a: ImportInput, b: ImportInput): boolean {
     case "files":
       return b.kind === "files" && b.files === a.files;
   }
+}
+
+/** The import summary's warnings in the job message: how many annotation entries were left out, and the first. */
+function leftOut(warnings: readonly string[]): string {
+  if (warnings.length === 0) return "";
+  const more = warnings.length > 1 ? ` (and ${warnings.length - 1} more)` : "";
+  return ` ${warnings.length} annotation ${warnings.length === 1 ? "entry was" : "entries were"} left out: ${warnings[0]}${more}`;
 }

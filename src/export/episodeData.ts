@@ -2,11 +2,18 @@
 import type * as arrow from "apache-arrow";
 import { imageFeatureKey, type DatasetRecord } from "../core/dataset.ts";
 import { ExportError } from "./errors.ts";
-import { fixedFloatList, float32Col, int64Col, makeTable } from "./parquet.ts";
+import { fixedFloatList, float32Col, int64Col, makeTable, type Column } from "./parquet.ts";
 import type { EpisodeRows, PlannedEpisode } from "./source.ts";
 import { constantStats, imageFeatureStats, vectorStats, type FeatureStats } from "./stats.ts";
 
-export function episodeTable(d: DatasetRecord, ep: PlannedEpisode, rows: EpisodeRows, metadata: Map<string, string>): arrow.Table {
+/** The data rows; `extra` columns (annotations, already in features order) follow the five defaults. */
+export function episodeTable(
+  d: DatasetRecord,
+  ep: PlannedEpisode,
+  rows: EpisodeRows,
+  metadata: Map<string, string>,
+  extra: readonly Column[] = [],
+): arrow.Table {
   const w = d.jointNames.length;
   const n = ep.length;
   const ts = new Float32Array(n);
@@ -28,6 +35,7 @@ export function episodeTable(d: DatasetRecord, ep: PlannedEpisode, rows: Episode
       { name: "episode_index", data: int64Col(episodeIndex) },
       { name: "index", data: int64Col(index) },
       { name: "task_index", data: int64Col(taskIndex) },
+      ...extra,
     ],
     metadata,
   );

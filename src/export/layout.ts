@@ -134,7 +134,12 @@ export function huggingfaceMetadata(features: Record<string, FeatureSpec>): stri
   return JSON.stringify({ info: { features: hf } });
 }
 
-export function datasetCard(d: DatasetRecord, info: Record<string, unknown>, opts: { license?: string; repoId?: string }): string {
+export function datasetCard(
+  d: DatasetRecord,
+  info: Record<string, unknown>,
+  opts: { license?: string; repoId?: string },
+  sections: readonly string[] = [],
+): string {
   const license = opts.license ?? "apache-2.0";
   const tags = ["LeRobot", d.robotType].filter((t) => t.length > 0);
   const lines = [
@@ -170,6 +175,7 @@ export function datasetCard(d: DatasetRecord, info: Record<string, unknown>, opt
           "",
         ]
       : []),
+    ...sections,
     "## Dataset structure",
     "",
     "[meta/info.json](meta/info.json):",

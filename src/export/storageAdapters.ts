@@ -2,7 +2,7 @@
  * Export and import over the studio's EpisodeStore (storage layer): an ExportSource reading a
  * stored dataset, and an ImportTarget writing an imported one (deleted again on abort).
  */
-import type { DatasetRecord, EpisodeRecord, MediaBatch, RowBatch } from "../core/dataset.ts";
+import { emptyAnnotations, type DatasetRecord, type EpisodeRecord, type MediaBatch, type RowBatch } from "../core/dataset.ts";
 import type { EpisodeStore } from "../storage/index.ts";
 import { ExportError } from "./errors.ts";
 import type { ImportTarget } from "./import/importDataset.ts";
@@ -79,6 +79,9 @@ export class StoreImportTarget implements ImportTarget {
     for (const r of rows) await this.store.appendRows({ ...r, episodeId: ep.id });
     for (const m of media) await this.store.appendMedia({ ...m, episodeId: ep.id });
     await this.store.finishEpisode(ep.id, { length: e.length, tracks: e.tracks, sync: e.sync, qa: e.qa, imageStats: e.imageStats });
+    // Annotations read from the dataset (language columns, outcome, tags) are the episode browser's edits to the store.
+    if (JSON.stringify(e.annotations) !== JSON.stringify(emptyAnnotations()))
+      await this.store.updateEpisode(ep.id, { annotations: e.annotations });
   }
   commit(): Promise<void> {
     return Promise.resolve();

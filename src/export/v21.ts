@@ -6,6 +6,7 @@
  */
 import { imageFeatureKey } from "../core/dataset.ts";
 import { episodeStats, episodeTable } from "./episodeData.ts";
+import { annotationExtras, curationSection } from "./language.ts";
 import {
   buildFeatures,
   datasetCard,
@@ -92,7 +93,7 @@ export async function exportV21(source: ExportSource, sink: DatasetSink, opts: E
   const cardOpts: { license?: string; repoId?: string } = {};
   if (opts.license !== undefined) cardOpts.license = opts.license;
   if (opts.repoId !== undefined) cardOpts.repoId = opts.repoId;
-  await t.write("README.md", utf8(datasetCard(d, info, cardOpts)));
+  await t.write("README.md", utf8(datasetCard(d, info, cardOpts, curationSection(plan, annotationExtras(plan), "v2.1", opts.repoId))));
   await t.write("meta/info.json", json4(info));
   t.phase = "done";
   t.report();

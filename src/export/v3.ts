@@ -12,6 +12,17 @@ import { imageFeatureKey } from "../core/dataset.ts";
 import { episodeStats, episodeTable } from "./episodeData.ts";
 import { ExportError } from "./errors.ts";
 import {
+  annotationExtras,
+  curationSection,
+  episodeMetaColumns,
+  extraBytesPerRow,
+  extraColumns,
+  extraFeatures,
+  extraStats,
+  hasStats,
+  type AnnotationExtras,
+} from "./language.ts";
+import {
   buildFeatures,
   datasetCard,
   DEFAULT_CHUNKS_SIZE,
@@ -56,7 +67,8 @@ const MB = 1024 * 1024;
 export async function exportV3(source: ExportSource, sink: DatasetSink, opts: ExportOptions = {}): Promise<ExportSummary> {
   const plan = planEpisodes(source);
   const d = plan.dataset;
-  const features = buildFeatures(plan);
+  const extras = annotationExtras(plan);
+  const features = { ...buildFeatures(plan), ...extraFeatures(extras) };
   const chunksSize = opts.chunksSize ?? DEFAULT_CHUNKS_SIZE;
   const dataMb = opts.dataFileSizeMb ?? DEFAULT_DATA_FILE_SIZE_MB;
   const videoMb = opts.videoFileSizeMb ?? DEFAULT_VIDEO_FILE_SIZE_MB;
@@ -81,16 +93,16 @@ export async function exportV3(source: ExportSource, sink: DatasetSink, opts: Ex
     pendingBytes = 0;
     pos = nextChunkFile(pos, chunksSize);
   };
-  for (const o of out) {
+  for (const [i, o] of out.entries()) {
     t.checkAbort();
     const rows = await readEpisodeRows(source, o.ep, opts.signal);
-    const epBytes = o.ep.length * bytesPerRow;
+    const epBytes = o.ep.length * (bytesPerRow + extraBytesPerRow(extras, i));
     if (pendingBytes > 0 && pendingBytes + epBytes >= dataMb * MB) await flushData();
-    pending.push(episodeTable(d, o.ep, rows, hf));
+    pending.push(episodeTable(d, o.ep, rows, hf, extraColumns(extras, o.ep, i)));
     pendingBytes += epBytes;
     o.dataChunk = pos.chunk;
     o.dataFile = pos.file;
-    o.stats = episodeStats(d, o.ep, rows);
+    o.stats = { ...episodeStats(d, o.ep, rows), ...extraStats(extras, o.ep) };
     t.done += o.ep.length;
     t.report();
   }
@@ -140,11 +152,11 @@ export async function exportV3(source: ExportSource, sink: DatasetSink, opts: Ex
 
   // Metadata.
   t.phase = "meta";
-  const episodeFiles = await episodesParquetFiles(out, plan, features, d.fps, chunksSize, dataMb);
+  const episodeFiles = await episodesParquetFiles(out, plan, extras, features, d.fps, chunksSize, dataMb);
   for (const f of episodeFiles) await t.write(f.path, f.bytes);
   await t.write("meta/tasks.parquet", await tasksParquet(plan.tasks));
   const stats: Record<string, unknown> = {};
-  for (const k of Object.keys(features)) stats[k] = statsToJson(aggregateStats(out.map((o) => o.stats[k]!)));
+  for (const [k, spec] of Object.entries(features)) if (hasStats(spec)) stats[k] = statsToJson(aggregateStats(out.map((o) => o.stats[k]!)));
   await t.write("meta/stats.json", json4(stats));
   const info = {
     codebase_version: "v3.0",
@@ -164,7 +176,7 @@ export async function exportV3(source: ExportSource, sink: DatasetSink, opts: Ex
   const cardOpts: { license?: string; repoId?: string } = {};
   if (opts.license !== undefined) cardOpts.license = opts.license;
   if (opts.repoId !== undefined) cardOpts.repoId = opts.repoId;
-  await t.write("README.md", utf8(datasetCard(d, info, cardOpts)));
+  await t.write("README.md", utf8(datasetCard(d, info, cardOpts, curationSection(plan, extras, "v3.0", opts.repoId))));
   await t.write("meta/info.json", json4(info));
   t.phase = "done";
   t.report();
@@ -201,13 +213,17 @@ async function tasksParquet(tasks: string[]): Promise<Uint8Array> {
 async function episodesParquetFiles(
   out: EpisodeOut[],
   plan: ExportPlan,
+  extras: AnnotationExtras,
   features: Record<string, FeatureSpec>,
   fps: number,
   chunksSize: number,
   sizeMb: number,
 ): Promise<{ path: string; bytes: Uint8Array }[]> {
   // ~ 8 bytes per stat number; rows are small, so this only rolls over for huge datasets.
-  const numbersPerRow = Object.values(features).reduce((a, f) => a + (f.dtype === "video" ? 3 : (f.shape[0] ?? 1)) * 9 + 1, 0) + 20;
+  const numbersPerRow =
+    Object.values(features)
+      .filter(hasStats)
+      .reduce((a, f) => a + (f.dtype === "video" ? 3 : (f.shape[0] ?? 1)) * 9 + 1, 0) + 20;
   const perFile = Math.max(1, Math.floor((sizeMb * MB) / (numbersPerRow * 8)));
   const files: { path: string; bytes: Uint8Array }[] = [];
   let pos = { chunk: 0, file: 0 };
@@ -247,8 +263,9 @@ async function episodesParquetFiles(
       );
     }
     for (const [feature, spec] of Object.entries(features)) {
+      if (!hasStats(spec)) continue;
       const image = spec.dtype === "video";
-      const integer = spec.dtype === "int64";
+      const integer = spec.dtype === "int64" || spec.dtype === "bool";
       for (const stat of STAT_KEYS) {
         const name = `stats/${feature}/${stat}`;
         const values = rows.map((o) => {
@@ -271,6 +288,10 @@ async function episodesParquetFiles(
     cols.push(
       { name: "meta/episodes/chunk_index", data: int64Col(rows.map(() => pos.chunk)) },
       { name: "meta/episodes/file_index", data: int64Col(rows.map(() => pos.file)) },
+      ...episodeMetaColumns(
+        extras,
+        rows.map((o) => o.ep),
+      ),
     );
     files.push({ path: v3EpisodesPath(pos.chunk, pos.file), bytes: await writeParquet(makeTable(cols)) });
     pos = nextChunkFile(pos, chunksSize);

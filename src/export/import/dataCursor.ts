@@ -18,7 +18,9 @@ export class DataCursor {
     this.width = width;
   }
 
-  async episode(ep: EpisodeMeta): Promise<{ rows: { state: Float32Array; action: Float32Array; timestamp: number[] }; taskIndex: number }> {
+  async episode(
+    ep: EpisodeMeta,
+  ): Promise<{ rows: { state: Float32Array; action: Float32Array; timestamp: number[] }; taskIndex: number; table: arrow.Table }> {
     if (ep.dataPath !== this.path) {
       this.table = await parquet(this.files, ep.dataPath);
       this.path = ep.dataPath;
@@ -48,6 +50,7 @@ export class DataCursor {
     return {
       rows: { state: vectors(sub, "observation.state", this.width, path), action: vectors(sub, "action", this.width, path), timestamp },
       taskIndex: taskIdx[0] ?? 0,
+      table: sub,
     };
   }
 }

@@ -20,6 +20,32 @@ export interface EpisodeMeta {
   to: number;
   videos: Map<string, { path: string; from: number; to: number }>;
   imageStats: Record<string, ImageStats>;
+  /** meta/episodes `outcome` (success → true, failure → false, unknown or absent → null) and `tags`, as our export writes them. */
+  success: boolean | null;
+  tags: string[];
+  /** What could not be read (and was left out), for the import summary. */
+  warnings: string[];
+}
+
+/** The optional `outcome` and `tags` of row i; anything else there is left out with a warning. */
+function curationOf(
+  t: arrow.Table,
+  i: number,
+  episode: number,
+  path: string,
+): { success: boolean | null; tags: string[]; warnings: string[] } {
+  const warnings: string[] = [];
+  let success: boolean | null = null;
+  const o = t.getChild("outcome")?.get(i) as unknown;
+  if (o === "success") success = true;
+  else if (o === "failure") success = false;
+  else if (o !== undefined && o !== null && o !== "unknown")
+    warnings.push(
+      `Episode ${episode}: ${path} outcome ${JSON.stringify(String(o))} is not success, failure or unknown; the outcome was left unknown.`,
+    );
+  const tv = t.getChild("tags")?.get(i) as Iterable<unknown> | null | undefined;
+  const tags = tv && typeof tv === "object" && Symbol.iterator in tv ? [...tv].filter((x): x is string => typeof x === "string") : [];
+  return { success, tags, warnings };
 }
 
 function pyFormat(template: string, values: Record<string, string | number>): string {
@@ -138,6 +164,7 @@ export async function readEpisodesV3(
         to: to[i]!,
         videos,
         imageStats,
+        ...curationOf(t, i, epIdx[i]!, path),
       });
       if (to[i]! - from[i]! !== length[i])
         throw new ImportError(`${path}: episode ${epIdx[i]} has length ${length[i]} but index range [${from[i]}, ${to[i]}).`, path);
@@ -226,6 +253,9 @@ export async function readMetaV21(
       to: from + length,
       videos,
       imageStats,
+      success: null,
+      tags: [],
+      warnings: [],
     };
     from += length;
     return ep;

@@ -12,6 +12,7 @@ import { ImportError } from "../errors.ts";
 import { exportDataset } from "../exportDataset.ts";
 import { int64Col, makeTable, readParquet, utf8Col, writeParquet } from "../parquet.ts";
 import { MemorySink, ZipSink } from "../sinks.ts";
+import { annotate, NOTES } from "../testing/annotate.ts";
 import { buildSource, demuxMp4, ffmpegAv1, jointValue, type DemuxedVideo, type SourceSpec } from "../testing/av1Fixture.ts";
 import { nodeReadableDir } from "../testing/handles.ts";
 import { ffprobePackets } from "../testing/probes.ts";
@@ -69,6 +70,37 @@ describe("import", () => {
     ]);
     expect([...files.keys()].sort()).toEqual([...original.keys()].sort());
     for (const [p, b] of original) expect(Buffer.compare(files.get(p)!, b), p).toBe(0);
+  });
+
+  it("with annotations: spans, events, outcome and tags come back, and export → import → export stays identical", async () => {
+    const sink = new MemorySink();
+    // QA flags are the recorder's, not stored in the dataset: left out of this round trip.
+    await exportV3(
+      annotate(
+        buildSource(videos, SPEC),
+        NOTES.map((n) => ({ ...n, qa: [] })),
+      ),
+      sink,
+    );
+    const { summary, target, files } = await reexport(sink.files);
+    expect(summary.warnings).toEqual([]);
+    const [a0, a1, a2] = target.episodes.map((e) => e.annotations);
+    expect(a0!.spans.map((s) => [s.startFrame, s.endFrame, s.text])).toEqual([
+      [0, 12, "reach the cube"],
+      [12, 30, "grasp it"],
+      [30, 40, "lift"],
+    ]);
+    expect(a0!.events.map((e) => [e.frame, e.kind, e.text])).toEqual([
+      [7, "interjection", "a bit more to the left"],
+      [7, "interjection", "slower"],
+    ]);
+    expect(a0).toMatchObject({ tags: ["good", "left side"], success: true, trimStart: 0, trimEnd: null });
+    expect(a1!.spans.map((s) => [s.startFrame, s.endFrame, s.text])).toEqual([[3, 26, "place it"]]);
+    expect(a1!.events.map((e) => [e.frame, e.text])).toEqual([[25, "last kept row"]]);
+    expect(a1).toMatchObject({ tags: [], success: false });
+    expect(a2).toMatchObject({ spans: [], events: [], tags: ["night"], success: true });
+    expect([...files.keys()].sort()).toEqual([...sink.files.keys()].sort());
+    for (const [p, b] of sink.files) expect(Buffer.compare(files.get(p)!, b), p).toBe(0);
   });
 
   it("reads a zip made by our zip target (stored entries) and a deflated zip made by `zip`", async () => {

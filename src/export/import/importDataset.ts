@@ -12,6 +12,7 @@ import { DataCursor, toRowBatches } from "./dataCursor.ts";
 import { readEpisodesV3, readMetaV21, readTasksV3, type EpisodeMeta } from "./episodesMeta.ts";
 import type { DatasetFiles } from "./files.ts";
 import { readInfo } from "./info.ts";
+import { readEpisodeLanguage } from "./language.ts";
 import { VideoCursor } from "./videoCursor.ts";
 
 export interface ImportTarget {
@@ -41,6 +42,8 @@ export interface ImportSummary {
   episodes: number;
   frames: number;
   version: "v3.0" | "v2.1";
+  /** Annotation entries that could not be read and were left out (the rest imported), each naming the episode and field. */
+  warnings: string[];
 }
 
 const abortCheck = (signal?: AbortSignal) => {
@@ -87,11 +90,12 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
   const videos = new Map(cameras.map((c) => [c.key, new VideoCursor(files, fps)]));
   let begun = false;
   let frames = 0;
+  const warnings: string[] = [];
   try {
     // Read episode 0 fully before `begin`, so a dataset failing at its first file stores nothing.
     for (const ep of episodes) {
       abortCheck(opts.signal);
-      const { rows, taskIndex } = await data.episode(ep);
+      const { rows, taskIndex, table } = await data.episode(ep);
       const task = tasks[taskIndex];
       if (task === undefined)
         throw new ImportError(
@@ -110,6 +114,8 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
         mediaBytes += got.bytes;
       }
       const rowBatches = toRowBatches(episodeId, rows, ep.length, width, fps);
+      const language = readEpisodeLanguage(table, rows.timestamp, ep.index, episodeId);
+      warnings.push(...ep.warnings, ...language.warnings);
       const record: EpisodeRecord = {
         id: episodeId,
         datasetId,
@@ -123,7 +129,7 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
         tracks,
         sync: null,
         qa: [],
-        annotations: emptyAnnotations(),
+        annotations: { ...emptyAnnotations(), spans: language.spans, events: language.events, tags: ep.tags, success: ep.success },
         imageStats: ep.imageStats,
         mediaBytes,
       };
@@ -144,5 +150,5 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
   } finally {
     for (const v of videos.values()) v.close();
   }
-  return { dataset, episodes: episodes.length, frames, version };
+  return { dataset, episodes: episodes.length, frames, version, warnings };
 }
