@@ -17,7 +17,6 @@ import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 
 export type { DatasetSummary } from "../export/index.ts";
 export type ExportJob = ExportJobView;
-type ExportTarget = ExportJobView["target"];
 
 export interface DatasetsState {
   readonly datasets: readonly DatasetSummary[];
