@@ -69,11 +69,13 @@ test.describe("the studio on the simulated rig", () => {
     await page.goto("/");
     const follower = page.getByTestId("bus-sim-so101_follower");
     await expect(follower.getByTestId("motor-row")).toHaveCount(6);
+    // The follower holds still (torque off, no script): its positions read before the faults are
+    // the truth (read with a clean line, so none is missing).
+    await expect.poll(async () => (await positions(page, "sim-so101_follower")).every(Number.isFinite)).toBe(true);
+    const truth = await positions(page, "sim-so101_follower");
     await follower.getByText("Simulation: inject faults").click();
     await follower.getByLabel("Dropped replies percent").fill("30");
     await follower.getByRole("button", { name: "Apply" }).click();
-    // The follower holds still (torque off, no script), so every shown position is its true one.
-    const truth = await positions(page, "sim-so101_follower");
     await expect
       .poll(
         async () => {
