@@ -12,6 +12,7 @@ export { DEFAULT_LOOP } from "./loopTypes.ts";
 export type { CommandSource, LeaderArm, LeaderBus, LoopArm, LoopBus, LoopDeps, LoopOptions, LoopSnapshot, LoopState } from "./loopTypes.ts";
 import {
   DEFAULT_LOOP,
+  IDLE_SNAPSHOT,
   type LeaderArm,
   type LoopArm,
   type LoopDeps,
@@ -69,21 +70,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     readonly options: LoopOptions = DEFAULT_LOOP,
     deps: LoopDeps = {},
   ) {
-    super({
-      state: "idle",
-      source: leader ? "leader" : "manual",
-      hasLeader: leader !== undefined,
-      reason: undefined,
-      ticks: 0,
-      overruns: 0,
-      rateHz: 0,
-      p99PeriodErrorMs: 0,
-      clippedSteps: 0,
-      missingReads: 0,
-      health: [],
-      warnings: [],
-      trajectory: undefined,
-    });
+    super({ ...IDLE_SNAPSHOT, source: leader ? "leader" : "manual", hasLeader: leader !== undefined });
     const names = follower.arm.motors.map((m) => m.name);
     if (leader && leader.arm.motors.some((m, i) => m.name !== names[i])) {
       throw new RangeError(`${leader.arm.label} and ${follower.arm.label} do not have the same joints.`);

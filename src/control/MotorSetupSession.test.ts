@@ -3,7 +3,7 @@ import { ARMS, type ArmId } from "../core/robots.ts";
 import { ManualClock } from "../core/clock.ts";
 import { RigService } from "../hardware/rig/RigService.ts";
 import { PROTOCOL_FAMILIES } from "../protocol/models.ts";
-import { MotorSetupSession, type SetupOptions, type SetupPhase, TARGET_BAUD } from "./MotorSetupSession.ts";
+import { MotorSetupSession, setupOptionsFor, type SetupOptions, type SetupPhase, TARGET_BAUD } from "./MotorSetupSession.ts";
 
 /**
  * lerobot's setup_motors (servo-protocols.md §2.8) on a simulated setup bench: factory-fresh
@@ -42,21 +42,9 @@ function setup(key: string, arm: (typeof ARMS)[ArmId], options: SetupOptions): M
   return clock.driven(new MotorSetupSession(raw!, key, arm, options));
 }
 
-/** The options exactly as rigStore.startMotorSetup builds them, with a shorter baud list. */
+/** The options exactly as the rig store builds them (setupOptionsFor), with a shorter baud list. */
 function optionsFor(arm: ArmId, baudRates: readonly number[]): SetupOptions {
-  const family = PROTOCOL_FAMILIES[ARMS[arm].protocol];
-  const targetBaudIndex = Number(Object.entries(family.baudRates).find(([, b]) => b === 1_000_000)?.[0] ?? 0);
-  const pos = family.table[family.telemetry.position]!;
-  const a = pos.address;
-  const n = pos.size;
-  const collisionProbes = [
-    [a, n],
-    [a - 2, n + 2],
-    [a, n + 4],
-    [a - 1, n + 1],
-    [a - 4, n + 6],
-  ] as const;
-  return { baudRates, targetBaudIndex, collisionProbes };
+  return setupOptionsFor(ARMS[arm], baudRates);
 }
 
 function trackPhases(s: MotorSetupSession): SetupPhase[] {

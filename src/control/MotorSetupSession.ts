@@ -1,5 +1,6 @@
 import type { ArmDefinition, MotorSpec } from "../core/robots.ts";
 import type { FoundMotor, RigApi } from "../hardware/index.ts";
+import { PROTOCOL_FAMILIES } from "../protocol/models.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
 import { messageOf } from "../core/messages.ts";
 
@@ -27,6 +28,26 @@ export interface SetupOptions {
    * include the present position, which differs between two motors.
    */
   readonly collisionProbes: readonly (readonly [number, number])[];
+}
+
+/**
+ * The options for an arm's protocol family: its scan list (or `baudRates`), 1 Mbaud as the
+ * target, and probe spans around the present position for telling two motors with one id apart.
+ */
+export function setupOptionsFor(arm: ArmDefinition, baudRates?: readonly number[]): SetupOptions {
+  const family = PROTOCOL_FAMILIES[arm.protocol];
+  const targetBaudIndex = Number(Object.entries(family.baudRates).find(([, b]) => b === 1_000_000)?.[0] ?? 0);
+  const pos = family.table[family.telemetry.position]!;
+  const a = pos.address;
+  const n = pos.size;
+  const collisionProbes = [
+    [a, n],
+    [a - 2, n + 2],
+    [a, n + 4],
+    [a - 1, n + 1],
+    [a - 4, n + 6],
+  ] as const;
+  return { baudRates: baudRates ?? family.scanBaudRates, targetBaudIndex, collisionProbes };
 }
 
 /**

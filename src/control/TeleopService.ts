@@ -15,6 +15,7 @@ import {
   type LoopSnapshot,
   type Trajectory,
 } from "./ControlLoop.ts";
+import { IDLE_SNAPSHOT } from "./loopTypes.ts";
 
 export interface TeleopArmSpec {
   readonly busKey: string;
@@ -68,22 +69,6 @@ export interface TeleopServiceDeps {
     sampleBuffer: ArrayBufferLike | undefined,
   ) => ControlLoop;
 }
-
-const IDLE: LoopSnapshot = {
-  state: "idle",
-  source: "leader",
-  hasLeader: false,
-  reason: undefined,
-  ticks: 0,
-  overruns: 0,
-  rateHz: 0,
-  p99PeriodErrorMs: 0,
-  clippedSteps: 0,
-  missingReads: 0,
-  health: [],
-  warnings: [],
-  trajectory: undefined,
-};
 
 /**
  * Hosts at most one control loop next to the buses (in the bus worker, or on the page) and
@@ -213,7 +198,7 @@ export class TeleopService implements TeleopHost {
   private lastPhase: string | undefined;
 
   status(loop = this.loop): TeleopStatus {
-    if (!loop) return { ...IDLE, sample: [], joints: [], ranges: [], clockOriginMs: performance.timeOrigin };
+    if (!loop) return { ...IDLE_SNAPSHOT, sample: [], joints: [], ranges: [], clockOriginMs: performance.timeOrigin };
     const frame = loop.sample.frame();
     const ok = loop.sample.read(frame);
     return {

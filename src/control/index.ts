@@ -3,7 +3,7 @@ export { readCalibrationFromMotors } from "./armRegisters.ts";
 export { configureArm } from "./configureArm.ts";
 export { CalibrationSession } from "./CalibrationSession.ts";
 export type { CalibrationSnapshot, JointLive } from "./CalibrationSession.ts";
-export { MotorSetupSession } from "./MotorSetupSession.ts";
+export { MotorSetupSession, setupOptionsFor } from "./MotorSetupSession.ts";
 export type { CommandSource } from "./ControlLoop.ts";
 export { TeleopService } from "./TeleopService.ts";
 export type { TeleopArmSpec, TeleopHost, TeleopStatus } from "./TeleopService.ts";

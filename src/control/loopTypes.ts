@@ -78,3 +78,20 @@ export interface LoopDeps {
   /** Where the newest sample is published (a SharedArrayBuffer lets other threads read it). */
   readonly sampleBuffer?: ArrayBufferLike;
 }
+
+/** A loop that has not run: the snapshot a new loop starts from (and what a host reports without one). */
+export const IDLE_SNAPSHOT: LoopSnapshot = {
+  state: "idle",
+  source: "leader",
+  hasLeader: false,
+  reason: undefined,
+  ticks: 0,
+  overruns: 0,
+  rateHz: 0,
+  p99PeriodErrorMs: 0,
+  clippedSteps: 0,
+  missingReads: 0,
+  health: [],
+  warnings: [],
+  trajectory: undefined,
+};

@@ -1,6 +1,6 @@
 import { messageOf } from "../../core/messages.ts";
 import { ARMS } from "../../core/robots.ts";
-import { CalibrationSession, MotorSetupSession } from "../../control/index.ts";
+import { CalibrationSession, MotorSetupSession, setupOptionsFor } from "../../control/index.ts";
 import { PROTOCOL_FAMILIES } from "../../protocol/models.ts";
 import type { RigContext, RigState } from "../rigStore.ts";
 
@@ -62,22 +62,7 @@ export function sessionsSlice(
           portOf.set(key, port);
           addBus({ ...info, label: `Motor setup — ${info.label}` }, undefined, undefined);
         }
-        const targetBaudIndex = Number(Object.entries(family.baudRates).find(([, b]) => b === 1_000_000)?.[0] ?? 0);
-        const pos = family.table[family.telemetry.position]!;
-        const a = pos.address;
-        const n = pos.size;
-        const collisionProbes = [
-          [a, n],
-          [a - 2, n + 2],
-          [a, n + 4],
-          [a - 1, n + 1],
-          [a - 4, n + 6],
-        ] as const;
-        const session = new MotorSetupSession(router.api(key), key, arm, {
-          baudRates: family.scanBaudRates,
-          targetBaudIndex,
-          collisionProbes,
-        });
+        const session = new MotorSetupSession(router.api(key), key, arm, setupOptionsFor(arm));
         set({ setup: { busKey: key, session } });
       } catch (e) {
         if (!(e instanceof Error && e.name === "NotFoundError")) report("error", `Motor setup: ${messageOf(e)}`);
