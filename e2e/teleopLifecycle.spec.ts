@@ -35,6 +35,9 @@ test.describe("teleop lifecycle from the UI", () => {
   test("two clicks on Start in one task, then Stop: one loop, and it stops", async ({ page }) => {
     await openTeleop(page);
     const start = page.getByRole("button", { name: "Start teleoperation" });
+    // The rig may still be configuring the arms (Start is disabled until then): the two clicks
+    // below bypass Playwright's wait for an enabled button, so wait for it here.
+    await expect(start).toBeEnabled();
     await start.evaluate((b: HTMLButtonElement) => {
       b.click();
       b.click();
