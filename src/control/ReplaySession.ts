@@ -94,7 +94,14 @@ export class ReplaySession extends SnapshotEngine<ReplayView> {
       });
     }
     this.unsubscribe?.();
-    this.unsubscribe = controller.subscribe((v) => this.follow(token, v.status));
+    // Statuses from before this trajectory reached the loop (a previous replay's "done") are not
+    // ours: follow only once the loop reports this one gating or playing.
+    let armed = false;
+    this.unsubscribe = controller.subscribe((v) => {
+      const t = v.status?.trajectory;
+      if (!armed && t && t.phase !== "done" && t.from === input.from && t.to === input.to) armed = true;
+      if (armed || (v.status !== undefined && !isDriving(v.status))) this.follow(token, v.status);
+    });
     await controller.playTrajectory({ values, fps: input.fps, from: input.from, to: input.to });
     if (token !== this.token) return;
     this.update({ state: "running", message: undefined });
