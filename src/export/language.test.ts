@@ -141,6 +141,24 @@ suite("annotations in the v3.0 export", () => {
       "camera:Utf8:true",
       "tool_calls:List<Utf8>:true",
     ]);
+    // tool_calls is list<json>: its item carries arrow's canonical json extension (storage utf8), as lerobot's pa.json_().
+    for (const name of ["language_persistent", "language_events"]) {
+      const row = (msg.fields.find((f) => f.name === name)!.type as arrow.List<arrow.Struct>).children[0]!.type;
+      const calls = row.children.find((f) => f.name === "tool_calls")!.type as arrow.List;
+      expect(String(calls.children[0]!.type)).toBe("Utf8");
+      expect(Object.fromEntries(calls.children[0]!.metadata)).toEqual({
+        "ARROW:extension:name": "arrow.json",
+        "ARROW:extension:metadata": "",
+      });
+    }
+    const le = msg.fields.find((f) => f.name === "language_events")!.type as arrow.List<arrow.Struct>;
+    expect(le.children[0]!.type.children.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`)).toEqual([
+      "role:Utf8:false",
+      "content:Utf8:true",
+      "style:Utf8:true",
+      "camera:Utf8:true",
+      "tool_calls:List<Utf8>:true",
+    ]);
   });
 
   it("language_persistent: one list per episode on every frame, spans re-based on the trim, timestamps = row timestamps", async () => {

@@ -13,8 +13,19 @@ import type { ExportPlan, PlannedEpisode } from "./source.ts";
 import { vectorStats, type FeatureStats } from "./stats.ts";
 
 const str = (name: string, nullable = true) => new arrow.Field(name, new arrow.Utf8(), nullable);
-/** `tool_calls: list<json>`, written with arrow's fallback for json: string. */
-const toolCalls = () => new arrow.Field("tool_calls", listOf(new arrow.Utf8()), true);
+/**
+ * Arrow's canonical json extension (`arrow.json`, storage utf8), as lerobot's `_json_arrow_type()`
+ * (`pa.json_()`) is: the field metadata in ARROW:schema makes pyarrow ≥ 19 read the item as
+ * `extension<arrow.json>`; readers without the extension (DuckDB, older pyarrow) see its storage,
+ * `string` — lerobot's fallback.
+ */
+const JSON_EXTENSION = new Map([
+  ["ARROW:extension:name", "arrow.json"],
+  ["ARROW:extension:metadata", ""],
+]);
+/** `tool_calls: list<json>` (lerobot's canonical type). */
+const toolCalls = () =>
+  new arrow.Field("tool_calls", new arrow.List(new arrow.Field("item", new arrow.Utf8(), true, JSON_EXTENSION)), true);
 
 /** lerobot's persistent row struct, fields in its fixed order (role and timestamp non-null). */
 export const PERSISTENT_STRUCT = new arrow.Struct([
