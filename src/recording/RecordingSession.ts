@@ -53,6 +53,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       codec: undefined,
       codecWarning: undefined,
       error: undefined,
+      take: undefined,
       rows: 0,
       turnoverMs: undefined,
       usage: undefined,
@@ -107,7 +108,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
         this.cancelPhaseTimer();
         this.takeId = undefined;
         await this.deps.recorder.discard();
-        this.update({ phase: "countdown", rows: 0 });
+        this.update({ phase: "countdown", take: undefined, rows: 0 });
         this.armPhase(COUNTDOWN_MS, () => this.beginTake());
       } else if (s.phase === "reset" && s.lastTake && !s.lastTake.discarded) {
         this.cancelPhaseTimer();
@@ -283,6 +284,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     this.takeId = episode.id;
     this.update({
       phase: "recording",
+      take: { episodeId: episode.id, t0Ms, fps: dataset.fps, rows },
       rows: 0,
       lastTake: undefined,
       error: undefined,
@@ -295,7 +297,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     this.cancelPhaseTimer();
     this.takeId = undefined;
     const stoppedAt = this.deps.clock.now();
-    this.update({ phase: "saving", phaseEndsAt: undefined });
+    this.update({ phase: "saving", phaseEndsAt: undefined, take: undefined });
     let outcome: TakeOutcome;
     try {
       outcome = await this.deps.recorder.stop();

@@ -5,6 +5,7 @@ import type { SampleSource } from "../core/LatestSample.ts";
 import type { CameraLoad, CodecChoice } from "../capture/CameraEncoder.ts";
 import type { CodecName } from "../capture/codecs.ts";
 import type { EpisodeStore, RecoveredEpisode, StorageUsage } from "../storage/EpisodeStore.ts";
+import type { TakeClock } from "./LiveLanguage.ts";
 import type { RecorderApi } from "./recorderApi.ts";
 import type { SessionFollower } from "./sessionDataset.ts";
 
@@ -46,6 +47,8 @@ export interface RecordingSnapshot {
   readonly codec: CodecName | undefined;
   readonly codecWarning: string | undefined;
   readonly error: string | undefined;
+  /** The row clock of the take being recorded (live language stamps on it); undefined between takes. */
+  readonly take: TakeClock | undefined;
   /** Rows of the take being recorded (about twice a second). */
   readonly rows: number;
   /** Last take: from the stop to ready for the next take (saved, QA shown), ms. */

@@ -15,6 +15,7 @@ export { createCameraStore, validCameraKey } from "./cameraStore.ts";
 export type { CameraEntry, CameraStore } from "./cameraStore.ts";
 export { createRecordingStore } from "./recordingStore.ts";
 export type { RecordingPhase, RecordingSettings, RecordingStore } from "./recordingStore.ts";
+export type { LiveEntry, LiveLanguageStore } from "./liveLanguageStore.ts";
 export type { SyncReport } from "../core/dataset.ts";
 export { createDatasetsStore } from "./datasetsStore.ts";
 export type { DatasetSummary, DatasetsStore } from "./datasetsStore.ts";

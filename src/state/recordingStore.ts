@@ -4,10 +4,12 @@ import type { CameraSpec } from "../core/dataset.ts";
 import type { SampleSource } from "../core/LatestSample.ts";
 import { isDriving } from "../control/index.ts";
 import type { RecorderApi } from "../recording/recorderApi.ts";
+import { followTakes, LiveLanguage } from "../recording/LiveLanguage.ts";
 import { RecordingSession } from "../recording/RecordingSession.ts";
 import type { RecordingSettings, RecordingSnapshot } from "../recording/sessionTypes.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import type { CameraStore } from "./cameraStore.ts";
+import { createLiveLanguageStore, type LiveLanguageStore } from "./liveLanguageStore.ts";
 import type { RigStore } from "./rigStore.ts";
 import { teleopArms, type TeleopStore } from "./teleopStore.ts";
 
@@ -29,6 +31,8 @@ export interface RecordingState extends RecordingSnapshot {
   /** At start-up: episodes interrupted by a crash or reload become "interrupted" and are listed. */
   recover(): Promise<void>;
   dismissRecovered(): void;
+  /** Language typed during takes (keys I and N), stamped on the take's rows into its annotations. */
+  readonly liveLanguage: LiveLanguageStore;
 }
 
 export type RecordingStore = StoreApi<RecordingState>;
@@ -77,6 +81,9 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     follower: () => teleopArms(b.rig, b.teleop.getState().leaderId, b.teleop.getState().followerId).follower,
     joints: () => loopSamples(b.teleop, b.pageTimeOrigin ?? performance.timeOrigin),
   });
+  const live = new LiveLanguage({ clock: b.clock, store: b.episodes });
+  followTakes(session, live);
+  const liveLanguage = createLiveLanguageStore(live);
   const store = createStore<RecordingState>()(() => ({
     ...session.snapshot,
     update: (patch) => session.configure(patch),
@@ -88,6 +95,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     refreshUsage: () => session.refreshUsage(),
     recover: () => session.recover(),
     dismissRecovered: () => session.dismissRecovered(),
+    liveLanguage,
   }));
   session.subscribe((snapshot) => store.setState(snapshot));
   return store;

@@ -6,6 +6,17 @@ const KEYS: readonly (readonly [string, string, string])[] = [
   ["→", "Record", "end the take now and keep it; in the reset, start the next take"],
   ["←", "Record", "throw the current take away and record it again"],
   ["D", "Record", "discard the take under review"],
+  [
+    "I",
+    "Record, while a take records",
+    "type an instruction / interjection: stamped at the row when I was pressed; Enter stamps, Esc cancels",
+  ],
+  [
+    "N",
+    "Record, while a take records",
+    "next subtask: ends the current subtask and starts one at this row; type its name (optional), Enter",
+  ],
+  ["Esc (in that input)", "Record", "closes the input only; the take goes on (press Esc again to stop)"],
   ["Space", "Episodes player", "play / pause"],
   ["← / →", "Episodes player", "previous / next frame"],
   ["J / K / L", "Episodes player", "back / pause / forward"],

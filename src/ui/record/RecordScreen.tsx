@@ -3,6 +3,7 @@ import { useStore } from "zustand";
 import type { RecordingPhase, RecordingSettings, SyncReport } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { CameraGrid } from "../cameras/CameraGrid.tsx";
+import { LiveLanguageBar } from "./LiveLanguageBar.tsx";
 
 const PHASE_TEXT: Record<RecordingPhase, string> = {
   idle: "ready",
@@ -210,6 +211,7 @@ export function RecordScreen() {
         </span>
         {s.phase === "recording" && <span className="mono muted"> · {s.rows} rows</span>}
       </div>
+      <LiveLanguageBar store={s.liveLanguage} />
       {s.codecWarning && <p className="warn">{s.codecWarning}</p>}
       {s.error && (
         <p className="bad" role="alert" data-testid="record-error">
