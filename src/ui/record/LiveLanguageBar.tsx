@@ -105,7 +105,7 @@ function LiveInputLine({ store }: { store: LiveLanguageStore }) {
       </label>
       {dictation.available && (
         <button type="button" onMouseDown={(e) => e.preventDefault()} onClick={dictation.toggle} title="Dictate (Web Speech)">
-          {dictation.listening ? "■ Stop dictation" : "🎤 Dictate"}
+          {dictation.listening ? "■ Stop dictation" : "Dictate"}
         </button>
       )}
       {dictation.problem && <span className="warn small">{dictation.problem}</span>}
@@ -113,12 +113,14 @@ function LiveInputLine({ store }: { store: LiveLanguageStore }) {
   );
 }
 
-function EntryItem({ e, fps }: { e: LiveEntry; fps: number }) {
+function EntryItem({ e, fps, naming }: { e: LiveEntry; fps: number; naming: boolean }) {
   return (
     <li data-kind={e.kind}>
-      <span className="mono">{when(e.frame, fps)}</span>{" "}
+      <span className="mono">
+        {when(e.frame, fps)} <span className="muted">row {e.frame}</span>
+      </span>{" "}
       <span className="muted">{e.kind === "subtask" ? "subtask from here" : "interjection"}</span>{" "}
-      {e.text ? `“${e.text}”` : <span className="muted">(unnamed — name it on the Episodes timeline)</span>}
+      {e.text ? `“${e.text}”` : <span className="muted">{naming ? "(naming…)" : "(unnamed — name it on the Episodes timeline)"}</span>}
     </li>
   );
 }
@@ -172,7 +174,7 @@ export function LiveLanguageBar({ store }: { store: LiveLanguageStore }) {
       {entries.length > 0 && (
         <ul className="small live-entries" data-testid="live-entries">
           {entries.map((e) => (
-            <EntryItem key={e.id} e={e} fps={fps} />
+            <EntryItem key={e.id} e={e} fps={fps} naming={e.kind === "subtask" && input?.mode === "subtask" && input.frame === e.frame} />
           ))}
         </ul>
       )}

@@ -255,7 +255,9 @@ export function RecordScreen() {
             ? " · not persistent: the browser may evict data when space runs low"
             : ""}
       </p>
-      <p className="muted small">Keys: → next · ← re-record · D discard the last take · Esc stop (and emergency stop)</p>
+      <p className="muted small">
+        Keys: → next · ← re-record · D discard the last take · Esc stop (and emergency stop) · during a take: I instruction, N next subtask
+      </p>
     </div>
   );
 }
