@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { expect, test } from "./fixtures.ts";
+import { downloadZip, expect, openStudio, test } from "./fixtures.ts";
 
 /** Every file under `dir`, relative, sorted. */
 function files(dir: string, base = ""): string[] {
@@ -16,12 +15,7 @@ test.describe("export", () => {
   test.setTimeout(240_000);
 
   test("records with the simulated rig, exports LeRobot v3.0 as a zip, and DuckDB and ffprobe agree with it", async ({ page }) => {
-    await page.addInitScript(() => {
-      window.__STUDIO_TEST__ = true;
-    });
-    await page.goto("/");
-    await expect(page.getByTestId("motor-row")).toHaveCount(12);
-    await expect(page.getByTestId("camera-preview")).toHaveCount(1);
+    await openStudio(page);
     await page.getByRole("link", { name: "Record" }).click();
     await page.getByLabel("Dataset name").fill("e2e_export");
     await page.getByLabel("Task").fill("Pick the cube");
@@ -34,17 +28,8 @@ test.describe("export", () => {
     await page.getByRole("link", { name: "Datasets" }).click();
     const row = page.locator('[data-testid="dataset-row"][data-dataset="e2e_export"]');
     await expect(row.getByTestId("dataset-episodes")).toHaveText("2");
-    const downloading = page.waitForEvent("download");
-    await row.getByRole("button", { name: "Download .zip" }).click();
-    const download = await downloading;
-    await expect(page.getByTestId("export-job")).toHaveAttribute("data-state", "done");
-
-    const dir = mkdtempSync(join(tmpdir(), "studio-export-"));
+    const { dir, zip, root } = await downloadZip(page, "e2e_export", "studio-export-");
     try {
-      const zip = join(dir, "dataset.zip");
-      await download.saveAs(zip);
-      const root = join(dir, "ds");
-      execFileSync("unzip", ["-q", zip, "-d", root]);
       const all = files(root);
       expect(all).toEqual(
         expect.arrayContaining([

@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test as base, expect, type Page } from "@playwright/test";
 
 /** Fails a test on any uncaught page error or console error: problems must be shown, not thrown. */
@@ -22,4 +26,32 @@ export { expect };
 export async function positions(page: Page, bus: string): Promise<number[]> {
   const cells = page.locator(`[data-testid="motor-row"][data-bus="${bus}"] [data-testid="position"]`);
   return (await cells.allTextContents()).map((t) => (t.trim() === "—" ? NaN : Number(t)));
+}
+
+/**
+ * Datasets screen: downloads `dataset` as a zip (the format chosen there) into a new temporary
+ * folder and unzips it; `root` is the dataset folder. The caller removes `dir`.
+ */
+export async function downloadZip(page: Page, dataset: string, prefix: string): Promise<{ dir: string; zip: string; root: string }> {
+  const row = page.locator(`[data-testid="dataset-row"][data-dataset="${dataset}"]`);
+  const downloading = page.waitForEvent("download");
+  await row.getByRole("button", { name: "Download .zip" }).click();
+  const download = await downloading;
+  await expect(page.getByTestId("export-job")).toHaveAttribute("data-state", "done");
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const zip = join(dir, "dataset.zip");
+  await download.saveAs(zip);
+  const root = join(dir, "ds");
+  execFileSync("unzip", ["-q", zip, "-d", root]);
+  return { dir, zip, root };
+}
+
+/** Opens the studio with its test hooks (`window.__studioTest`) on the simulated rig, its cameras shown. */
+export async function openStudio(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    window.__STUDIO_TEST__ = true;
+  });
+  await page.goto("/");
+  await expect(page.getByTestId("motor-row")).toHaveCount(12);
+  await expect(page.getByTestId("camera-preview")).toHaveCount(1);
 }

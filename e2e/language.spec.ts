@@ -1,10 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "@playwright/test";
-import { DuckDBInstance } from "@duckdb/node-api";
-import { expect, test } from "./fixtures.ts";
+import { describe, persistentEntries, query, subtaskEntry } from "../src/export/testing/probes.ts";
+import { downloadZip, expect, openStudio, test } from "./fixtures.ts";
 
 const DATASET = "e2e_language";
 const TASK = "Pick the cube live";
@@ -50,12 +48,7 @@ test.describe("language", () => {
   test("typed live during a take and annotated in Episodes, exported to v3.0, read by DuckDB on the right rows, imported back", async ({
     page,
   }) => {
-    await page.addInitScript(() => {
-      window.__STUDIO_TEST__ = true;
-    });
-    await page.goto("/");
-    await expect(page.getByTestId("motor-row")).toHaveCount(12);
-    await expect(page.getByTestId("camera-preview")).toHaveCount(1);
+    await openStudio(page);
 
     // Three takes on the simulated rig, each until → (so typing never races the take's end).
     await page.getByRole("link", { name: "Record" }).click();
@@ -154,59 +147,32 @@ test.describe("language", () => {
     // Export v3.0 as a zip and read it with DuckDB.
     await page.getByRole("link", { name: "Datasets" }).click();
     await expect(page.getByLabel("Export format")).toHaveValue("v3.0");
-    const row = page.locator(`[data-testid="dataset-row"][data-dataset="${DATASET}"]`);
-    const downloading = page.waitForEvent("download");
-    await row.getByRole("button", { name: "Download .zip" }).click();
-    const download = await downloading;
-    await expect(page.getByTestId("export-job")).toHaveAttribute("data-state", "done");
-    const dir = mkdtempSync(join(tmpdir(), "studio-language-"));
+    const { dir, zip, root } = await downloadZip(page, DATASET, "studio-language-");
     try {
-      const zip = join(dir, "dataset.zip");
-      await download.saveAs(zip);
-      const root = join(dir, "ds");
-      execFileSync("unzip", ["-q", zip, "-d", root]);
       const info = JSON.parse(readFileSync(join(root, "meta/info.json"), "utf8")) as { features: Record<string, unknown> };
       expect(info.features["language_persistent"]).toEqual({ dtype: "language", shape: [1], names: null });
       expect(info.features["language_events"]).toEqual({ dtype: "language", shape: [1], names: null });
 
-      const db = await (await DuckDBInstance.create()).connect();
-      const q = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJson();
       const data = join(root, "data/chunk-000/file-000.parquet");
-      const types = Object.fromEntries(
-        (await q(`DESCRIBE SELECT * FROM '${data}'`)).map((r) => [String(r["column_name"]), String(r["column_type"])]),
-      );
+      const types = await describe(data);
       expect(types["language_persistent"]).toBe(PERSISTENT);
       expect(types["language_events"]).toBe(EVENTS);
       // One persistent list per episode, the same on every row.
       expect(
-        await q(`SELECT episode_index AS e, count(DISTINCT language_persistent::VARCHAR) AS n FROM '${data}' GROUP BY 1 ORDER BY 1`),
+        await query(`SELECT episode_index AS e, count(DISTINCT language_persistent::VARCHAR) AS n FROM '${data}' GROUP BY 1 ORDER BY 1`),
       ).toEqual([
         { e: "0", n: "1" },
         { e: "1", n: "1" },
         { e: "2", n: "1" },
       ]);
       // Subtasks: on the rows their timestamps name (unnamed spans are not exported).
-      const persistent = await q(
-        `SELECT d.episode_index AS e, u.role, u.content, u.style, u.camera, u.tool_calls,
-           (SELECT min(frame_index) FROM '${data}' d2 WHERE d2.episode_index = d.episode_index AND d2.timestamp = u.timestamp) AS frame
-         FROM (SELECT episode_index, unnest(language_persistent) AS u FROM '${data}' WHERE frame_index = 0) d ORDER BY e, frame`,
-      );
-      const sub = (e: number, content: string, frame: number) => ({
-        e: String(e),
-        role: "assistant",
-        content,
-        style: "subtask",
-        camera: null,
-        tool_calls: null,
-        frame: String(frame),
-      });
-      expect(persistent).toEqual([
-        sub(0, "grasp the cube", subtask.frame),
-        sub(1, "reach", spans1[0]!.start),
-        sub(1, "put it down", spans1[1]!.start),
+      expect(await persistentEntries(data)).toEqual([
+        subtaskEntry(0, "grasp the cube", subtask.frame),
+        subtaskEntry(1, "reach", spans1[0]!.start),
+        subtaskEntry(1, "put it down", spans1[1]!.start),
       ]);
       // Events: the live interjection and the correction, each on its exact row, typed as interjections.
-      const events = await q(
+      const events = await query(
         `SELECT episode_index AS e, frame_index AS f, u.role, u.content, u.style, u.camera, u.tool_calls
          FROM (SELECT *, unnest(language_events) AS u FROM '${data}') ORDER BY e, f`,
       );
@@ -221,7 +187,7 @@ test.describe("language", () => {
       });
       expect(events).toEqual([ev(0, said.frame, "a bit more to the left"), ev(1, 25, "slower please")]);
       const episodesMeta = join(root, "meta/episodes/chunk-000/file-000.parquet");
-      expect(await q(`SELECT episode_index AS e, outcome, tags FROM '${episodesMeta}' ORDER BY 1`)).toEqual([
+      expect(await query(`SELECT episode_index AS e, outcome, tags FROM '${episodesMeta}' ORDER BY 1`)).toEqual([
         { e: "0", outcome: "unknown", tags: [] },
         { e: "1", outcome: "success", tags: ["live-e2e"] },
         { e: "2", outcome: "unknown", tags: [] },

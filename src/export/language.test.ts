@@ -14,7 +14,7 @@ import { FolderSink, MemorySink } from "./sinks.ts";
 import { annotate, NOTES } from "./testing/annotate.ts";
 import { buildSource, demuxMp4, ffmpegAv1, type DemuxedVideo, type SourceSpec } from "./testing/av1Fixture.ts";
 import { NodeDirectoryHandle } from "./testing/handles.ts";
-import { describe, kvMetadata, query } from "./testing/probes.ts";
+import { describe, kvMetadata, persistentEntries, query, subtaskEntry } from "./testing/probes.ts";
 import { exportV21 } from "./v21.ts";
 import { exportV3 } from "./v3.ts";
 
@@ -170,22 +170,14 @@ suite("annotations in the v3.0 export", () => {
       { e: "1", n: "26", lists: "1" },
       { e: "2", n: "36", lists: "1" },
     ]);
-    const entries = await query(
-      `SELECT episode_index AS e, u.role, u.content, u.style, u.camera, u.tool_calls,
-         (SELECT min(frame_index) FROM '${data()}' d2 WHERE d2.episode_index = d.episode_index AND d2.timestamp = u.timestamp) AS frame
-       FROM (SELECT episode_index, unnest(language_persistent) AS u FROM '${data()}' WHERE frame_index = 0) d ORDER BY e, frame`,
-    );
-    const row = (e: number, content: string, frame: number) => ({
-      e: String(e),
-      role: "assistant",
-      content,
-      style: "subtask",
-      camera: null,
-      tool_calls: null,
-      frame: String(frame),
-    });
+    const entries = await persistentEntries(data());
     // ep1 keeps rows [2, 28): its span starting at stored row 5 starts at exported row 3.
-    expect(entries).toEqual([row(0, "reach the cube", 0), row(0, "grasp it", 12), row(0, "lift", 30), row(1, "place it", 3)]);
+    expect(entries).toEqual([
+      subtaskEntry(0, "reach the cube", 0),
+      subtaskEntry(0, "grasp it", 12),
+      subtaskEntry(0, "lift", 30),
+      subtaskEntry(1, "place it", 3),
+    ]);
   });
 
   it("language_events: on the exact row, notes left out, events outside the trim left out, empty lists elsewhere", async () => {

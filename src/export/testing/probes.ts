@@ -24,6 +24,30 @@ export async function kvMetadata(file: string): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [String(r["k"]), String(r["v"])]));
 }
 
+/**
+ * lerobot's `language_persistent` entries of each episode of a data parquet (read from its first
+ * row), each with `frame`: the episode's first row whose timestamp equals the entry's (exactly,
+ * as lerobot matches them; null when none does). Sorted by episode and frame.
+ */
+export function persistentEntries(data: string): Promise<Record<string, unknown>[]> {
+  return query(
+    `SELECT episode_index AS e, u.role, u.content, u.style, u.camera, u.tool_calls,
+       (SELECT min(frame_index) FROM '${data}' d2 WHERE d2.episode_index = d.episode_index AND d2.timestamp = u.timestamp) AS frame
+     FROM (SELECT episode_index, unnest(language_persistent) AS u FROM '${data}' WHERE frame_index = 0) d ORDER BY e, frame`,
+  );
+}
+
+/** A persistent `subtask` entry as {@link persistentEntries} reads it. */
+export const subtaskEntry = (episode: number, content: string, frame: number) => ({
+  e: String(episode),
+  role: "assistant",
+  content,
+  style: "subtask",
+  camera: null,
+  tool_calls: null,
+  frame: String(frame),
+});
+
 export interface ProbedPacket {
   pts: number;
   key: boolean;
