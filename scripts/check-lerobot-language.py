@@ -4,6 +4,8 @@ checkout, and reads the language columns (`language_persistent`, `language_event
 checking what docs/dataset-format.md ("Annotations") promises:
 
 - info.json declares each language column as {"dtype": "language", "shape": [1], "names": null};
+- the data files' arrow types equal lerobot's canonical ones (`language_persistent_arrow_type()`,
+  `language_events_arrow_type()`: field order, nullability, `tool_calls: list<json>`);
 - the loader accepts the files (lerobot raises on undeclared or mis-typed columns);
 - every frame of an episode carries the same persistent list;
 - every persistent entry's timestamp is exactly (float32) one of its episode's row timestamps;
@@ -72,6 +74,23 @@ def main():
     for k in present:
         if info["features"][k] != DECLARED:
             fail(f"info.json features.{k} is {info['features'][k]}, expected {DECLARED}")
+
+    # The arrow types as written, against lerobot's canonical ones (tool_calls: list<json> where pyarrow has json_).
+    import glob
+    import pyarrow.parquet as pq
+    from lerobot.datasets import language as lang
+
+    expected = {
+        "language_persistent": lang.language_persistent_arrow_type(),
+        "language_events": lang.language_events_arrow_type(),
+    }
+    for path in sorted(glob.glob(os.path.join(args.root, "data", "chunk-*", "file-*.parquet"))):
+        schema = pq.read_schema(path)
+        for k in present:
+            got = schema.field(k).type
+            if not got.equals(expected[k]):
+                fail(f"{path}: {k} is {got}, lerobot's canonical type is {expected[k]}")
+    print(f"arrow types equal lerobot's canonical ones (pyarrow {__import__('pyarrow').__version__})")
 
     ds = LeRobotDataset(args.repo_id, root=args.root)
     print(f"loaded: {ds.num_episodes} episodes, {ds.num_frames} frames, codebase {ds.meta.info['codebase_version']}")

@@ -180,6 +180,58 @@ describe("LiveLanguage", () => {
     expect((await t.stored()).events).toEqual([]);
   });
 
+  it("entries made while a write is on its way, and the take's end, are all in the last write (one write at a time)", async () => {
+    const t = await setup();
+    const real = t.store.updateEpisode.bind(t.store);
+    const held: (() => void)[] = [];
+    let inFlight = 0;
+    let most = 0;
+    t.store.updateEpisode = async (id, patch) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise<void>((r) => held.push(r));
+      inFlight--;
+      return real(id, patch);
+    };
+    const release = async () => {
+      while (held.length > 0 || inFlight > 0) {
+        held.shift()?.();
+        await t.clock.settle();
+      }
+    };
+    t.live.beginTake(t.take);
+    await t.to(10);
+    t.live.openInterjection();
+    t.live.submit("one");
+    await t.clock.settle(); // its write is held in the store
+    expect(held).toHaveLength(1);
+    await t.to(20);
+    t.live.markSubtask();
+    t.live.submit("two");
+    const saved = t.live.takeSaved(t.episode.id, 30);
+    await release();
+    await saved;
+    expect(most).toBe(1);
+    const a = await t.stored();
+    expect(a.events.map((e) => [e.frame, e.text])).toEqual([[10, "one"]]);
+    expect(a.spans.map((s) => [s.startFrame, s.endFrame, s.text])).toEqual([
+      [0, 20, ""],
+      [20, 30, "two"],
+    ]);
+  });
+
+  it("a write refused because the take was thrown away meanwhile is not shown as an error", async () => {
+    const t = await setup();
+    t.store.updateEpisode = async (id) => {
+      await t.store.discardEpisode(id);
+      throw new Error("The episode is gone.");
+    };
+    t.live.beginTake(t.take);
+    t.live.openInterjection();
+    t.live.submit("x");
+    await t.live.flush();
+    expect(t.live.snapshot.error).toBeUndefined();
+  });
+
   it("a failed write is shown and retried with the next entry; nothing stamped is lost", async () => {
     const t = await setup();
     const real = t.store.updateEpisode.bind(t.store);

@@ -283,7 +283,12 @@ export class LiveLanguage extends SnapshotEngine<LiveLanguageView> {
       await this.deps.store.updateEpisode(id, { annotations: doc.annotations });
       if (this.snap.error) this.update({ error: undefined });
     } catch (e) {
-      if (!this.takes.has(id)) return;
+      // Thrown away meanwhile (← discards the episode while this write was on its way): nothing to keep.
+      const exists = await this.deps.store.getEpisode(id).then(
+        (ep) => ep !== undefined && ep.status !== "discarded",
+        () => true,
+      );
+      if (!this.takes.has(id) || !exists) return;
       this.update({
         error: `What you typed during the take is not saved yet: ${messageOf(e)} It stays here and is saved with your next entry.`,
       });
