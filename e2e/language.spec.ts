@@ -70,6 +70,8 @@ test.describe("language", () => {
     await page.keyboard.press("Escape");
     await expect(page.getByTestId("live-input")).toHaveCount(0);
     await phase(page, "recording");
+    // …and is no emergency stop: the arms are still driven.
+    expect(await page.evaluate(() => window.__studioTest!.teleop.getState().status?.state)).toBe("tracking");
     // The interjection is stamped at the row when I is pressed.
     await page.keyboard.press("i");
     await page.keyboard.type("a bit more to the left");

@@ -7,6 +7,7 @@ import {
   createProblemsStore,
   createRecordingStore,
   type RecordingStore,
+  type TeleopStore,
   createRigStore,
   createTeleopStore,
   type SerialLike,
@@ -30,6 +31,7 @@ declare global {
       episodes: EpisodeStore;
       verifyEpisode(id: string): Promise<EpisodeCheck>;
       recording: RecordingStore;
+      teleop: TeleopStore;
       /** A bus's transaction counters (e2e: nothing talks to a bus after a stop). */
       busStats(key: string): Promise<BusStatsInfo>;
     };
@@ -106,6 +108,7 @@ async function start(): Promise<void> {
       episodes: episodes.store,
       verifyEpisode: (id) => verifyEpisode(episodes.store, id),
       recording,
+      teleop,
       busStats: (key) => rig.getState().api(key).stats(key),
     };
 

@@ -124,6 +124,18 @@ describe("LiveLanguage", () => {
     ]);
   });
 
+  it("a take without live entries is not written to", async () => {
+    const t = await setup();
+    let writes = 0;
+    const real = t.store.updateEpisode.bind(t.store);
+    t.store.updateEpisode = (id, patch) => (writes++, real(id, patch));
+    t.live.beginTake(t.take);
+    await t.to(30);
+    t.live.takeEnded(t.episode.id);
+    await t.live.takeSaved(t.episode.id, 30);
+    expect(writes).toBe(0);
+  });
+
   it("a mark at row 0 makes no empty first span", async () => {
     const t = await setup();
     t.live.beginTake(t.take);

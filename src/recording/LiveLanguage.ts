@@ -139,6 +139,11 @@ export class LiveLanguage extends SnapshotEngine<LiveLanguageView> {
     this.takeEnded(episodeId);
     take.length = length;
     this.show({});
+    // A take without live entries is not written to (its annotations stay as the recorder left them).
+    if (take.events.length === 0 && take.spans.length === 0 && this.snap.input?.episodeId !== episodeId) {
+      this.takes.delete(episodeId);
+      return this.writes;
+    }
     return this.sync(take);
   }
 
