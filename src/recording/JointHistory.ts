@@ -6,6 +6,13 @@ import type { LoopSpan } from "../core/qa.ts";
 const FALLBACK_STALE_MS = 50;
 /** No sample for this long (the loop stopped or stalled) ends the take at its last sample. */
 export const SILENT_CUT_MS = 500;
+/**
+ * Rows whose samples read no follower joint at all wait this long for the loop to read one again
+ * (then they are decided, as missing) or to end its run (an unplugged arm: the take is cut at
+ * the last sample that read the arm, so the reads that failed while the port went away are not
+ * recorded as rows).
+ */
+const HOLD_UNREAD_MS = 1500;
 
 /** What a row got from the history: the sample nearest its time, or none near enough. */
 export interface JointRead {
@@ -63,6 +70,31 @@ export class JointHistory {
   /** The newest sample's read time (page clock), NaN if none. */
   get newestMs(): number {
     return this.latest.ring.timeOf(this.latest.count) + this.offsetMs;
+  }
+
+  /** The newest sample that read at least one follower joint (page clock), NaN if none is in the ring. */
+  lastReadMs(): number {
+    const ring = this.latest.ring;
+    for (let s = ring.newest; s >= ring.oldest && s > 0; s--) {
+      if (!this.latest.readSeq(s, this.frame)) continue;
+      if (this.frame.follower.some((v) => !Number.isNaN(v))) return this.frame.t + this.offsetMs;
+      if (this.newestMs - (this.frame.t + this.offsetMs) > HOLD_UNREAD_MS) return NaN;
+    }
+    return NaN;
+  }
+
+  /** Rows at or before this time (page clock) can be decided now. */
+  horizonMs(): number {
+    const newest = this.newestMs;
+    const read = this.lastReadMs();
+    return Number.isFinite(read) && read < newest && newest - read < HOLD_UNREAD_MS ? read : newest;
+  }
+
+  /** When the take is cut: rows at or before this time keep their joints, later ones are not recorded. */
+  cutAtMs(): number {
+    const newest = this.newestMs;
+    const read = this.lastReadMs();
+    return Number.isFinite(read) && read < newest ? read : newest + this.boundMs;
   }
 
   /** Starts the loop figures of a take whose row 0 is at `t0Ms`. */

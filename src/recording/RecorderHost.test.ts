@@ -46,8 +46,11 @@ async function setup(options: { lateMs?: number; cameras?: string[]; frameDelayM
   await host.setSample({ buffer, joints: 2, hostOffsetMs: 0 });
   sample.begin(10);
   const loopOn = { value: true };
+  /** The follower stops answering: the loop still runs, every read fails. */
+  const readsFail = { value: false };
   const stopLoop = every(clock, 10, () => {
-    if (loopOn.value) sample.write({ t: clock.now(), flags: 0, leader: [0, 0], follower: [clock.now(), 1], command: [2, 3] });
+    const follower = readsFail.value ? [NaN, NaN] : [clock.now(), 1];
+    if (loopOn.value) sample.write({ t: clock.now(), flags: 0, leader: [0, 0], follower, command: [2, 3] });
   });
   // Each camera draws at the rows' times (page clock, µs timestamps); its frames reach the
   // recorder `frameDelayMs` later (delivery through the page).
@@ -82,7 +85,7 @@ async function setup(options: { lateMs?: number; cameras?: string[]; frameDelayM
     stopFrames();
     host.dispose();
   };
-  return { clock, store, host, events, cams, feeds, episode, spec, stop, dispose, camerasOn, loopOn, sample };
+  return { clock, store, host, events, cams, feeds, episode, spec, stop, dispose, camerasOn, loopOn, readsFail, sample };
 }
 
 async function jointA(store: MemoryEpisodeStore, id: string): Promise<number[]> {
@@ -217,16 +220,21 @@ describe("RecorderHost", () => {
   });
 
   it("an arm disconnected mid-take ends the take at its last sample, labelled; a silent loop too", async () => {
-    for (const how of ["disconnected", "silent"] as const) {
+    for (const how of ["disconnected", "silent", "reads fail, then disconnected"] as const) {
       const t = await setup();
       await t.host.start(t.spec(300));
       await t.clock.advanceTo(T0 + 1000);
+      if (how === "reads fail, then disconnected") {
+        // the port goes away: reads time out for 600 ms before the loop hears the device is lost
+        t.readsFail.value = true;
+        await t.clock.advanceTo(T0 + 1600);
+      }
       t.loopOn.value = false;
-      if (how === "disconnected") t.sample.end("disconnected", "SO-101 follower was disconnected");
+      if (how !== "silent") t.sample.end("disconnected", "SO-101 follower was disconnected");
       expect(await t.clock.until(() => t.events.some((e) => e.type === "takeCut"), 2000)).toBe(true);
       const outcome = await t.stop();
       expect(outcome.failure?.code).toBe("cut_short");
-      expect(outcome.episode.length).toBe(31); // up to the last sample at T0 + 1000 (+ 20 ms)
+      expect(outcome.episode.length).toBe(31); // up to the last sample that read the arm, at T0 + 1000
       expect(outcome.qa[0]?.kind).toBe("cut_short");
       expect(outcome.qa[0]?.message).toMatch(how === "disconnected" ? /SO-101 follower was disconnected/ : /stopped coming/);
       expect((await jointA(t.store, t.episode.id)).some(Number.isNaN)).toBe(false);

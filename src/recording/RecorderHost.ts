@@ -291,13 +291,13 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
         joints.collect(now);
         const cut = joints.cutReason(now, recorder.t0Ms);
         if (cut !== undefined) {
-          // Rows up to the last sample (and within the stale bound after it) keep their joints.
-          recorder.sampleRows(Math.min(now, joints.newestMs + joints.boundMs));
+          // Rows up to the last sample that read the arm (and within the stale bound after it) keep their joints.
+          recorder.sampleRows(Math.min(now, joints.cutAtMs()));
           recorder.cut(cut);
           ended("takeCut", cut);
           return;
         }
-        recorder.sampleRows(Math.min(now, joints.newestMs));
+        recorder.sampleRows(Math.min(now, joints.horizonMs()));
       } else recorder.sampleRows(now);
       if (recorder.complete) return ended("takeComplete");
       if (recorder.rows - reported >= fps / 2) {
@@ -342,7 +342,7 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
     try {
       if (take.failure === undefined) {
         // The rows the loop's samples already cover are decided before the take ends.
-        if (take.recorder.cutShort === undefined) take.recorder.sampleRows(Math.min(this.pageNow(), take.joints?.newestMs ?? Infinity));
+        if (take.recorder.cutShort === undefined) take.recorder.sampleRows(Math.min(this.pageNow(), take.joints?.horizonMs() ?? Infinity));
         await this.framesSettled(take);
         take.joints?.collect(this.pageNow());
         const result = await take.recorder.stop();
