@@ -236,7 +236,7 @@ describe("RecorderHost", () => {
       expect(outcome.failure?.code).toBe("cut_short");
       expect(outcome.episode.length).toBe(31); // up to the last sample that read the arm, at T0 + 1000
       expect(outcome.qa[0]?.kind).toBe("cut_short");
-      expect(outcome.qa[0]?.message).toMatch(how === "disconnected" ? /SO-101 follower was disconnected/ : /stopped coming/);
+      expect(outcome.qa[0]?.message).toMatch(how === "silent" ? /stopped coming/ : /SO-101 follower was disconnected/);
       expect((await jointA(t.store, t.episode.id)).some(Number.isNaN)).toBe(false);
       expect(completions(t.events)).toEqual([]);
       t.dispose();
