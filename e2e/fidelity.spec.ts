@@ -119,12 +119,19 @@ test.describe("recording fidelity", () => {
     await expect(page.getByTestId("record-state")).toHaveAttribute("data-phase", "done", { timeout: 30_000 });
     const review = page.getByTestId("take-review");
     await expect(review).toContainText("cut short");
-    await expect(review.locator('[data-kind="cut_short"]')).toContainText("was disconnected");
+    // The loop ends its run when the port goes: the follower's disconnection (or, on a machine so
+    // busy that the loop's watchdog fires first, the stall) is the label.
+    await expect(review.locator('[data-kind="cut_short"]')).toContainText(/was disconnected|stalled/);
     const rows = await storedState(page, "e2e_unplug");
-    // about 2.5 s of a 20 s take, and the rows kept are real readings up to the unplug
-    expect(rows.length).toBeGreaterThan(30);
-    expect(rows.length).toBeLessThan(300);
-    // the reads that failed while the port went away are missing, not copies: a handful at most
-    expect(rows.filter((r) => r.some(Number.isNaN)).length).toBeLessThan(10);
+    // a few seconds of a 20 s take: nothing recorded after the unplug, no rows of nothing to the end
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(10 * 30);
+    const length = await page.evaluate(async () => {
+      const t = window.__studioTest!;
+      const ds = (await t.episodes.listDatasets()).datasets.find((d) => d.name === "e2e_unplug")!;
+      const [ep] = (await t.episodes.listEpisodes(ds.id)).episodes;
+      return { length: ep!.length, cut: ep!.qa.some((f) => f.kind === "cut_short") };
+    });
+    expect(length).toEqual({ length: rows.length, cut: true });
   });
 });
