@@ -3,6 +3,16 @@ import { existsSync } from "node:fs";
 import { chromium, type Page } from "@playwright/test";
 import { build, preview } from "vite";
 
+/** Chromium on this GPU-less machine: WebGL on SwiftShader, software compositing (see teleop.bench.ts). */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--use-gl=angle",
+  "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader",
+  "--disable-gpu-compositing",
+];
+
 export async function openRecordingPage(port: number): Promise<{ page: Page; close: () => Promise<void> }> {
   await build({ logLevel: "warn" });
   const server = await preview({ preview: { port, strictPort: false }, logLevel: "warn" });
@@ -10,15 +20,7 @@ export async function openRecordingPage(port: number): Promise<{ page: Page; clo
   const executablePath = [process.env["CHROMIUM_PATH"], "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
   const browser = await chromium.launch({
     ...(executablePath ? { executablePath } : {}),
-    args: [
-      "--no-sandbox",
-      "--disable-background-networking",
-      "--use-gl=angle",
-      "--use-angle=swiftshader",
-      "--enable-unsafe-swiftshader",
-      "--disable-gpu-compositing",
-      "--enable-precise-memory-info",
-    ],
+    args: [...CHROMIUM_ARGS, "--enable-precise-memory-info"],
   });
   const close = async () => {
     await browser.close();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { MediaBatch } from "../core/dataset.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
 import { StorageError } from "../storage/errors.ts";
-import { EpisodeRecorder, type CameraTakeResult, type TakeCamera } from "./EpisodeRecorder.ts";
+import { EpisodeRecorder, type CameraTakeResult, type JointReader, type TakeCamera } from "./EpisodeRecorder.ts";
 
 interface FakeFrame {
   id: number;
@@ -80,6 +80,12 @@ async function setup(options: { quotaBytes?: number; cameras?: string[] } = {}) 
   return { store, episode };
 }
 
+/** A recorder of two joints and no camera, whose rows come from `readJoints`. */
+async function jointsOnly(readJoints: JointReader) {
+  const { store, episode } = await setup();
+  return { store, episode, rec: new EpisodeRecorder<FakeFrame>({ store, episode, jointNames: ["a", "b"], cameras: [], readJoints }) };
+}
+
 describe("EpisodeRecorder", () => {
   it("rows at k/fps take the joint sample nearest their time; each camera's nearest frame is encoded per row; all of it is stored", async () => {
     const { store, episode } = await setup();
@@ -140,14 +146,7 @@ describe("EpisodeRecorder", () => {
   });
 
   it("rows without a joint sample near enough are stored as NaN (missing) and counted, never invented", async () => {
-    const { store, episode } = await setup();
-    const rec = new EpisodeRecorder<FakeFrame>({
-      store,
-      episode,
-      jointNames: ["a", "b"],
-      cameras: [],
-      readJoints: () => ({ t: 500, seq: 1, stale: true }),
-    });
+    const { store, episode, rec } = await jointsOnly(() => ({ t: 500, seq: 1, stale: true }));
     rec.sampleRows(1000 + 1000);
     const { sync, qa } = await rec.stop();
     for await (const b of store.readRows(episode.id)) expect([...b.state].every(Number.isNaN)).toBe(true);
@@ -156,18 +155,11 @@ describe("EpisodeRecorder", () => {
   });
 
   it("a row that takes the previous row's sample is counted as duplicated; a cut ends the take there, labelled", async () => {
-    const { store, episode } = await setup();
-    const rec = new EpisodeRecorder<FakeFrame>({
-      store,
-      episode,
-      jointNames: ["a", "b"],
-      cameras: [],
-      // A loop at 20 Hz under rows at 30 fps: every third row shares its sample.
-      readJoints: (rowT, state) => {
-        const t = Math.round(rowT / 50) * 50;
-        state.set([t, t]);
-        return { t, seq: t / 50, stale: false };
-      },
+    // A loop at 20 Hz under rows at 30 fps: every third row shares its sample.
+    const { rec } = await jointsOnly((rowT, state) => {
+      const t = Math.round(rowT / 50) * 50;
+      state.set([t, t]);
+      return { t, seq: t / 50, stale: false };
     });
     rec.sampleRows(1000 + 1000);
     rec.cut("SO-101 follower was disconnected");
