@@ -4,16 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Page } from "@playwright/test";
-import { expect, test } from "./fixtures.ts";
-
-async function open(page: Page) {
-  await page.addInitScript(() => {
-    window.__STUDIO_TEST__ = true;
-  });
-  await page.goto("/");
-  await expect(page.getByTestId("motor-row")).toHaveCount(12);
-  await expect(page.getByTestId("camera-preview")).toHaveCount(1);
-}
+import { expect, openStudio as open, test } from "./fixtures.ts";
 
 async function settings(page: Page, dataset: string, seconds: number) {
   await page.getByRole("link", { name: "Record" }).click();
