@@ -25,6 +25,9 @@ async function measure(): Promise<BusyFigures> {
   const hogs: ChildProcess[] = [];
   const { page, close } = await openRecordingPage(Number(process.env["BENCH_PORT"] ?? 4221));
   try {
+    page.on("console", (m) => {
+      if (m.text().startsWith("busy take:")) process.stderr.write(`${m.text()}\n`);
+    });
     await page.getByLabel("Dataset name").fill("bench_busy");
     await page.getByLabel("Episode seconds").fill(String(SECONDS));
     await page.getByLabel("Reset seconds").fill("0");
@@ -33,9 +36,15 @@ async function measure(): Promise<BusyFigures> {
     await page.getByRole("button", { name: "Start recording" }).click();
     await page.locator('[data-testid="record-state"][data-phase="done"]').waitFor({ timeout: (SECONDS + 120) * 1000 });
     for (const h of hogs.splice(0)) h.kill();
-    return await page.evaluate(() => {
-      const take = window.__studioTest!.recording.getState().lastTake!;
+    return await page.evaluate(async () => {
+      const t = window.__studioTest!;
+      const take = t.recording.getState().lastTake!;
       const sync = take.sync!;
+      // Cross-check from storage: rows stored with a missing joint, and the age of the samples the rows used.
+      const check = await t.verifyEpisode(take.episode.id);
+      console.log(
+        `busy take: ${check.rows} rows stored, ${check.missingJointRows} with a missing joint; used samples' age p99 ${check.jointAgeP99Ms.toFixed(1)} ms`,
+      );
       return {
         jointAgeP99Ms: sync.jointAgeP99Ms,
         duplicatedPct: (100 * (sync.duplicatedJointRows ?? NaN)) / sync.rows,
