@@ -4,8 +4,8 @@ import type { LoopSpan } from "../core/qa.ts";
 
 /** Without a period from the loop, a sample farther than this from a row is stale. */
 const FALLBACK_STALE_MS = 50;
-/** No sample for this long (the loop stopped or stalled) ends the take at its last sample. */
-export const SILENT_CUT_MS = 500;
+/** No sample for this long (the loop stopped, stalled or its worker died) ends the take at its last sample: longer than a busy machine pauses a worker, a fault ends it at once anyway. */
+const SILENT_CUT_MS = 2000;
 /**
  * Rows whose samples read no follower joint at all wait this long for the loop to read one again
  * (then they are decided, as missing) or to end its run (an unplugged arm: the take is cut at

@@ -231,7 +231,7 @@ describe("RecorderHost", () => {
       }
       t.loopOn.value = false;
       if (how !== "silent") t.sample.end("disconnected", "SO-101 follower was disconnected");
-      expect(await t.clock.until(() => t.events.some((e) => e.type === "takeCut"), 2000)).toBe(true);
+      expect(await t.clock.until(() => t.events.some((e) => e.type === "takeCut"), 3000)).toBe(true);
       const outcome = await t.stop();
       expect(outcome.failure?.code).toBe("cut_short");
       expect(outcome.episode.length).toBe(31); // up to the last sample that read the arm, at T0 + 1000
