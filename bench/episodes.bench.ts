@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Page } from "@playwright/test";
 import { build, preview } from "vite";
+import { CHROMIUM_ARGS } from "./recordingPage.ts";
 import type { Benchmark } from "./types.ts";
 
 const EPISODES = 500;
@@ -185,14 +186,7 @@ async function measure(): Promise<Figures> {
     ...(executablePath ? { executablePath } : {}),
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: [
-      "--no-sandbox",
-      "--disable-background-networking",
-      "--use-gl=angle",
-      "--use-angle=swiftshader",
-      "--enable-unsafe-swiftshader",
-      "--disable-gpu-compositing",
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     await context.addInitScript(() => {

@@ -4,9 +4,7 @@
  * (BENCH_REC_MINUTES, default 10), both read back from storage afterwards (video decoded, the
  * simulated cameras' timecodes read from the stored frames).
  */
-import { existsSync } from "node:fs";
-import { chromium } from "@playwright/test";
-import { build, preview } from "vite";
+import { openRecordingPage } from "./recordingPage.ts";
 import type { Benchmark } from "./types.ts";
 
 const LONG_MIN = Number(process.env["BENCH_REC_MINUTES"] ?? 10);
@@ -32,37 +30,8 @@ interface TakeFigures {
 }
 
 async function measure(): Promise<RecFigures> {
-  await build({ logLevel: "warn" });
-  const server = await preview({ preview: { port: 4290, strictPort: false }, logLevel: "warn" });
-  const url = server.resolvedUrls?.local[0] ?? "http://localhost:4290/";
-  const executablePath = [process.env["CHROMIUM_PATH"], "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
-  const browser = await chromium.launch({
-    ...(executablePath ? { executablePath } : {}),
-    args: [
-      "--no-sandbox",
-      "--disable-background-networking",
-      "--use-gl=angle",
-      "--use-angle=swiftshader",
-      "--enable-unsafe-swiftshader",
-      "--disable-gpu-compositing",
-      "--enable-precise-memory-info",
-    ],
-  });
+  const { page, close } = await openRecordingPage(4290);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.addInitScript(() => {
-      window.__STUDIO_TEST__ = true;
-    });
-    await page.goto(url);
-    await page.getByTestId("motor-row").nth(11).waitFor({ timeout: 30_000 });
-    await page.getByTestId("camera-preview").first().waitFor();
-    // A second simulated camera.
-    const panel = page.getByTestId("cameras-panel");
-    await panel.getByLabel("Camera name").fill("wrist");
-    await panel.getByRole("button", { name: "Add simulated camera" }).click();
-    await page.getByTestId("camera-preview").nth(1).waitFor();
-
-    await page.getByRole("link", { name: "Record" }).click();
     await page.getByLabel("Dataset name").fill("bench_rec");
     await page.getByLabel("Episode seconds").fill("10");
     await page.getByLabel("Reset seconds").fill("0");
@@ -125,8 +94,7 @@ async function measure(): Promise<RecFigures> {
       });
     }
   } finally {
-    await browser.close();
-    await server.close();
+    await close();
   }
 }
 

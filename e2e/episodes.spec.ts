@@ -1,18 +1,9 @@
 import type { Page } from "@playwright/test";
 import { decodeTimecode } from "../src/core/timecode.ts";
-import { expect, test } from "./fixtures.ts";
+import { expect, openStudio as open, test } from "./fixtures.ts";
 
 const DATASET = "e2e_episodes";
 const REPLAY_DATASET = "e2e_replay";
-
-async function open(page: Page) {
-  await page.addInitScript(() => {
-    window.__STUDIO_TEST__ = true;
-  });
-  await page.goto("/");
-  await expect(page.getByTestId("motor-row")).toHaveCount(12);
-  await expect(page.getByTestId("camera-preview")).toHaveCount(1);
-}
 
 async function record(page: Page, dataset = DATASET, takes = 3) {
   await page.getByRole("link", { name: "Record" }).click();

@@ -22,6 +22,16 @@ export const test = base.extend<{ errors: string[] }>({
 
 export { expect };
 
+/** The studio with the test hooks (window.__studioTest), once the simulated rig and its camera are up. */
+export async function openStudio(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    window.__STUDIO_TEST__ = true;
+  });
+  await page.goto("/");
+  await expect(page.getByTestId("motor-row")).toHaveCount(12);
+  await expect(page.getByTestId("camera-preview")).toHaveCount(1);
+}
+
 /** Positions shown for one bus, as numbers (NaN for a missing value). */
 export async function positions(page: Page, bus: string): Promise<number[]> {
   const cells = page.locator(`[data-testid="motor-row"][data-bus="${bus}"] [data-testid="position"]`);

@@ -29,11 +29,18 @@ describe("ControlLoop on the simulated SO-101 (manual clock)", () => {
     const frame = new SampleFrame(6);
     expect(loop.sample.read(frame)).toBe(true);
     for (let i = 0; i < 5; i++) expect(Math.abs(frame.leader[i]! - frame.follower[i]!)).toBeLessThan(12);
+    // Every sample is kept (the last 5 s) with its read time, one period apart; the period is published.
+    expect(loop.sample.periodMs).toBe(10);
+    const older = new SampleFrame(6);
+    expect(loop.sample.readSeq(loop.sample.count - 100, older)).toBe(true);
+    expect(frame.t - older.t).toBeCloseTo(1000, -1);
+    expect(loop.sample.ended).toBeUndefined();
     // 3 s at 100 Hz on the loop's own clock: every deadline met.
     expect(loop.snapshot.ticks).toBeGreaterThanOrEqual(295);
     expect(loop.snapshot.overruns).toBe(0);
     await drive(clock, loop.stop());
     expect(loop.snapshot.state).toBe("stopped");
+    expect(loop.sample.ended?.kind).toBe("stopped");
     expect(follower.sim.servos.every((s) => s.torqueOn)).toBe(true);
   });
 
@@ -109,6 +116,8 @@ describe("ControlLoop on the simulated SO-101 (manual clock)", () => {
     await clock.advance(15);
     expect(loop.snapshot.state).toBe("fault");
     expect(loop.snapshot.reason).toMatch(/disconnected/);
+    // The recorder learns why the samples stopped: the take is cut there, labelled.
+    expect(loop.sample.ended).toMatchObject({ kind: "disconnected", reason: loop.snapshot.reason });
     const sent = follower.writes.length;
     follower.sim.wire.plug();
     await clock.advance(300);

@@ -1,5 +1,5 @@
 import type { Clock } from "../core/clock.ts";
-import { LatestSample, SAMPLE_TRACKING } from "../core/LatestSample.ts";
+import { LatestSample, type LoopEnd, SAMPLE_TRACKING } from "../core/LatestSample.ts";
 import { clampToRange, type JointRange, jointRanges, limitStep, maxDistance, rampToward, toNormalized, toRawGoal } from "../core/teleop.ts";
 import { type MotorReading, realClock } from "../hardware/index.ts";
 import { decodeHealthSpan, HealthMonitor, healthSpan, type MotorHealth } from "./health.ts";
@@ -154,9 +154,10 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     if (this.snap.source === "manual") this.manual.set(this.followerN);
     this.enterGating();
     this.update({ state: "gating" });
-    this.unsubscribe.push(this.follower.bus.onLost(() => void this.fault(`${this.follower.arm.label} was disconnected`)));
+    this.unsubscribe.push(this.follower.bus.onLost(() => void this.fault(`${this.follower.arm.label} was disconnected`, "disconnected")));
     const leader = this.leader;
-    if (leader) this.unsubscribe.push(leader.bus.onLost(() => void this.fault(`${leader.arm.label} was disconnected`)));
+    if (leader) this.unsubscribe.push(leader.bus.onLost(() => void this.fault(`${leader.arm.label} was disconnected`, "disconnected")));
+    this.sample.begin(this.periodMs);
     this.lastTickEnd = this.clock.now();
     this.armWatchdog(gen);
     const t0 = this.clock.now();
@@ -207,7 +208,10 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   stop(): Promise<void> {
     const s = this.snap.state;
     this.halt();
-    if (s === "starting" || s === "gating" || s === "tracking") this.update({ state: "stopped" });
+    if (s === "starting" || s === "gating" || s === "tracking") {
+      this.update({ state: "stopped" });
+      this.sample.end("stopped", "teleoperation was stopped");
+    }
     return this.settled();
   }
 
@@ -215,6 +219,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   async estop(reason = "emergency stop"): Promise<void> {
     this.halt();
     this.update({ state: "estopped", reason });
+    this.sample.end("estopped", reason);
     await this.torqueOff();
   }
 
@@ -226,10 +231,11 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     );
   }
 
-  private async fault(reason: string): Promise<void> {
+  private async fault(reason: string, kind: LoopEnd = "fault"): Promise<void> {
     if (this.snap.state === "fault") return;
     this.halt();
     this.update({ state: "fault", reason });
+    this.sample.end(kind, reason);
     await this.torqueOff();
   }
 
@@ -353,7 +359,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     if (!(await this.write(gen, "Goal_Position", this.entries(this.raw)))) return;
     if (gen !== this.gen) return;
     this.sample.write({
-      t: this.clock.now(),
+      t: now, // when the joints were read
       flags: state === "tracking" ? SAMPLE_TRACKING : 0,
       leader: this.leaderN,
       follower: this.followerN,

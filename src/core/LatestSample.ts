@@ -1,13 +1,10 @@
 /**
- * The newest control-loop sample, shared between the loop (writer) and the UI, the recorder and
- * the simulated camera (readers) without messages or React state: a seqlock over a
- * (Shared)ArrayBuffer. Nobody indexes the buffer by hand: readers copy into a {@link SampleFrame},
- * whose fields have names.
- *
- * Layout (private to this file): Int32 [seq, count] then Float64 [t, flags, leader×n, follower×n,
- * command×n]. The writer makes `seq` odd while writing and even after; a reader retries if it saw
- * a write in progress. Works on a plain ArrayBuffer too (same thread).
+ * The control loop's samples, shared between the loop (writer) and the UI, the recorder and the
+ * simulated camera (readers) without messages or React state: a {@link SampleRing} (per-slot
+ * sequence stamps) in a (Shared)ArrayBuffer. Nobody indexes the buffer by hand: readers copy into
+ * a {@link SampleFrame}, whose fields have names. Works on a plain ArrayBuffer too (same thread).
  */
+import { SampleRing } from "./SampleRing.ts";
 
 /** Sample flags. */
 export const SAMPLE_TRACKING = 1;
@@ -64,32 +61,76 @@ export class SampleFrame implements JointSample {
   }
 }
 
+/** Why the loop stopped publishing (written by the loop when it ends a run). */
+export type LoopEnd = "stopped" | "estopped" | "fault" | "disconnected";
+const END_CODES: readonly LoopEnd[] = ["stopped", "estopped", "fault", "disconnected"];
+/** Samples the ring holds: 5.1 s at 100 Hz, 4 s at 128 Hz. */
+export const SAMPLE_SLOTS = 512;
+/** Longest end reason kept (UTF-16 units). */
+const REASON_UNITS = 120;
+/** Meta block: Int32 [endCode, endSeq, reasonLength, 0], Float64 [periodMs], Uint16 reason × 120. */
+const META_BYTES = 16 + 8 + 2 * REASON_UNITS;
+
+/**
+ * The control loop's samples: the newest one (twin, simulated camera) and the last seconds of
+ * them (the recorder takes, for each row, the sample read nearest the row's time). A
+ * {@link SampleRing} of records [t, flags, leader×n, follower×n, command×n] — `t` is when the
+ * joints were read (the loop host's clock), NaN marks a joint that was not read — plus the loop's
+ * period and why it ended its last run.
+ */
 export class LatestSample {
-  static bytesFor(joints: number): number {
-    return 8 + 8 * (HEAD + 3 * joints);
+  static bytesFor(joints: number, slots = SAMPLE_SLOTS): number {
+    return META_BYTES + SampleRing.bytesFor(HEAD + 3 * joints, slots);
   }
 
-  private readonly head: Int32Array;
-  private readonly body: Float64Array;
+  readonly ring: SampleRing;
+  private readonly meta: Int32Array;
+  private readonly period: Float64Array;
+  private readonly reason: Uint16Array;
 
   constructor(
     readonly buffer: ArrayBufferLike,
     readonly joints: number,
+    slots = SAMPLE_SLOTS,
   ) {
-    this.head = new Int32Array(buffer, 0, 2);
-    this.body = new Float64Array(buffer, 8, HEAD + 3 * joints);
+    this.meta = new Int32Array(buffer, 0, 4);
+    this.period = new Float64Array(buffer, 16, 1);
+    this.reason = new Uint16Array(buffer, 24, REASON_UNITS);
+    this.ring = new SampleRing(buffer, HEAD + 3 * joints, slots, META_BYTES);
   }
 
-  private shared(): boolean {
-    return typeof SharedArrayBuffer !== "undefined" && this.buffer instanceof SharedArrayBuffer;
+  /** The loop's target period, ms (NaN until a loop said). */
+  get periodMs(): number {
+    return this.period[0] || NaN;
+  }
+
+  /** A loop starts a run at `periodMs`: its end (if any) is forgotten. */
+  begin(periodMs: number): void {
+    this.period[0] = periodMs;
+    Atomics.store(this.meta, 0, 0);
+  }
+
+  /** The loop ended its run (after its last sample): readers learn why. */
+  end(kind: LoopEnd, reason: string): void {
+    const units = Math.min(reason.length, REASON_UNITS);
+    for (let i = 0; i < units; i++) this.reason[i] = reason.charCodeAt(i);
+    Atomics.store(this.meta, 2, units);
+    Atomics.store(this.meta, 1, this.ring.newest);
+    Atomics.store(this.meta, 0, END_CODES.indexOf(kind) + 1);
+  }
+
+  /** Why the loop's last run ended, and after which sample; undefined while it runs (or never ran). */
+  get ended(): { kind: LoopEnd; reason: string; afterSeq: number } | undefined {
+    const code = Atomics.load(this.meta, 0);
+    const kind = END_CODES[code - 1];
+    if (kind === undefined) return undefined;
+    const units = Math.min(Atomics.load(this.meta, 2), REASON_UNITS);
+    return { kind, reason: String.fromCharCode(...this.reason.subarray(0, units)), afterSeq: Atomics.load(this.meta, 1) };
   }
 
   write(sample: JointSample): void {
     const n = this.joints;
-    const atomic = this.shared();
-    if (atomic) Atomics.add(this.head, 0, 1);
-    else this.head[0] = (this.head[0] ?? 0) + 1;
-    const b = this.body;
+    const b = this.ring.begin();
     b[0] = sample.t;
     b[1] = sample.flags;
     for (let i = 0; i < n; i++) {
@@ -97,18 +138,12 @@ export class LatestSample {
       b[HEAD + n + i] = sample.follower[i] ?? NaN;
       b[HEAD + 2 * n + i] = sample.command[i] ?? NaN;
     }
-    if (atomic) {
-      Atomics.add(this.head, 0, 1);
-      Atomics.add(this.head, 1, 1);
-    } else {
-      this.head[0] = (this.head[0] ?? 0) + 1;
-      this.head[1] = (this.head[1] ?? 0) + 1;
-    }
+    this.ring.commit();
   }
 
-  /** Samples written so far. */
+  /** Samples written so far (the newest sample's seq). */
   get count(): number {
-    return this.shared() ? Atomics.load(this.head, 1) : (this.head[1] ?? 0);
+    return this.ring.newest;
   }
 
   /** A frame sized for this buffer. */
@@ -121,17 +156,22 @@ export class LatestSample {
    * if there is none yet, the sizes differ, or the writer kept interrupting.
    */
   read(out: SampleFrame): boolean {
-    if (out.joints !== this.joints) return false;
-    const atomic = this.shared();
     for (let attempt = 0; attempt < 8; attempt++) {
-      const s1 = atomic ? Atomics.load(this.head, 0) : (this.head[0] ?? 0);
-      if (s1 === 0) return false;
-      if (s1 % 2 === 1) continue;
-      out.values.set(this.body);
-      const s2 = atomic ? Atomics.load(this.head, 0) : (this.head[0] ?? 0);
-      if (s1 === s2) return true;
+      const s = this.ring.newest;
+      if (s === 0) return false;
+      if (this.readSeq(s, out)) return true;
     }
     return false;
+  }
+
+  /** Copies sample `seq` into `out`; false if it is not in the ring (any more) or the sizes differ. */
+  readSeq(seq: number, out: SampleFrame): boolean {
+    return out.joints === this.joints && this.ring.read(seq, out.values);
+  }
+
+  /** The seq of the sample read nearest `t` (loop host's clock), 0 if none. */
+  nearest(t: number): number {
+    return this.ring.nearest(t);
   }
 }
 

@@ -69,6 +69,12 @@ export interface SyncReport {
   jointAgeP99Ms: number;
   /** Control-loop period error p99 during the take, ms (NaN if unknown). */
   loopJitterP99Ms: number;
+  /** The loop's achieved rate during the take, Hz (NaN if unknown; absent in older records). */
+  loopRateHz?: number;
+  /** Rows whose nearest joint sample was more than two loop periods away: stored as missing. */
+  staleJointRows?: number;
+  /** Rows that took the same joint sample as the row before (the loop ran slower than the rows). */
+  duplicatedJointRows?: number;
 }
 
 export type QaFlagKind =
@@ -79,13 +85,22 @@ export type QaFlagKind =
   | "jumping_joints"
   | "off_rate_loop"
   | "missing_joints"
-  | "recording_failed";
+  | "recording_failed"
+  | "cut_short";
+
+/** A time range of a take a QA flag is about: s from the take's first row (row / fps), both ends included. */
+export interface QaWindow {
+  from: number;
+  to: number;
+}
 
 export interface QaFlag {
   kind: QaFlagKind;
   /** Camera key or joint name the flag is about, if any. */
   subject?: string;
   message: string;
+  /** Where in the take (absent: the whole take). */
+  windows?: QaWindow[];
 }
 
 export interface SubtaskSpan {

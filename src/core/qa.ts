@@ -6,6 +6,9 @@
  */
 
 import type { QaFlag } from "./dataset.ts";
+import { jointsQa, loopSpans, type JointsQaInput, type LoopSpan } from "./jointQa.ts";
+
+export { jointsQa, type JointsQaInput, type LoopSpan };
 
 /** Thresholds; the defaults are what the studio uses. */
 export interface QaThresholds {
@@ -86,23 +89,13 @@ export interface CameraQaInput {
   droppedFrames: number;
 }
 
-export interface JointsQaInput {
-  /** Joint column names (`shoulder_pan.pos`…). */
-  names: readonly string[];
-  /** observation.state and action, row-major, names.length wide; NaN = missing. */
-  state: ArrayLike<number>;
-  action: ArrayLike<number>;
-  /** A step between consecutive rows larger than this (dataset units) is a jump, per joint. */
-  jumpThreshold: number;
-  /** The command counts as moving when its range over the take exceeds this (dataset units). */
-  moveThreshold?: number;
-}
-
 export interface LoopQaInput {
   targetHz: number;
   achievedHz: number;
   /** Control-loop period error p99, ms (NaN if unknown). */
   periodErrorP99Ms: number;
+  /** Where it ran slow or stalled during the take. */
+  spans?: readonly LoopSpan[];
 }
 
 export interface TakeQaInput {
@@ -122,7 +115,7 @@ export function takeQa(input: TakeQaInput): QaFlag[] {
   const th = { ...DEFAULT_QA_THRESHOLDS, ...input.thresholds };
   const flags: QaFlag[] = [];
   for (const [key, cam] of Object.entries(input.cameras)) flags.push(...cameraQa(key, cam, input.fps, th));
-  if (input.joints !== null) flags.push(...jointsQa(input.joints));
+  if (input.joints !== null) flags.push(...jointsQa({ fps: input.fps, frozenMs: th.frozenMs, ...input.joints }));
   if (input.loop !== null) flags.push(...loopQa(input.loop, th));
   return flags;
 }
@@ -168,90 +161,20 @@ export function cameraQa(key: string, cam: CameraQaInput, fps: number, th: QaThr
   return flags;
 }
 
-export function jointsQa(j: JointsQaInput): QaFlag[] {
-  const flags: QaFlag[] = [];
-  const w = j.names.length;
-  if (w === 0) return flags;
-  const rows = Math.floor(j.state.length / w);
-  if (rows === 0) return flags;
-  let finite = 0;
-  for (let i = 0; i < rows * w; i++) if (Number.isFinite(j.state[i] ?? NaN)) finite++;
-  if (finite === 0) {
-    return [
-      {
-        kind: "missing_joints",
-        message: `No joint positions were recorded in ${rows} rows. Check that the arm is connected and teleoperation is running before recording.`,
-      },
-    ];
-  }
-  const moveThreshold = j.moveThreshold ?? 1;
-  for (let c = 0; c < w; c++) {
-    const name = j.names[c] ?? `joint ${c}`;
-    let sMin = Infinity;
-    let sMax = -Infinity;
-    let aMin = Infinity;
-    let aMax = -Infinity;
-    let missing = 0;
-    let jumps = 0;
-    let biggest = 0;
-    let prev = NaN;
-    for (let r = 0; r < rows; r++) {
-      const s = j.state[r * w + c] ?? NaN;
-      const a = j.action[r * w + c] ?? NaN;
-      if (Number.isFinite(s)) {
-        sMin = Math.min(sMin, s);
-        sMax = Math.max(sMax, s);
-        if (Number.isFinite(prev)) {
-          const step = Math.abs(s - prev);
-          if (step > j.jumpThreshold) {
-            jumps++;
-            biggest = Math.max(biggest, step);
-          }
-        }
-        prev = s;
-      } else missing++;
-      if (Number.isFinite(a)) {
-        aMin = Math.min(aMin, a);
-        aMax = Math.max(aMax, a);
-      }
-    }
-    if (missing === rows) {
-      flags.push({
-        kind: "missing_joints",
-        subject: name,
-        message: `Joint ${name} has no recorded position in this take. Its motor may not be answering: check its cable.`,
-      });
-      continue;
-    }
-    if (sMax === sMin && aMax - aMin > moveThreshold) {
-      flags.push({
-        kind: "stalled_joints",
-        subject: name,
-        message: `Joint ${name} did not move although it was commanded over ${fmt(aMax - aMin)} units. The motor may be blocked, without torque, or its readings stuck.`,
-      });
-    }
-    if (jumps > 0) {
-      flags.push({
-        kind: "jumping_joints",
-        subject: name,
-        message: `Joint ${name} jumped ${jumps} time${jumps === 1 ? "" : "s"} between rows (up to ${fmt(biggest)} units in one row). Check for a loose cable, a slipping horn, or a bad reading.`,
-      });
-    }
-  }
-  return flags;
-}
-
 export function loopQa(loop: LoopQaInput, th: QaThresholds = DEFAULT_QA_THRESHOLDS): QaFlag[] {
   const slow = loop.targetHz > 0 && loop.achievedHz < th.loopRateFraction * loop.targetHz;
   const jittery = loop.periodErrorP99Ms > th.loopJitterMs;
-  if (!slow && !jittery) return [];
+  const spans = loopSpans(loop.spans ?? [], loop.targetHz);
+  if (!slow && !jittery && !spans) return [];
   const parts: string[] = [];
   if (slow) parts.push(`ran at ${fmt(loop.achievedHz)} Hz instead of ${fmt(loop.targetHz)} Hz`);
   if (jittery) parts.push(`its period was off by up to ${fmt(loop.periodErrorP99Ms)} ms (p99)`);
+  if (spans) parts.push(spans.text);
   return [
     {
       kind: "off_rate_loop",
-      message: `The control loop ${parts.join(" and ")}. Close other heavy tabs or apps, or choose a lower loop rate.`,
+      message: `The control loop ${parts.join("; ")}. Rows where it was late may be missing. Close other heavy tabs or apps, or choose a lower loop rate.`,
+      ...(spans ? { windows: spans.windows } : {}),
     },
   ];
 }

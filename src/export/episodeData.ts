@@ -2,6 +2,7 @@
 import type * as arrow from "apache-arrow";
 import { imageFeatureKey, type DatasetRecord } from "../core/dataset.ts";
 import { ExportError } from "./errors.ts";
+import { ACTION_VALID, STATE_VALID } from "./layout.ts";
 import { fixedFloatList, float32Col, int64Col, makeTable, type Column } from "./parquet.ts";
 import type { EpisodeRows, PlannedEpisode } from "./source.ts";
 import { constantStats, imageFeatureStats, vectorStats, type FeatureStats } from "./stats.ts";
@@ -13,6 +14,7 @@ export function episodeTable(
   rows: EpisodeRows,
   metadata: Map<string, string>,
   extra: readonly Column[] = [],
+  masks = false,
 ): arrow.Table {
   const w = d.jointNames.length;
   const n = ep.length;
@@ -30,6 +32,12 @@ export function episodeTable(
     [
       { name: "action", data: fixedFloatList(rows.action, w) },
       { name: "observation.state", data: fixedFloatList(rows.state, w) },
+      ...(masks
+        ? [
+            { name: STATE_VALID, data: fixedFloatList(rows.stateValid, w) },
+            { name: ACTION_VALID, data: fixedFloatList(rows.actionValid, w) },
+          ]
+        : []),
       { name: "timestamp", data: float32Col(ts) },
       { name: "frame_index", data: int64Col(frameIndex) },
       { name: "episode_index", data: int64Col(episodeIndex) },
@@ -42,7 +50,7 @@ export function episodeTable(
 }
 
 /** Stats of every feature for one episode, in features order. */
-export function episodeStats(d: DatasetRecord, ep: PlannedEpisode, rows: EpisodeRows): Record<string, FeatureStats> {
+export function episodeStats(d: DatasetRecord, ep: PlannedEpisode, rows: EpisodeRows, masks = false): Record<string, FeatureStats> {
   const w = d.jointNames.length;
   const n = ep.length;
   const ts = new Float32Array(n);
@@ -57,6 +65,10 @@ export function episodeStats(d: DatasetRecord, ep: PlannedEpisode, rows: Episode
     action: vectorStats(rows.action, w),
     "observation.state": vectorStats(rows.state, w),
   };
+  if (masks) {
+    out[STATE_VALID] = vectorStats(rows.stateValid, w);
+    out[ACTION_VALID] = vectorStats(rows.actionValid, w);
+  }
   for (const cam of d.cameras) {
     const s = ep.record.imageStats[cam.key];
     if (!s) {

@@ -93,7 +93,11 @@ function videoInfo(track: VideoTrackInfo, fps: number, camera: string): Record<s
   };
 }
 
-/** features: action, observation.state, cameras, then lerobot's five default features. */
+/** The per-joint validity masks (1 = read, 0 = missing), when the plan has missing values. */
+export const STATE_VALID = "observation.state_is_valid";
+export const ACTION_VALID = "action_is_valid";
+
+/** features: action, observation.state, (their validity masks), cameras, then lerobot's five default features. */
 export function buildFeatures(plan: ExportPlan): Record<string, FeatureSpec> {
   const d = plan.dataset;
   for (const n of [...d.jointNames, ...d.cameras.map((c) => c.key)]) {
@@ -105,6 +109,10 @@ export function buildFeatures(plan: ExportPlan): Record<string, FeatureSpec> {
     action: { dtype: "float32", shape: [w], names: [...d.jointNames] },
     "observation.state": { dtype: "float32", shape: [w], names: [...d.jointNames] },
   };
+  if (plan.masks) {
+    f[STATE_VALID] = { dtype: "float32", shape: [w], names: [...d.jointNames] };
+    f[ACTION_VALID] = { dtype: "float32", shape: [w], names: [...d.jointNames] };
+  }
   for (const cam of d.cameras) {
     const track = plan.tracks.get(cam.key)!;
     f[imageFeatureKey(cam.key)] = {

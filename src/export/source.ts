@@ -80,6 +80,11 @@ export interface ExportPlan {
   totalFrames: number;
   /** One track description per camera key (the first episode's). */
   tracks: Map<string, VideoTrackInfo>;
+  /**
+   * Some kept joint value was not read (NaN): the export adds the per-joint validity masks
+   * `observation.state_is_valid` and `action_is_valid` (set by {@link withValidityMasks}).
+   */
+  masks?: boolean;
 }
 
 /** Applies trims and numbering; checks what can be checked without reading rows or media. */
@@ -141,10 +146,25 @@ export function planEpisodes(source: ExportSource): ExportPlan {
   return { dataset, episodes, tasks, totalFrames: globalFrom, tracks };
 }
 
-/** The kept joint rows of one episode, row-major (`jointNames.length` wide). */
+/** The kept joint rows of one episode, row-major (`jointNames.length` wide). NaN = not read. */
 export interface EpisodeRows {
   state: Float32Array;
   action: Float32Array;
+  /** 1 where the value was read, 0 where it is missing (NaN), same layout. */
+  stateValid: Float32Array;
+  actionValid: Float32Array;
+  /** Values missing in state and action together. */
+  missing: number;
+}
+
+/**
+ * The plan, knowing whether any kept joint value is missing (reads every episode's rows once):
+ * if so, the export carries the validity masks. Missing values are exported as missing — never
+ * filled in, never a reason to refuse the dataset.
+ */
+export async function withValidityMasks(source: ExportSource, plan: ExportPlan, signal?: AbortSignal): Promise<ExportPlan> {
+  for (const ep of plan.episodes) if ((await readEpisodeRows(source, ep, signal)).missing > 0) return { ...plan, masks: true };
+  return { ...plan, masks: false };
 }
 
 export async function readEpisodeRows(source: ExportSource, ep: PlannedEpisode, signal?: AbortSignal): Promise<EpisodeRows> {
@@ -152,6 +172,9 @@ export async function readEpisodeRows(source: ExportSource, ep: PlannedEpisode, 
   const w = names.length;
   const state = new Float32Array(ep.length * w);
   const action = new Float32Array(ep.length * w);
+  const stateValid = new Float32Array(ep.length * w);
+  const actionValid = new Float32Array(ep.length * w);
+  let missing = 0;
   const end = ep.start + ep.length;
   const id = ep.record.id;
   let next = 0; // next stored row expected
@@ -179,14 +202,12 @@ export async function readEpisodeRows(source: ExportSource, ep: PlannedEpisode, 
       for (let j = 0; j < w; j++) {
         const s = b.state[src + j]!;
         const a = b.action[src + j]!;
-        if (Number.isNaN(s) || Number.isNaN(a)) {
-          throw new ExportError(
-            `Episode ${id}, row ${r}: ${Number.isNaN(s) ? "observation.state" : "action"} has no value for ${names[j]} (the joint was not read). Trim the episode to exclude it or discard the episode.`,
-            { episode: id },
-          );
-        }
         state[dst + j] = s;
         action[dst + j] = a;
+        stateValid[dst + j] = Number.isNaN(s) ? 0 : 1;
+        actionValid[dst + j] = Number.isNaN(a) ? 0 : 1;
+        if (Number.isNaN(s)) missing++;
+        if (Number.isNaN(a)) missing++;
       }
     }
     next = b.firstRow + b.count;
@@ -198,7 +219,7 @@ export async function readEpisodeRows(source: ExportSource, ep: PlannedEpisode, 
       { episode: id },
     );
   }
-  return { state, action };
+  return { state, action, stateValid, actionValid, missing };
 }
 
 export interface EpisodeFrame {

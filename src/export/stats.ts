@@ -34,27 +34,37 @@ function quantileSorted(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * frac;
 }
 
-/** Stats over `rows` rows of a row-major `width`-wide array. */
+/**
+ * Stats over `rows` rows of a row-major `width`-wide array. Missing values (NaN) are left out of
+ * min…q99 (`count` stays the rows); a column with no value at all gets 0 (its mask says why).
+ */
 export function vectorStats(values: ArrayLike<number>, width: number, integer = false): FeatureStats {
   const rows = values.length / width;
   if (!Number.isInteger(rows) || rows < 1) throw new Error(`vectorStats: ${values.length} values is not a positive multiple of ${width}`);
   const out: Record<ValueStatKey, number[]> = { min: [], max: [], mean: [], std: [], q01: [], q10: [], q50: [], q90: [], q99: [] };
-  const col = new Float64Array(rows);
+  const all = new Float64Array(rows);
   for (let j = 0; j < width; j++) {
     let sum = 0;
+    let n = 0;
     for (let r = 0; r < rows; r++) {
       const v = values[r * width + j]!;
-      col[r] = v;
+      if (Number.isNaN(v)) continue;
+      all[n++] = v;
       sum += v;
     }
-    const mean = sum / rows;
+    if (n === 0) {
+      for (const k of ["min", "max", "mean", "std", ...QUANTILE_KEYS] as const) out[k].push(0);
+      continue;
+    }
+    const col = all.subarray(0, n);
+    const mean = sum / n;
     let sq = 0;
-    for (let r = 0; r < rows; r++) sq += (col[r]! - mean) ** 2;
+    for (let r = 0; r < n; r++) sq += (col[r]! - mean) ** 2;
     col.sort();
     out.min.push(col[0]!);
-    out.max.push(col[rows - 1]!);
+    out.max.push(col[n - 1]!);
     out.mean.push(mean);
-    out.std.push(Math.sqrt(sq / rows));
+    out.std.push(Math.sqrt(sq / n));
     QUANTILE_KEYS.forEach((k, i) => out[k].push(quantileSorted(col, QUANTILES[i]!)));
   }
   return { kind: "vector", integer, count: rows, values: out };

@@ -25,13 +25,13 @@ import {
 } from "./layout.ts";
 import { Mp4FileWriter } from "./mp4.ts";
 import { writeParquet } from "./parquet.ts";
-import { episodeFrames, planEpisodes, readEpisodeRows, type ExportSource } from "./source.ts";
+import { episodeFrames, planEpisodes, readEpisodeRows, withValidityMasks, type ExportSource } from "./source.ts";
 import { statsToJson } from "./stats.ts";
 
 const V21_STATS = ["min", "max", "mean", "std", "count"] as const;
 
 export async function exportV21(source: ExportSource, sink: DatasetSink, opts: ExportOptions = {}): Promise<ExportSummary> {
-  const plan = planEpisodes(source);
+  const plan = await withValidityMasks(source, planEpisodes(source), opts.signal);
   const d = plan.dataset;
   const features = buildFeatures(plan);
   const chunksSize = opts.chunksSize ?? DEFAULT_CHUNKS_SIZE;
@@ -45,9 +45,9 @@ export async function exportV21(source: ExportSource, sink: DatasetSink, opts: E
     const chunk = Math.floor(ep.index / chunksSize);
     t.phase = "data";
     const rows = await readEpisodeRows(source, ep, opts.signal);
-    await t.write(v21DataPath(chunk, ep.index), await writeParquet(episodeTable(d, ep, rows, hf), hf));
+    await t.write(v21DataPath(chunk, ep.index), await writeParquet(episodeTable(d, ep, rows, hf, [], plan.masks), hf));
     t.done += ep.length;
-    const stats = episodeStats(d, ep, rows);
+    const stats = episodeStats(d, ep, rows, plan.masks);
     t.phase = "video";
     for (const cam of d.cameras) {
       const writer = new Mp4FileWriter(plan.tracks.get(cam.key)!, d.fps);

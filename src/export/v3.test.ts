@@ -395,19 +395,45 @@ suite("export errors and resume", () => {
     expect((err as Error).message).toMatch(/Episode ep1, camera "front": the trim starts at row 3, which is not a key frame/);
   });
 
-  it("an empty trim and a missing joint value are refused", async () => {
+  it("an empty trim is refused", async () => {
     await expect(exportV3(buildSource(videos, { ...SPEC, trims: [{ start: 5, end: 5 }] }), new MemorySink())).rejects.toThrow(
       /Episode ep0: the trim \[5, 5\)/,
     );
+  });
+
+  it("missing joint values are exported as missing (NaN) with per-joint validity masks, never refused or filled in", async () => {
     const src = buildSource(videos, SPEC);
-    const rows = src.rows("ep2");
-    for await (const b of rows) {
-      b.state[7] = NaN;
+    // ep2 (exported as episode 2, global rows 66…): row 1 lost shoulder_lift's reading, row 20 the whole row's action.
+    const batches = src.rows("ep2");
+    for await (const b of batches) {
+      b.state[1 * JOINTS.length + 1] = NaN;
+      b.action.fill(NaN, 20 * JOINTS.length, 21 * JOINTS.length);
       break;
     }
-    await expect(exportV3(src, new MemorySink())).rejects.toThrow(
-      /Episode ep2, row 1: observation.state has no value for shoulder_lift.pos/,
+    const dir = mkdtempSync(join(tmpdir(), "lerobot-v3-mask-"));
+    await exportV3(src, new FolderSink(new NodeDirectoryHandle(dir)));
+    const info = JSON.parse(readFileSync(join(dir, "meta/info.json"), "utf8")) as { features: Record<string, { names: string[] }> };
+    expect(Object.keys(info.features).slice(0, 4)).toEqual([
+      "action",
+      "observation.state",
+      "observation.state_is_valid",
+      "action_is_valid",
+    ]);
+    expect(info.features["observation.state_is_valid"]!.names).toEqual(JOINTS);
+    const file = join(dir, "data/chunk-000/file-000.parquet");
+    const rows = await query(
+      `SELECT isnan("observation.state"[2]) AS lost, "observation.state_is_valid" AS sv, action_is_valid AS av, index FROM '${file}' WHERE index IN (66, 67, 86)`,
     );
+    const ones = JOINTS.map(() => 1);
+    expect(rows.map((r) => [Number(r["index"]), r["lost"], r["sv"], r["av"]])).toEqual([
+      [66, false, ones, ones],
+      [67, true, JOINTS.map((_, j) => (j === 1 ? 0 : 1)), ones],
+      [86, false, ones, JOINTS.map(() => 0)],
+    ]);
+    // Stats leave the missing values out (finite, JSON-valid).
+    const stats = JSON.parse(readFileSync(join(dir, "meta/stats.json"), "utf8")) as Record<string, { mean: number[]; count: number[] }>;
+    expect(stats["observation.state"]!.mean.every(Number.isFinite)).toBe(true);
+    expect(stats["observation.state_is_valid"]!.mean[1]).toBeCloseTo(1 - 1 / TOTAL, 6);
   });
 
   it("cancel: an aborted signal stops the export with nothing further written", async () => {

@@ -44,7 +44,15 @@ import {
 } from "./layout.ts";
 import { Mp4FileWriter } from "./mp4.ts";
 import { concatTables, float64Col, int64Col, listOf, makeTable, nestedCol, utf8Col, writeParquet, type Column } from "./parquet.ts";
-import { episodeFrames, planEpisodes, readEpisodeRows, type ExportPlan, type ExportSource, type PlannedEpisode } from "./source.ts";
+import {
+  episodeFrames,
+  planEpisodes,
+  readEpisodeRows,
+  withValidityMasks,
+  type ExportPlan,
+  type ExportSource,
+  type PlannedEpisode,
+} from "./source.ts";
 import { aggregateStats, STAT_KEYS, statsToJson, type FeatureStats } from "./stats.ts";
 
 interface VideoPlacement {
@@ -65,7 +73,7 @@ interface EpisodeOut {
 const MB = 1024 * 1024;
 
 export async function exportV3(source: ExportSource, sink: DatasetSink, opts: ExportOptions = {}): Promise<ExportSummary> {
-  const plan = planEpisodes(source);
+  const plan = await withValidityMasks(source, planEpisodes(source), opts.signal);
   const d = plan.dataset;
   const extras = annotationExtras(plan);
   const features = { ...buildFeatures(plan), ...extraFeatures(extras) };
@@ -80,7 +88,7 @@ export async function exportV3(source: ExportSource, sink: DatasetSink, opts: Ex
   // the metadata's type names differ between `datasets` 3 and 4.
   const hf = new Map<string, string>();
   const w = d.jointNames.length;
-  const bytesPerRow = 2 * 4 * w + 4 + 4 * 8;
+  const bytesPerRow = (plan.masks ? 4 : 2) * 4 * w + 4 + 4 * 8;
   let pos = { chunk: 0, file: 0 };
   let pending: arrow.Table[] = [];
   let pendingBytes = 0;
@@ -98,11 +106,11 @@ export async function exportV3(source: ExportSource, sink: DatasetSink, opts: Ex
     const rows = await readEpisodeRows(source, o.ep, opts.signal);
     const epBytes = o.ep.length * (bytesPerRow + extraBytesPerRow(extras, i));
     if (pendingBytes > 0 && pendingBytes + epBytes >= dataMb * MB) await flushData();
-    pending.push(episodeTable(d, o.ep, rows, hf, extraColumns(extras, o.ep, i)));
+    pending.push(episodeTable(d, o.ep, rows, hf, extraColumns(extras, o.ep, i), plan.masks));
     pendingBytes += epBytes;
     o.dataChunk = pos.chunk;
     o.dataFile = pos.file;
-    o.stats = { ...episodeStats(d, o.ep, rows), ...extraStats(extras, o.ep) };
+    o.stats = { ...episodeStats(d, o.ep, rows, plan.masks), ...extraStats(extras, o.ep) };
     t.done += o.ep.length;
     t.report();
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { MediaBatch } from "../core/dataset.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
 import { StorageError } from "../storage/errors.ts";
-import { EpisodeRecorder, type CameraTakeResult, type TakeCamera } from "./EpisodeRecorder.ts";
+import { EpisodeRecorder, type CameraTakeResult, type JointReader, type TakeCamera } from "./EpisodeRecorder.ts";
 
 interface FakeFrame {
   id: number;
@@ -80,20 +80,27 @@ async function setup(options: { quotaBytes?: number; cameras?: string[] } = {}) 
   return { store, episode };
 }
 
+/** A recorder of two joints and no camera, whose rows come from `readJoints`. */
+async function jointsOnly(readJoints: JointReader) {
+  const { store, episode } = await setup();
+  return { store, episode, rec: new EpisodeRecorder<FakeFrame>({ store, episode, jointNames: ["a", "b"], cameras: [], readJoints }) };
+}
+
 describe("EpisodeRecorder", () => {
-  it("rows at k/fps take the newest joint sample; each camera's nearest frame is encoded per row; all of it is stored", async () => {
+  it("rows at k/fps take the joint sample nearest their time; each camera's nearest frame is encoded per row; all of it is stored", async () => {
     const { store, episode } = await setup();
     const cams = [new FakeCamera("front"), new FakeCamera("wrist")];
-    let jointT = NaN;
     const rec = new EpisodeRecorder<FakeFrame>({
       store,
       episode,
       jointNames: ["a", "b"],
       cameras: cams,
-      readJoints: (state, action) => {
-        state.set([jointT, -jointT]);
-        action.set([jointT + 1, 0]);
-        return jointT;
+      // The loop's samples every 10 ms: the nearest one to the row.
+      readJoints: (rowT, state, action) => {
+        const t = Math.round(rowT / 10) * 10;
+        state.set([t, -t]);
+        action.set([t + 1, 0]);
+        return { t, seq: t / 10, stale: false };
       },
     });
     let id = 0;
@@ -101,7 +108,6 @@ describe("EpisodeRecorder", () => {
     // 3 s: the loop at 100 Hz, the front camera at 30 fps offset by 5 ms, the wrist at 25 fps.
     const frontTimes = new Set(Array.from({ length: 100 }, (_, i) => 1005 + Math.round((i * 1000) / 30)));
     for (let t = 1000; t <= 4000; t += 1) {
-      if (t % 10 === 0) jointT = t;
       if (frontTimes.has(t)) {
         const f = { id: id++, t, released: false };
         all.push(f);
@@ -123,30 +129,47 @@ describe("EpisodeRecorder", () => {
     for (const c of cams) expect(c.encoded.map((e) => e.row)).toEqual([...Array(rows).keys()]);
     // Every frame was released exactly once (release asserts no double release).
     expect(all.every((f) => f.released)).toBe(true);
-    // Joint rows: the newest sample at each row's time (the loop ticks every 10 ms).
+    // Joint rows: the sample nearest each row's time (the loop ticks every 10 ms).
     const stored: number[] = [];
     for await (const b of store.readRows(episode.id)) stored.push(...b.state.filter((_, i) => i % 2 === 0));
     expect(stored).toHaveLength(rows);
-    stored.forEach((v, k) => {
-      const rowT = 1000 + (k * 1000) / 30;
-      expect(v).toBeLessThanOrEqual(rowT);
-      expect(rowT - v).toBeLessThan(10);
-    });
+    stored.forEach((v, k) => expect(Math.abs(1000 + (k * 1000) / 30 - v)).toBeLessThanOrEqual(5));
+    expect(result.sync.staleJointRows).toBe(0);
+    expect(result.sync.duplicatedJointRows).toBe(0);
     // Frames stored per camera = rows; skew within half a frame period for the 30 fps camera.
     let frames = 0;
     for await (const b of store.readMedia(episode.id, "front")) frames += b.frames.length;
     expect(frames).toBe(rows);
     expect(result.sync.skewP99Ms["front"]).toBeLessThanOrEqual(16.7);
-    expect(result.sync.jointAgeP99Ms).toBeLessThan(10);
+    expect(result.sync.jointAgeP99Ms).toBeLessThanOrEqual(5);
     expect(result.episode.tracks.map((t) => t.camera).sort()).toEqual(["front", "wrist"]);
   });
 
-  it("rows without a joint sample are stored as NaN (missing), never invented", async () => {
-    const { store, episode } = await setup();
-    const rec = new EpisodeRecorder<FakeFrame>({ store, episode, jointNames: ["a", "b"], cameras: [], readJoints: () => NaN });
+  it("rows without a joint sample near enough are stored as NaN (missing) and counted, never invented", async () => {
+    const { store, episode, rec } = await jointsOnly(() => ({ t: 500, seq: 1, stale: true }));
     rec.sampleRows(1000 + 1000);
-    await rec.stop();
+    const { sync, qa } = await rec.stop();
     for await (const b of store.readRows(episode.id)) expect([...b.state].every(Number.isNaN)).toBe(true);
+    expect(sync.staleJointRows).toBe(31);
+    expect(qa.map((f) => f.kind)).toEqual(["missing_joints"]);
+  });
+
+  it("a row that takes the previous row's sample is counted as duplicated; a cut ends the take there, labelled", async () => {
+    // A loop at 20 Hz under rows at 30 fps: every third row shares its sample.
+    const { rec } = await jointsOnly((rowT, state) => {
+      const t = Math.round(rowT / 50) * 50;
+      state.set([t, t]);
+      return { t, seq: t / 50, stale: false };
+    });
+    rec.sampleRows(1000 + 1000);
+    rec.cut("SO-101 follower was disconnected");
+    rec.sampleRows(1000 + 3000); // nothing after the cut
+    const { sync, qa } = await rec.stop();
+    expect(rec.rows).toBe(31);
+    expect(sync.duplicatedJointRows).toBe(10);
+    expect(qa[0]).toEqual(
+      expect.objectContaining({ kind: "cut_short", message: expect.stringContaining("SO-101 follower was disconnected") }),
+    );
   });
 
   it("a full disk stops the take cleanly: what was stored stays, the error is reported", async () => {
@@ -158,7 +181,7 @@ describe("EpisodeRecorder", () => {
       episode,
       jointNames: ["a", "b"],
       cameras: [cam],
-      readJoints: (s) => (s.fill(1), 1),
+      readJoints: (rowT, s) => (s.fill(1), { t: rowT, seq: rowT, stale: false }),
       onStorageError: (e) => errors.push(e),
     });
     let id = 0;

@@ -2,6 +2,7 @@ import type { EpisodeRecord, ImageStats, MediaBatch, QaFlag, RowBatch, SyncRepor
 import { FrameSelector, syncReport } from "../core/frameSync.ts";
 import { takeQa, type CameraQaInput } from "../core/qa.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import type { JointRead, LoopFigures } from "./JointHistory.ts";
 
 /** What a camera reports when its part of a take is finished. */
 export interface CameraTakeResult {
@@ -31,8 +32,11 @@ export interface TakeCamera<F> {
   track?(): VideoTrackInfo | undefined;
 }
 
-/** The newest joint sample: writes state and action (dataset units) and returns its time (page clock, ms), or NaN. */
-export type JointReader = (state: Float32Array, action: Float32Array) => number;
+/**
+ * The joint sample for a row at `rowTimeMs` (page clock): writes state and action (dataset units)
+ * unless it is stale, and says which sample it was (JointHistory in the studio).
+ */
+export type JointReader = (rowTimeMs: number, state: Float32Array, action: Float32Array) => JointRead;
 
 export interface EpisodeRecorderOptions<F> {
   store: EpisodeStore;
@@ -44,9 +48,8 @@ export interface EpisodeRecorderOptions<F> {
   rows?: number;
   /** Rows per batch written to storage (default: one second of rows). */
   rowsPerBatch?: number;
-  /** Loop period errors during the take, if known (for the sync report). */
-  loopPeriodErrorsMs?: () => ArrayLike<number> | null;
-  loop?: () => { targetHz: number; achievedHz: number; periodErrorP99Ms: number } | null;
+  /** The control loop's timing during the take, if known (sync report and QA). */
+  loop?: () => LoopFigures | null;
   /** A step between rows larger than this (dataset units) is flagged as a jump. */
   jumpThreshold?: number;
   /** Storage failed (e.g. quota): the take stops; what is stored stays. */
@@ -103,6 +106,10 @@ export class EpisodeRecorder<F> {
   private allState: number[] = [];
   private allAction: number[] = [];
   private readonly jointAge: number[] = [];
+  private staleRows = 0;
+  private duplicatedRows = 0;
+  private prevSeq = 0;
+  private cutReason: string | undefined;
   private readonly framesDelivered = new Map<string, number>();
   private mediaSeq = new Map<string, number>();
 
@@ -166,13 +173,20 @@ export class EpisodeRecorder<F> {
     return this.rowTimeMs(this.nextRow);
   }
 
-  /** Samples the joints for every row due at `nowMs` (each takes the newest sample). */
-  sampleRows(nowMs: number): void {
+  /**
+   * Samples the joints for every row at or before `untilMs` (page clock): each takes the sample
+   * nearest its own time; a row without one near enough is stored as missing and counted.
+   */
+  sampleRows(untilMs: number): void {
     if (this.stopped) return;
-    while (this.nextRow < this.endRow && this.rowTimeMs(this.nextRow) <= nowMs) {
-      const t = this.options.readJoints(this.scratchState, this.scratchAction);
-      const i = this.batchCount;
+    while (this.nextRow < this.endRow && this.rowTimeMs(this.nextRow) <= untilMs) {
       const rowT = this.rowTimeMs(this.nextRow);
+      const read = this.options.readJoints(rowT, this.scratchState, this.scratchAction);
+      const t = read.stale ? NaN : read.t;
+      const i = this.batchCount;
+      if (read.stale) this.staleRows++;
+      else if (read.seq === this.prevSeq && read.seq > 0) this.duplicatedRows++;
+      if (!read.stale) this.prevSeq = read.seq;
       if (Number.isNaN(t)) {
         this.state.fill(NaN, i * this.n, (i + 1) * this.n);
         this.action.fill(NaN, i * this.n, (i + 1) * this.n);
@@ -186,11 +200,27 @@ export class EpisodeRecorder<F> {
       }
       this.rowTime[i] = rowT;
       this.sampleTime[i] = t;
-      this.jointAge.push(Number.isNaN(t) ? NaN : Math.abs(rowT - t));
+      this.jointAge.push(Math.abs(rowT - read.t)); // NaN only without any sample
       this.batchCount++;
       this.nextRow++;
       if (this.batchCount === this.rowsPerBatch) this.flushRows();
     }
+  }
+
+  /**
+   * Ends the take after the rows sampled so far, because `reason` (the arm was disconnected…):
+   * no later row is sampled or encoded, and the take is labelled "cut short".
+   */
+  cut(reason: string): void {
+    if (this.stopped || this.cutReason !== undefined) return;
+    this.cutReason = reason;
+    this.endRow = this.nextRow;
+    for (const st of this.cameras.values()) st.selector.setEndRow?.(this.endRow);
+  }
+
+  /** Why the take was cut short, if it was. */
+  get cutShort(): string | undefined {
+    return this.cutReason;
   }
 
   /** A camera frame captured at `captureTimeMs` (page clock). The recorder owns it from now on. */
@@ -271,12 +301,18 @@ export class EpisodeRecorder<F> {
         duplicatedFrames: st.selector.duplicatedFrames,
         droppedFrames: st.selector.droppedFrames,
       };
-    return syncReport({
-      rows: this.endRow === Infinity ? this.nextRow : this.endRow,
-      cameras,
-      jointAgeMs: this.jointAge,
-      loopPeriodErrorMs: this.options.loopPeriodErrorsMs?.() ?? null,
-    });
+    const loop = this.options.loop?.() ?? null;
+    return {
+      ...syncReport({
+        rows: this.endRow === Infinity ? this.nextRow : this.endRow,
+        cameras,
+        jointAgeMs: this.jointAge,
+        loopPeriodErrorMs: loop?.periodErrorsMs ?? null,
+      }),
+      loopRateHz: loop?.achievedHz ?? NaN,
+      staleJointRows: this.staleRows,
+      duplicatedJointRows: this.duplicatedRows,
+    };
   }
 
   private qa(results: ReadonlyMap<string, CameraTakeResult>): QaFlag[] {
@@ -291,12 +327,32 @@ export class EpisodeRecorder<F> {
       };
     }
     const names = this.options.jointNames.map((j) => `${j}.pos`);
-    return takeQa({
-      fps: this.fps,
-      cameras,
-      joints: this.n > 0 ? { names, state: this.allState, action: this.allAction, jumpThreshold: this.options.jumpThreshold ?? 30 } : null,
-      loop: this.options.loop?.() ?? null,
-    });
+    const cut: QaFlag[] =
+      this.cutReason === undefined
+        ? []
+        : [
+            {
+              kind: "cut_short",
+              message: `Cut short at ${(this.endRow / this.fps).toFixed(1)} s: ${this.cutReason}. The rows up to then are kept; reconnect the arm, then record again.`,
+              windows: [{ from: this.endRow / this.fps, to: this.endRow / this.fps }],
+            },
+          ];
+    const loop = this.options.loop?.() ?? null;
+    return [
+      ...cut,
+      ...takeQa({
+        fps: this.fps,
+        cameras,
+        joints:
+          this.n > 0 ? { names, state: this.allState, action: this.allAction, jumpThreshold: this.options.jumpThreshold ?? 30 } : null,
+        loop: loop && {
+          targetHz: loop.targetHz,
+          achievedHz: loop.achievedHz,
+          periodErrorP99Ms: loop.periodErrorP99Ms,
+          spans: loop.offRate,
+        },
+      }),
+    ];
   }
 
   private flushRows(): void {

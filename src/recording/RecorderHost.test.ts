@@ -44,9 +44,14 @@ async function setup(options: { lateMs?: number; cameras?: string[]; frameDelayM
   const buffer = allocateSampleBuffer(2);
   const sample = new LatestSample(buffer, 2);
   await host.setSample({ buffer, joints: 2, hostOffsetMs: 0 });
-  const stopLoop = every(clock, 10, () =>
-    sample.write({ t: clock.now(), flags: 0, leader: [0, 0], follower: [clock.now(), 1], command: [2, 3] }),
-  );
+  sample.begin(10);
+  const loopOn = { value: true };
+  /** The follower stops answering: the loop still runs, every read fails. */
+  const readsFail = { value: false };
+  const stopLoop = every(clock, 10, () => {
+    const follower = readsFail.value ? [NaN, NaN] : [clock.now(), 1];
+    if (loopOn.value) sample.write({ t: clock.now(), flags: 0, leader: [0, 0], follower, command: [2, 3] });
+  });
   // Each camera draws at the rows' times (page clock, µs timestamps); its frames reach the
   // recorder `frameDelayMs` later (delivery through the page).
   const camerasOn = { value: true };
@@ -80,7 +85,13 @@ async function setup(options: { lateMs?: number; cameras?: string[]; frameDelayM
     stopFrames();
     host.dispose();
   };
-  return { clock, store, host, events, cams, feeds, episode, spec, stop, dispose, camerasOn };
+  return { clock, store, host, events, cams, feeds, episode, spec, stop, dispose, camerasOn, loopOn, readsFail, sample };
+}
+
+async function jointA(store: MemoryEpisodeStore, id: string): Promise<number[]> {
+  const a: number[] = [];
+  for await (const b of store.readRows(id)) a.push(...b.state.filter((_, i) => i % 2 === 0));
+  return a;
 }
 
 const completions = (events: RecorderEvent[]) => events.filter((e) => e.type === "takeComplete");
@@ -96,15 +107,14 @@ describe("RecorderHost", () => {
     expect(outcome.episode.length).toBe(60);
     expect(outcome.sync?.rows).toBe(60);
     for (const cam of t.cams) expect(cam.encoded.map((e) => e.row)).toEqual([...Array(60).keys()]);
-    // Each row took the loop's newest sample (the loop writes its own time as joint a).
-    const a: number[] = [];
-    for await (const b of t.store.readRows(t.episode.id)) a.push(...b.state.filter((_, i) => i % 2 === 0));
+    // Each row took the loop's sample nearest its time (the loop writes its own time as joint a, every 10 ms).
+    const a = await jointA(t.store, t.episode.id);
     expect(a).toHaveLength(60);
-    a.forEach((v, k) => {
-      const rowT = T0 + k * PERIOD;
-      expect(rowT - v).toBeGreaterThanOrEqual(0);
-      expect(rowT - v).toBeLessThanOrEqual(10.01); // the loop runs every 10 ms (float32 values)
-    });
+    a.forEach((v, k) => expect(Math.abs(T0 + k * PERIOD - v)).toBeLessThanOrEqual(5.01));
+    expect(outcome.sync).toMatchObject({ staleJointRows: 0, duplicatedJointRows: 0 });
+    expect(outcome.sync?.loopRateHz).toBeCloseTo(100, 0);
+    expect(outcome.sync?.loopJitterP99Ms).toBe(0);
+    expect(outcome.qa.map((f) => f.kind)).toEqual(["jumping_joints"]); // joint a is the clock: 33 units a row
     t.dispose();
   });
 
@@ -115,7 +125,8 @@ describe("RecorderHost", () => {
     const done = await t.clock.until(() => completions(t.events).length > 0, 5000);
     expect(done).toBe(true);
     expect(t.clock.now()).toBeGreaterThanOrEqual(lastRowAt);
-    expect(t.clock.now()).toBeLessThan(lastRowAt + 2);
+    // a row is decided once the loop's sample after it is out (one loop period, plus a margin)
+    expect(t.clock.now()).toBeLessThan(lastRowAt + 15);
     await t.stop();
     t.dispose();
   });
@@ -156,6 +167,10 @@ describe("RecorderHost", () => {
     const outcome = await t.stop();
     expect(outcome.episode.length).toBe(60);
     expect(t.cams[0]!.encoded).toHaveLength(60);
+    // Late rows take their own samples from the ring, not the newest one.
+    const a = await jointA(t.store, t.episode.id);
+    a.forEach((v, k) => expect(Math.abs(T0 + k * PERIOD - v)).toBeLessThanOrEqual(5.01));
+    expect(outcome.sync).toMatchObject({ staleJointRows: 0, duplicatedJointRows: 0 });
     t.dispose();
   });
 
@@ -181,6 +196,51 @@ describe("RecorderHost", () => {
     expect(outcome.episode.length).toBe(91);
     expect(completions(t.events)).toEqual([]);
     t.dispose();
+  });
+
+  it("a loop that stalls leaves its rows missing (counted, and a QA window), never a copy of the last sample", async () => {
+    const t = await setup();
+    await t.host.start(t.spec(90));
+    await t.clock.advanceTo(T0 + 1000);
+    t.loopOn.value = false;
+    await t.clock.advanceTo(T0 + 1300); // a 300 ms stall (shorter than a cut)
+    t.loopOn.value = true;
+    await t.clock.until(() => completions(t.events).length > 0, 5000);
+    const outcome = await t.stop();
+    expect(outcome.episode.length).toBe(90);
+    const a = await jointA(t.store, t.episode.id);
+    const missing = a.flatMap((v, k) => (Number.isNaN(v) ? [k] : []));
+    // rows farther than 20 ms (two periods) from a sample: 1033.3 … 1266.7 after T0
+    expect(missing).toEqual([31, 32, 33, 34, 35, 36, 37, 38]);
+    expect(outcome.sync?.staleJointRows).toBe(8);
+    const flag = outcome.qa.find((f) => f.kind === "missing_joints");
+    expect(flag?.windows).toEqual([{ from: 31 / FPS, to: 38 / FPS }]);
+    expect(outcome.qa.find((f) => f.kind === "off_rate_loop")?.windows).toEqual([{ from: 1, to: 2 }]);
+    t.dispose();
+  });
+
+  it("an arm disconnected mid-take ends the take at its last sample, labelled; a silent loop too", async () => {
+    for (const how of ["disconnected", "silent", "reads fail, then disconnected"] as const) {
+      const t = await setup();
+      await t.host.start(t.spec(300));
+      await t.clock.advanceTo(T0 + 1000);
+      if (how === "reads fail, then disconnected") {
+        // the port goes away: reads time out for 600 ms before the loop hears the device is lost
+        t.readsFail.value = true;
+        await t.clock.advanceTo(T0 + 1600);
+      }
+      t.loopOn.value = false;
+      if (how !== "silent") t.sample.end("disconnected", "SO-101 follower was disconnected");
+      expect(await t.clock.until(() => t.events.some((e) => e.type === "takeCut"), 3000)).toBe(true);
+      const outcome = await t.stop();
+      expect(outcome.failure?.code).toBe("cut_short");
+      expect(outcome.episode.length).toBe(31); // up to the last sample that read the arm, at T0 + 1000
+      expect(outcome.qa[0]?.kind).toBe("cut_short");
+      expect(outcome.qa[0]?.message).toMatch(how === "silent" ? /stopped coming/ : /SO-101 follower was disconnected/);
+      expect((await jointA(t.store, t.episode.id)).some(Number.isNaN)).toBe(false);
+      expect(completions(t.events)).toEqual([]);
+      t.dispose();
+    }
   });
 
   it("joints come from the loop's sample on the page clock; a stale sample is a missing row (NaN)", async () => {

@@ -1,16 +1,15 @@
 import { every, type Clock } from "../core/clock.ts";
 import { ClockMapper } from "../core/frameSync.ts";
-import { LatestSample, SampleFrame } from "../core/LatestSample.ts";
 import { messageOf } from "../core/messages.ts";
 import { realClock } from "../hardware/precisionTimer.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import { isStorageError } from "../storage/errors.ts";
 import { EpisodeRecorder, type TakeCamera } from "./EpisodeRecorder.ts";
+import { JointHistory, type JointRead } from "./JointHistory.ts";
 import type { RecorderApi, RecorderEvent, SampleSource, TakeOutcome, TakeSpec } from "./recorderApi.ts";
 import type { VideoTakeCameraOptions } from "./VideoTakeCamera.ts";
 
-/** A joint sample older than this at a row's time means the loop is not running: the row's joints are missing. */
-const STALE_SAMPLE_MS = 200;
+const NO_SAMPLE: JointRead = { t: NaN, seq: 0, stale: true };
 /**
  * After a take's last row, how long to wait for each camera's frame nearest it (captured at or
  * after the row, still on its way) before the row takes the camera's last frame instead (counted
@@ -55,6 +54,8 @@ interface CameraFeed<F> {
 interface Take<F> {
   spec: TakeSpec;
   recorder: EpisodeRecorder<F>;
+  /** The loop's samples the take's rows come from (null: no joints). */
+  joints: JointHistory | null;
   cancelTimer: () => void;
   failure: { message: string; code?: string } | undefined;
   /** Called after each frame pushed into the take (waiting for the last rows' frames). */
@@ -79,7 +80,7 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
   private readonly timeOrigin: number;
   /** Page clock − this thread's clock, ms. */
   private pageOffsetMs = 0;
-  private sample: { latest: LatestSample; hostOffsetMs: number; frame: SampleFrame } | null = null;
+  private joints: JointHistory | null = null;
   private readonly feeds = new Map<string, CameraFeed<F>>();
   private readonly listeners = new Set<(e: RecorderEvent) => void>();
   private readonly counted = new Map<string, { frames: number; at: number }>();
@@ -114,13 +115,7 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
   }
 
   setSample(source: SampleSource | null): Promise<void> {
-    this.sample = source
-      ? {
-          latest: new LatestSample(source.buffer, source.joints),
-          hostOffsetMs: source.hostOffsetMs,
-          frame: new SampleFrame(source.joints),
-        }
-      : null;
+    this.joints = source ? new JointHistory(source) : null;
     return Promise.resolve();
   }
 
@@ -208,16 +203,6 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
     });
   }
 
-  private readonly readJoints = (state: Float32Array, action: Float32Array): number => {
-    const s = this.sample;
-    if (!s || !s.latest.read(s.frame)) return NaN;
-    const t = s.frame.t + s.hostOffsetMs;
-    if (this.pageNow() - t > STALE_SAMPLE_MS) return NaN;
-    state.set(s.frame.follower);
-    action.set(s.frame.command);
-    return t;
-  };
-
   async start(spec: TakeSpec): Promise<void> {
     if (this.take || this.starting) throw new Error("A take is already being recorded.");
     for (const c of spec.cameras) if (!this.feeds.has(c.key)) throw new Error(`Camera "${c.key}" is not connected to the recorder.`);
@@ -264,42 +249,69 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
       for (const c of cameras) c.abort();
       throw refused.reason;
     }
-    const recorder = new EpisodeRecorder<F>({
+    const joints = this.joints;
+    joints?.beginTake(spec.episode.t0Ms);
+    const recorder: EpisodeRecorder<F> = new EpisodeRecorder<F>({
       store: this.store,
       episode: spec.episode,
       jointNames: spec.jointNames,
       cameras,
-      readJoints: this.readJoints,
+      readJoints: (rowT, state, action) => joints?.read(rowT, state, action) ?? NO_SAMPLE,
+      loop: () => joints?.figures(recorder.nextRowTimeMs) ?? null,
       ...(spec.rows !== undefined ? { rows: spec.rows } : {}),
       onStorageError: (e) => onFailure(messageOf(e), isStorageError(e) ? e.code : undefined),
     });
-    ref.take = { spec, recorder, cancelTimer: () => undefined, failure: undefined, onFrame: undefined, settling: undefined };
+    ref.take = { spec, recorder, joints, cancelTimer: () => undefined, failure: undefined, onFrame: undefined, settling: undefined };
     return ref.take;
   }
 
-  /** Samples each row at its time on the page clock; a planned take ends at its last row. */
+  /**
+   * Samples each row once the loop has published a sample at or after the row's time (so the
+   * nearest one is known), or as stale; a planned take ends at its last row. If the loop ends
+   * its run with a fault (an arm disconnected) or goes silent, the take ends at its last sample.
+   */
   private armRowClock(take: Take<F>): void {
-    const { recorder } = take;
+    const { recorder, joints } = take;
     const episodeId = take.spec.episode.id;
     const fps = take.spec.episode.fps;
     let reported = 0;
+    const ended = (event: "takeComplete" | "takeCut", reason?: string) => {
+      // Every row is sampled; the page is told once every camera has its frame for the last one.
+      void this.framesSettled(take).then(() => {
+        if (this.take !== take || take.failure !== undefined) return;
+        this.emit({ type: "progress", episodeId, rows: recorder.rows });
+        if (event === "takeCut") this.emit({ type: "takeCut", episodeId, rows: recorder.rows, reason: reason ?? "" });
+        else this.emit({ type: "takeComplete", episodeId, rows: recorder.rows });
+      });
+    };
     const tick = () => {
       if (this.take !== take || take.failure !== undefined) return;
-      recorder.sampleRows(this.pageNow());
-      if (recorder.complete) {
-        // Every row is sampled; the page is told once every camera has its frame for the last one.
-        void this.framesSettled(take).then(() => {
-          if (this.take !== take || take.failure !== undefined) return;
-          this.emit({ type: "progress", episodeId, rows: recorder.rows });
-          this.emit({ type: "takeComplete", episodeId, rows: recorder.rows });
-        });
-        return;
-      }
+      const now = this.pageNow();
+      if (joints) {
+        joints.collect(now);
+        const cut = joints.cutReason(now, recorder.t0Ms);
+        if (cut !== undefined) {
+          // Rows up to the last sample that read the arm (and within the stale bound after it) keep their joints.
+          recorder.sampleRows(Math.min(now, joints.cutAtMs()));
+          recorder.cut(cut);
+          ended("takeCut", cut);
+          return;
+        }
+        recorder.sampleRows(Math.min(now, joints.horizonMs()));
+      } else recorder.sampleRows(now);
+      if (recorder.complete) return ended("takeComplete");
       if (recorder.rows - reported >= fps / 2) {
         reported = recorder.rows;
         this.emit({ type: "progress", episodeId, rows: recorder.rows });
       }
-      take.cancelTimer = this.clock.runAt(recorder.nextRowTimeMs - this.pageOffsetMs, tick);
+      arm();
+    };
+    const arm = () => {
+      // A row is decided once the loop's next sample after it is out: about a period later.
+      const period = joints?.periodMs ?? NaN;
+      const lag = Number.isFinite(period) ? period + 3 : 0;
+      const at = Math.max(recorder.nextRowTimeMs + lag, this.pageNow() + (Number.isFinite(period) ? period / 2 : 5));
+      take.cancelTimer = this.clock.runAt(at - this.pageOffsetMs, tick);
     };
     take.cancelTimer = this.clock.runAt(recorder.nextRowTimeMs - this.pageOffsetMs, tick);
   }
@@ -329,8 +341,21 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
     take.cancelTimer(); // no more rows
     try {
       if (take.failure === undefined) {
+        // The rows the loop's samples already cover are decided before the take ends.
+        if (take.recorder.cutShort === undefined) take.recorder.sampleRows(Math.min(this.pageNow(), take.joints?.horizonMs() ?? Infinity));
         await this.framesSettled(take);
-        return await take.recorder.stop();
+        take.joints?.collect(this.pageNow());
+        const result = await take.recorder.stop();
+        const cut = take.recorder.cutShort;
+        return cut === undefined
+          ? result
+          : {
+              ...result,
+              failure: {
+                message: `The take was cut short at ${(result.episode.length / take.spec.episode.fps).toFixed(1)} s: ${cut}.`,
+                code: "cut_short",
+              },
+            };
       }
       // Failed: keep what reached storage (complete rows only) and say why.
       const failure = take.failure;

@@ -277,6 +277,19 @@ describe("RecordingSession", () => {
     expect((await t.stored()).map((e) => e.length)).toEqual([20]);
   });
 
+  it("a take cut short by the recorder (arm unplugged) is kept, labelled, and ends the session with the reason", async () => {
+    const t = setup();
+    await t.session.start();
+    await t.clock.advance(COUNTDOWN_MS);
+    t.recorder.rows = 25;
+    t.recorder.cut("SO-101 follower was disconnected");
+    await t.clock.settle();
+    expect(t.phase()).toBe("done");
+    expect(t.session.snapshot.lastTake?.failure).toMatch(/cut short: SO-101 follower was disconnected/);
+    expect(t.session.snapshot.lastTake?.discarded).toBe(false);
+    expect((await t.stored()).map((e) => e.length)).toEqual([25]);
+  });
+
   it("refuses to start without a camera, and says why", async () => {
     const t = setup();
     t.setCameras([]);

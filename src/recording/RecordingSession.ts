@@ -348,6 +348,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
         void this.endTakeOf(e.episodeId);
         return;
       case "takeComplete":
+      case "takeCut":
         if (e.episodeId === this.takeId) void this.endTakeOf(e.episodeId);
         return;
       case "camera":

@@ -41,6 +41,8 @@ export type RecorderEvent =
   | { type: "progress"; episodeId: string; rows: number }
   /** The row clock reached the take's planned rows: no more rows are sampled; stop() finishes it. */
   | { type: "takeComplete"; episodeId: string; rows: number }
+  /** The loop ended (an arm disconnected, torque lost) or went silent: the take ended at its last sample; stop() finishes it, labelled. */
+  | { type: "takeCut"; episodeId: string; rows: number; reason: string }
   /** The running take failed (storage full, encoder failure): it stopped; what was stored stays. */
   | { type: "takeFailed"; episodeId: string; message: string; code?: string };
 

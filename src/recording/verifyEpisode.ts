@@ -29,6 +29,10 @@ export interface CameraCheck {
 export interface EpisodeCheck {
   episode: EpisodeRecord;
   rows: number;
+  /** Rows stored with a missing joint value (NaN in observation.state). */
+  missingJointRows: number;
+  /** p99 |stored joint sample time − row time| over the rows that have a sample, ms (NaN if none). */
+  jointAgeP99Ms: number;
   cameras: Record<string, CameraCheck>;
 }
 
@@ -65,14 +69,23 @@ export async function verifyEpisode(store: EpisodeStore, episodeId: string): Pro
   const episode = await store.getEpisode(episodeId);
   if (!episode) throw new Error(`No episode ${episodeId}.`);
   let rows = 0;
+  let missingJointRows = 0;
   const rowTimes: number[] = [];
+  const ages: number[] = [];
   for await (const b of store.readRows(episodeId)) {
     rows += b.count;
-    for (const t of b.rowTimeMs) rowTimes.push(t);
+    const w = b.count > 0 ? b.state.length / b.count : 0;
+    for (let i = 0; i < b.count; i++) {
+      const rowT = b.rowTimeMs[i]!;
+      rowTimes.push(rowT);
+      const sampleT = b.sampleTimeMs[i]!;
+      if (Number.isFinite(sampleT)) ages.push(Math.abs(sampleT - rowT));
+      if (b.state.subarray(i * w, (i + 1) * w).some(Number.isNaN)) missingJointRows++;
+    }
   }
   const cameras: Record<string, CameraCheck> = {};
   for (const track of episode.tracks) cameras[track.camera] = await checkCamera(store, episode, track, rowTimes);
-  return { episode, rows, cameras };
+  return { episode, rows, missingJointRows, jointAgeP99Ms: quantile(ages, 0.99), cameras };
 }
 
 async function checkCamera(

@@ -1,6 +1,7 @@
 /** Joint rows of imported episodes: each data file read once, one episode's rows at a time, checked to be contiguous. */
 import type { RowBatch } from "../../core/dataset.ts";
 import { ImportError } from "../errors.ts";
+import { ACTION_VALID, STATE_VALID } from "../layout.ts";
 import { floats, ints, parquet, vectors } from "./columns.ts";
 import type { DatasetFiles } from "./files.ts";
 import type { EpisodeMeta } from "./episodesMeta.ts";
@@ -16,6 +17,10 @@ export class DataCursor {
   constructor(files: DatasetFiles, width: number) {
     this.files = files;
     this.width = width;
+  }
+
+  private masked(t: arrow.Table, name: string, mask: string): Float32Array {
+    return maskedVectors(t, name, mask, this.width, this.path);
   }
 
   async episode(
@@ -48,11 +53,23 @@ export class DataCursor {
         throw new ImportError(`${path}: episode ${ep.index} changes task inside the episode; one task per episode is supported.`, path);
     }
     return {
-      rows: { state: vectors(sub, "observation.state", this.width, path), action: vectors(sub, "action", this.width, path), timestamp },
+      rows: { state: this.masked(sub, "observation.state", STATE_VALID), action: this.masked(sub, "action", ACTION_VALID), timestamp },
       taskIndex: taskIdx[0] ?? 0,
       table: sub,
     };
   }
+}
+
+/**
+ * `name`'s values, with those its validity mask (if the dataset has one) marks as not read set to
+ * missing (NaN): a value another tool filled in where the mask says 0 is not taken for a reading.
+ */
+function maskedVectors(t: arrow.Table, name: string, mask: string, width: number, path: string): Float32Array {
+  const values = vectors(t, name, width, path);
+  if (!t.schema.fields.some((f) => f.name === mask)) return values;
+  const valid = vectors(t, mask, width, path);
+  for (let i = 0; i < values.length; i++) if (valid[i] === 0) values[i] = NaN;
+  return values;
 }
 
 export function toRowBatches(

@@ -72,6 +72,21 @@ describe("import", () => {
     for (const [p, b] of original) expect(Buffer.compare(files.get(p)!, b), p).toBe(0);
   });
 
+  it("missing joint values: export (masked) → import keeps them missing → export gives identical files", async () => {
+    const src = buildSource(videos, SPEC);
+    for await (const b of src.rows("ep1")) {
+      b.state[5 * 6 + 2] = NaN; // row 5 (kept: the trim starts at 2) lost elbow_flex
+      break;
+    }
+    const sink = new MemorySink();
+    await exportV3(src, sink);
+    const { target, files } = await reexport(sink.files);
+    const state = target.rows.filter((b) => b.episodeId === target.episodes[1]!.id).flatMap((b) => Array.from(b.state));
+    expect(state.filter(Number.isNaN)).toHaveLength(1);
+    expect(Number.isNaN(state[3 * 6 + 2]!)).toBe(true);
+    for (const [p, b] of sink.files) expect(Buffer.compare(files.get(p)!, b), p).toBe(0);
+  });
+
   it("with annotations: spans, events, outcome and tags come back, and export → import → export stays identical", async () => {
     const sink = new MemorySink();
     // QA flags are the recorder's, not stored in the dataset: left out of this round trip.

@@ -158,6 +158,14 @@ export class FakeRecorder implements RecorderApi<unknown> {
     this.emit({ type: "takeFailed", episodeId: take.episode.id, message, ...(code ? { code } : {}) });
   }
 
+  /** The loop ended mid-take (an arm unplugged): the "worker" ends the take there, and stop() labels it. */
+  cut(reason: string): void {
+    const take = this.take;
+    if (!take) throw new Error("No take to cut.");
+    this.failure = { message: `The take was cut short: ${reason}.`, code: "cut_short" };
+    this.emit({ type: "takeCut", episodeId: take.episode.id, rows: this.rows, reason });
+  }
+
   private failure: { message: string; code?: string } | undefined;
 
   emit(e: RecorderEvent): void {

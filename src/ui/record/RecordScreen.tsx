@@ -53,9 +53,12 @@ function SyncTable({ sync }: { sync: SyncReport }) {
           </tr>
         ))}
         <tr>
-          <td colSpan={5} className="muted">
-            {sync.rows} rows · joint sample age p99 {Number.isFinite(sync.jointAgeP99Ms) ? sync.jointAgeP99Ms.toFixed(1) : "—"} ms · loop
-            jitter p99 {Number.isFinite(sync.loopJitterP99Ms) ? `${sync.loopJitterP99Ms.toFixed(2)} ms` : "—"}
+          <td colSpan={5} className="muted" data-testid="joint-sync">
+            {sync.rows} rows · joint sample age p99 {Number.isFinite(sync.jointAgeP99Ms) ? sync.jointAgeP99Ms.toFixed(1) : "—"} ms ·{" "}
+            <span className={sync.staleJointRows ? "bad" : undefined}>{sync.staleJointRows ?? "—"} rows without a joint sample</span> ·{" "}
+            {sync.duplicatedJointRows ?? "—"} repeated samples · loop{" "}
+            {sync.loopRateHz !== undefined && Number.isFinite(sync.loopRateHz) ? `${sync.loopRateHz.toFixed(1)} Hz` : "—"}, jitter p99{" "}
+            {Number.isFinite(sync.loopJitterP99Ms) ? `${sync.loopJitterP99Ms.toFixed(2)} ms` : "—"}
           </td>
         </tr>
       </tbody>
