@@ -55,13 +55,3 @@ export async function downloadZip(page: Page, dataset: string, prefix: string): 
   execFileSync("unzip", ["-q", zip, "-d", root]);
   return { dir, zip, root };
 }
-
-/** Opens the studio with its test hooks (`window.__studioTest`) on the simulated rig, its cameras shown. */
-export async function openStudio(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    window.__STUDIO_TEST__ = true;
-  });
-  await page.goto("/");
-  await expect(page.getByTestId("motor-row")).toHaveCount(12);
-  await expect(page.getByTestId("camera-preview")).toHaveCount(1);
-}
