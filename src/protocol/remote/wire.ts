@@ -98,7 +98,10 @@ export interface TakeInfo {
 }
 
 export type ControlEvent =
-  { readonly event: "session"; readonly params: SessionInfo } | { readonly event: "take"; readonly params: TakeInfo };
+  | { readonly event: "session"; readonly params: SessionInfo }
+  | { readonly event: "take"; readonly params: TakeInfo }
+  /** The sender ends the session, and why (e.g. the peer broke the message rules). */
+  | { readonly event: "bye"; readonly params: { readonly reason: string } };
 
 export type ControlMessage =
   | { readonly kind: "request"; readonly msg: ControlRequest }
@@ -202,6 +205,8 @@ function event(v: Record<string, unknown>): ControlEvent | undefined {
     const info = sessionInfo(p);
     return info ? { event: "session", params: info } : undefined;
   }
+  if (v["event"] === "bye")
+    return typeof p["reason"] === "string" ? { event: "bye", params: { reason: p["reason"].slice(0, 500) } } : undefined;
   if (v["event"] === "take") {
     const { phase, episode, elapsedMs, message, qa } = p;
     if (typeof phase !== "string" || !isTime(episode) || !isTime(elapsedMs) || typeof message !== "string" || !strings(qa, 32))
