@@ -14,7 +14,7 @@ import {
   type Decoded,
   encode,
   InboundRates,
-} from "../protocol/remote/wire.ts";
+} from "../protocol/remoteWire.ts";
 import { ClockSync } from "./clockSync.ts";
 import type { PeerLink } from "./link.ts";
 

@@ -24,7 +24,7 @@ import {
   type SessionInfo,
   type TakeInfo,
   toJointMap,
-} from "../protocol/remote/wire.ts";
+} from "../protocol/remoteWire.ts";
 import { ControlPeer } from "./ControlPeer.ts";
 import { type LinkStats, type ListenableLink, NO_LINK_STATS } from "./link.ts";
 

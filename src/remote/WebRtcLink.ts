@@ -11,7 +11,7 @@
 import { renderSVG } from "uqr";
 import { SignalingConnection, type SignalingCloseInfo, type SocketFactory } from "../capture/phone/signalingClient.ts";
 import { type ServerMessage, type SignalPayload, signalingUrlFor } from "../capture/phone/signalingProtocol.ts";
-import type { ChannelName } from "../protocol/remote/wire.ts";
+import type { ChannelName } from "../protocol/remoteWire.ts";
 import { nextBitrate, VIDEO_BITRATE } from "./bitrate.ts";
 import { type LinkHandlers, type LinkStats, type ListenableLink, NO_LINK_STATS } from "./link.ts";
 

@@ -6,7 +6,7 @@
  */
 import type { Clock } from "../core/clock.ts";
 import { mulberry32 } from "../core/random.ts";
-import type { ChannelName } from "../protocol/remote/wire.ts";
+import type { ChannelName } from "../protocol/remoteWire.ts";
 
 export interface LinkHandlers {
   /** Every channel is open. */

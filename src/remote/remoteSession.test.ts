@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.ts";
 import { RemoteCommandGate, type RemoteGateOptions } from "../control/RemoteCommandGate.ts";
-import type { RecordKey, TakeInfo } from "../protocol/remote/wire.ts";
+import type { RecordKey, TakeInfo } from "../protocol/remoteWire.ts";
 import { fakeLinkPair, type FakeLinkOptions } from "./link.ts";
 import { RemoteOperator } from "./RemoteOperator.ts";
 import { RemoteStation, type StationPorts } from "./RemoteStation.ts";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { scaled } from "../testing/fuzzScale.ts";
+import { scaled } from "./testing/fuzzScale.ts";
 import {
   type ActionMessage,
   decodeAction,
@@ -12,7 +12,7 @@ import {
   MAX_BYTES,
   type StateMessage,
   toJointMap,
-} from "./wire.ts";
+} from "./remoteWire.ts";
 
 const NAMES = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"];
 
