@@ -107,7 +107,9 @@ async function start(): Promise<void> {
   // Remote teleoperation: WebRTC through the signaling server, STUN/TURN from the Remote screen's settings.
   const ICE_KEY = "studio.remote.iceServers";
   const ice = { load: () => localStorage.getItem(ICE_KEY) ?? "", save: (text: string) => localStorage.setItem(ICE_KEY, text) };
-  const rtc = () => ({ iceServers: parseIceServers(ice.load()).servers });
+  // `?signal=wss://host/signal`: a signaling server that is not this page's own (docs/remote.md).
+  const signalingUrl = params.get("signal") ?? undefined;
+  const rtc = () => ({ iceServers: parseIceServers(ice.load()).servers, signalingUrl });
   const cameraTracks = () =>
     cameras
       .getState()

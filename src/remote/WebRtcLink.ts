@@ -200,9 +200,10 @@ export interface OperatorConnectHandlers {
   failed(reason: string): void;
 }
 
-/** The operator's page for a code. */
-export function operatorLink(origin: string, code: string): string {
-  return `${origin.replace(/\/+$/, "")}/?remote=${encodeURIComponent(code)}#remote`;
+/** The operator's page for a code (and the signaling server, when it is not the page's own). */
+export function operatorLink(origin: string, code: string, signalingUrl?: string): string {
+  const signal = signalingUrl ? `&signal=${encodeURIComponent(signalingUrl)}` : "";
+  return `${origin.replace(/\/+$/, "")}/?remote=${encodeURIComponent(code)}${signal}#remote`;
 }
 
 function closeReason(info: SignalingCloseInfo, url: string): string {
@@ -227,7 +228,7 @@ export function connectStation(settings: RtcSettings, cameras: () => readonly Me
       onMessage: (msg: ServerMessage) => {
         if (msg.type === "created") {
           const origin = msg.phoneOrigins[0] ?? location.origin;
-          const href = operatorLink(origin, msg.code);
+          const href = operatorLink(origin, msg.code, settings.signalingUrl);
           h.paired({ code: msg.code, link: href, qrSvg: renderSVG(href, { ecc: "M", border: 2, pixelSize: 6 }) });
         } else if (msg.type === "signal" && msg.data.kind === "ready" && !link) {
           const pc = new RTCPeerConnection(configuration(settings));
