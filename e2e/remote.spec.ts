@@ -56,7 +56,7 @@ test.describe("remote teleoperation", () => {
     await expect(operator.getByTestId("remote-operator")).toHaveAttribute("data-status", "connected", { timeout: 30_000 });
     await expect(station.getByTestId("remote-station")).toHaveAttribute("data-status", "connected");
     // The station's camera arrives live at the operator.
-    await expect(operator.getByTestId("remote-video")).toHaveCount(1);
+    await expect(operator.getByTestId("remote-video")).toHaveCount(1, { timeout: 20_000 });
     await expect
       .poll(() => operator.locator('[data-testid="remote-video"] video').evaluate((v: HTMLVideoElement) => v.videoWidth), {
         timeout: 20_000,

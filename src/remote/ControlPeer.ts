@@ -16,7 +16,7 @@ import {
   InboundRates,
 } from "../protocol/remoteWire.ts";
 import { ClockSync } from "./clockSync.ts";
-import type { PeerLink } from "./link.ts";
+import type { ListenableLink, PeerLink } from "./link.ts";
 
 type Params<M extends ControlMethod> = Extract<ControlRequest, { method: M }>["params"];
 
@@ -127,4 +127,21 @@ export class ControlPeer {
     this.handlers.violation(reason);
     return undefined;
   }
+}
+
+/** What a session holds while it is paired: released together, in order, when it ends. */
+export interface HeldPeer {
+  link?: ListenableLink | undefined;
+  control?: ControlPeer | undefined;
+  stopTicks?: (() => void) | undefined;
+  /** Leaves the pairing (the signaling room). */
+  leave?: (() => void) | undefined;
+}
+
+/** Stops the ticks, fails pending requests, closes the link and leaves the room. */
+export function releasePeer(held: HeldPeer, reason: string): void {
+  held.stopTicks?.();
+  held.control?.end(reason);
+  held.link?.close(reason);
+  held.leave?.();
 }

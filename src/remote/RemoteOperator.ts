@@ -19,7 +19,7 @@ import {
   type TakeInfo,
   toJointMap,
 } from "../protocol/remoteWire.ts";
-import { ControlPeer } from "./ControlPeer.ts";
+import { ControlPeer, type HeldPeer, releasePeer } from "./ControlPeer.ts";
 import { type LinkStats, type ListenableLink, NO_LINK_STATS } from "./link.ts";
 
 export interface OperatorConnector {
@@ -62,10 +62,7 @@ const IDLE_LINK: OperatorLinkView = { ...NO_LINK_STATS, commandsSent: 0, cmdAgeP
 const SENT_KEPT = 512;
 
 export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
-  private leave: (() => void) | undefined;
-  private link: ListenableLink | undefined;
-  private control: ControlPeer | undefined;
-  private stopTicks: (() => void) | undefined;
+  private held: HeldPeer = {};
   private seq = 0;
   private state: StateMessage | undefined;
   private firstStateSeq = -1;
@@ -106,7 +103,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   join(code: string): void {
     if (this.snap.status === "connecting" || this.snap.status === "connected") return;
     this.update({ status: "connecting", message: "Joining the station…", error: undefined });
-    this.leave = this.deps.connector.join(code, {
+    this.held.leave = this.deps.connector.join(code, {
       peer: (link) => this.onPeer(link),
       failed: (reason) => this.finish(reason, true),
     });
@@ -115,26 +112,26 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   /** Leaves the session (the station holds). */
   close(): void {
     if (this.snap.status !== "connecting" && this.snap.status !== "connected") return;
-    this.control?.emit({ event: "bye", params: { reason: "the operator left" } });
+    this.held.control?.emit({ event: "bye", params: { reason: "the operator left" } });
     this.finish("You left the session.", false);
   }
 
   /** Asks the station to hand the follower to us (through its start gate). */
   start(): Promise<void> {
-    return this.call(() => this.control!.call("teleop.start", {}).then((info) => this.update({ session: info as SessionInfo })));
+    return this.call(() => this.held.control!.call("teleop.start", {}).then((info) => this.update({ session: info as SessionInfo })));
   }
 
   /** Gives the follower back to the station (it holds). */
   stop(): Promise<void> {
-    return this.call(() => this.control!.call("teleop.stop", {}).then((info) => this.update({ session: info as SessionInfo })));
+    return this.call(() => this.held.control!.call("teleop.stop", {}).then((info) => this.update({ session: info as SessionInfo })));
   }
 
   estop(): Promise<void> {
-    return this.call(() => this.control!.call("estop", {}));
+    return this.call(() => this.held.control!.call("estop", {}));
   }
 
   key(key: RecordKey): Promise<void> {
-    return this.call(() => this.control!.call("record.key", { key }).then((take) => this.update({ take: take as TakeInfo })));
+    return this.call(() => this.held.control!.call("record.key", { key }).then((take) => this.update({ take: take as TakeInfo })));
   }
 
   setTarget(joint: number, value: number): void {
@@ -154,7 +151,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   }
 
   private async call(fn: () => Promise<unknown>): Promise<void> {
-    if (!this.control) return;
+    if (!this.held.control) return;
     try {
       await fn();
       if (this.snap.error) this.update({ error: undefined });
@@ -164,7 +161,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   }
 
   private onPeer(link: ListenableLink): void {
-    this.link = link;
+    this.held.link = link;
     const control = new ControlPeer(link, this.deps.clock, {
       request: () => Promise.reject(new Error("The operator answers no requests.")),
       event: (ev) => {
@@ -174,12 +171,12 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
       },
       violation: (reason) => this.finish(`Disconnected: the station sent a ${reason}.`, true),
     });
-    this.control = control;
+    this.held.control = control;
     link.listen({
       open: () => {
         this.update({ status: "connected", message: "Connected to the station." });
         control.ping();
-        this.stopTicks = every(this.deps.clock, 1000 / (this.deps.commandHz ?? 50), () => this.tick());
+        this.held.stopTicks = every(this.deps.clock, 1000 / (this.deps.commandHz ?? 50), () => this.tick());
       },
       message: (channel, data) => {
         if (channel === "control") control.onControl(data);
@@ -191,7 +188,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   }
 
   private onState(data: unknown): void {
-    const s = this.control?.admit("state", data, decodeState);
+    const s = this.held.control?.admit("state", data, decodeState);
     if (!s) return;
     if (this.state && s.seq <= this.state.seq) return; // freshest wins: an older one arriving late is dropped
     if (this.firstStateSeq < 0) this.firstStateSeq = s.seq;
@@ -203,7 +200,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
       this.targets = fromJointMap(joints, s.joints);
       this.update({ targets: [...this.targets] });
     }
-    const sync = this.control!.sync;
+    const sync = this.held.control!.sync;
     if (s.applied_seq > this.lastApplied && sync.synced) {
       this.lastApplied = s.applied_seq;
       const sent = this.sentAt[s.applied_seq % SENT_KEPT]!;
@@ -214,7 +211,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   }
 
   private tick(): void {
-    const link = this.link;
+    const link = this.held.link;
     const joints = this.snap.session?.joints;
     if (!link || !joints || this.targets.length === 0) return;
     const seq = this.seq++;
@@ -225,7 +222,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   }
 
   private refresh(link: ListenableLink): void {
-    const control = this.control!;
+    const control = this.held.control!;
     if (this.ticks % 50 === 0) control.ping();
     const sorted = [...this.ages].sort((a, b) => a - b);
     const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN);
@@ -243,7 +240,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
     });
     if (this.ticks % 50 === 0)
       void link.stats().then((st) => {
-        if (this.link === link)
+        if (this.held.link === link)
           this.update({
             link: { ...this.snap.link, videoKbps: st.videoKbps, videoFps: st.videoFps, videoPacketsLost: st.videoPacketsLost },
           });
@@ -251,14 +248,9 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   }
 
   private finish(message: string, failed: boolean): void {
-    this.stopTicks?.();
-    this.stopTicks = undefined;
-    this.control?.end(message);
-    this.control = undefined;
-    this.link?.close(message);
-    this.link = undefined;
-    this.leave?.();
-    this.leave = undefined;
+    const held = this.held;
+    this.held = {};
+    releasePeer(held, message);
     for (const t of this.snap.tracks) t.track.stop();
     this.update({ status: "ended", message, error: failed ? message : undefined, tracks: [] });
   }

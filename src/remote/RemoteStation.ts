@@ -25,7 +25,7 @@ import {
   type TakeInfo,
   toJointMap,
 } from "../protocol/remoteWire.ts";
-import { ControlPeer } from "./ControlPeer.ts";
+import { ControlPeer, type HeldPeer, releasePeer } from "./ControlPeer.ts";
 import { type LinkStats, type ListenableLink, NO_LINK_STATS } from "./link.ts";
 
 /** What the station's session needs of the studio (the state layer binds it to the stores). */
@@ -95,10 +95,7 @@ export interface RemoteStationDeps {
 const IDLE_LINK: StationLinkView = { ...NO_LINK_STATS, received: 0, unsynced: 0, gate: undefined };
 
 export class RemoteStation extends SnapshotEngine<StationSnapshot> {
-  private closeRoom: (() => void) | undefined;
-  private link: ListenableLink | undefined;
-  private control: ControlPeer | undefined;
-  private stopTicks: (() => void) | undefined;
+  private held: HeldPeer = {};
   private seq = 0;
   private lastTake = "";
   private received = 0;
@@ -114,7 +111,7 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
     this.received = 0;
     this.unsynced = 0;
     this.update({ status: "opening", message: "Contacting the signaling server…", pairing: undefined, local: false, link: IDLE_LINK });
-    this.closeRoom = this.deps.connector.open({
+    this.held.leave = this.deps.connector.open({
       paired: (pairing) => this.update({ status: "waiting", pairing, message: "Send the link to the operator. The code works once." }),
       peer: (link) => this.onPeer(link),
       failed: (reason) => this.finish(reason),
@@ -124,7 +121,7 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
   /** Ends the session: the operator is told, the follower holds. */
   close(): void {
     if (this.snap.status === "idle" || this.snap.status === "ended") return;
-    this.control?.emit({ event: "bye", params: { reason: "the station ended the session" } });
+    this.held.control?.emit({ event: "bye", params: { reason: "the station ended the session" } });
     this.finish("You ended the session.");
   }
 
@@ -142,7 +139,7 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
   }
 
   private onPeer(link: ListenableLink): void {
-    this.link = link;
+    this.held.link = link;
     const control = new ControlPeer(link, this.deps.clock, {
       request: (req) => this.onRequest(req),
       event: (ev) => {
@@ -150,14 +147,14 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
       },
       violation: (reason) => this.finish(`The operator was disconnected: ${reason}. The follower holds.`),
     });
-    this.control = control;
+    this.held.control = control;
     link.listen({
       open: () => {
         this.update({ status: "connected", message: "The operator is connected." });
         void this.deps.ports.attach(this.deps.gate);
         control.ping();
         this.sendInfo();
-        this.stopTicks = every(this.deps.clock, 1000 / (this.deps.stateHz ?? 30), () => this.tick());
+        this.held.stopTicks = every(this.deps.clock, 1000 / (this.deps.stateHz ?? 30), () => this.tick());
       },
       message: (channel, data) => {
         if (channel === "control") control.onControl(data);
@@ -168,7 +165,7 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
   }
 
   private onAction(data: unknown): void {
-    const control = this.control;
+    const control = this.held.control;
     const a = control?.admit("action", data, decodeAction);
     if (!control || !a) return;
     this.received++;
@@ -220,12 +217,12 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
   }
 
   private sendInfo(): void {
-    this.control?.emit({ event: "session", params: this.info() });
+    this.held.control?.emit({ event: "session", params: this.info() });
   }
 
   private tick(): void {
-    const link = this.link;
-    const control = this.control;
+    const link = this.held.link;
+    const control = this.held.control;
     if (!link || !control) return;
     const ports = this.deps.ports;
     const s = ports.sample();
@@ -255,21 +252,16 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
     if (this.seq % 30 === 0) {
       control.ping();
       void link.stats().then((stats) => {
-        if (this.link === link)
+        if (this.held.link === link)
           this.update({ link: { ...stats, rttMs: control.sync.rttMs, received: this.received, unsynced: this.unsynced, gate: s?.gate } });
       });
     }
   }
 
   private finish(message: string): void {
-    this.stopTicks?.();
-    this.stopTicks = undefined;
-    this.control?.end(message);
-    this.control = undefined;
-    this.link?.close(message);
-    this.link = undefined;
-    this.closeRoom?.();
-    this.closeRoom = undefined;
+    const held = this.held;
+    this.held = {};
+    releasePeer(held, message);
     void this.deps.ports.attach(undefined);
     this.update({ status: "ended", message, pairing: undefined });
   }

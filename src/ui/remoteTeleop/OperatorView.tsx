@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { useStudio } from "../StudioContext.tsx";
-import { JOINT_KEYS } from "../teleop/ManualControls.tsx";
+import { JOINT_KEYS, useJointKeys } from "../teleop/ManualControls.tsx";
 import { OperatorTwin } from "./OperatorTwin.tsx";
 import { fmt, Figures } from "./figures.tsx";
 
@@ -35,40 +35,25 @@ export function OperatorView() {
   const op = useStore(remote, (s) => s.operator);
   const engine = useStore(remote, (s) => s.operatorEngine);
   const leave = useStore(remote, (s) => s.leave);
-  const held = useRef(new Set<string>());
   const [robot] = useState<"so101">("so101");
   const connected = op.status === "connected";
 
+  const nudge = useCallback((j: number, d: number) => engine.nudge(j, d), [engine]);
+  useJointKeys(nudge, SPEED, connected);
+  const reviewing = op.take?.phase === "reset";
+  // The session keys go to the station: → next, ← re-record, D discard (under review), Escape stop.
   useEffect(() => {
     if (!connected) return;
     const down = (e: KeyboardEvent) => {
       if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return;
-      const k = e.key.toLowerCase();
       if (e.key === "ArrowRight") void engine.key("next");
       else if (e.key === "ArrowLeft") void engine.key("rerecord");
       else if (e.key === "Escape") void engine.key("stop");
-      else if (k === "d" && op.take?.phase === "reset") void engine.key("discard");
-      else if (JOINT_KEYS.some(([a, b]) => a === k || b === k)) held.current.add(k);
+      else if (e.key.toLowerCase() === "d" && reviewing) void engine.key("discard");
     };
-    const up = (e: KeyboardEvent) => held.current.delete(e.key.toLowerCase());
     window.addEventListener("keydown", down);
-    window.addEventListener("keyup", up);
-    let last = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      const dt = Math.min(100, now - last);
-      last = now;
-      JOINT_KEYS.forEach(([plus, minus], i) => {
-        const dir = (held.current.has(plus) ? 1 : 0) - (held.current.has(minus) ? 1 : 0);
-        if (dir !== 0) engine.nudge(i, (dir * SPEED * dt) / 1000);
-      });
-    }, 1000 / 30);
-    return () => {
-      clearInterval(timer);
-      window.removeEventListener("keydown", down);
-      window.removeEventListener("keyup", up);
-    };
-  }, [connected, engine, op.take?.phase]);
+    return () => window.removeEventListener("keydown", down);
+  }, [connected, engine, reviewing]);
 
   const session = op.session;
   const l = op.link;
