@@ -86,6 +86,13 @@ test.describe("remote teleoperation", () => {
     const applied = Number(await station.locator('[data-figure="applied"] td.num').textContent());
     expect(applied).toBeGreaterThan(50);
     await expect(operator.locator('[data-testid="operator-link"] [data-figure="round trip"] td.num')).not.toHaveText("— ms");
+    // Glass to glass: the station's simulated camera's timecode, read from the received video at the operator.
+    const glass = operator.locator('[data-testid="operator-link"] [data-figure^="video glass-to-glass"] td.num');
+    await expect(glass).not.toHaveText("— ms", { timeout: 15_000 });
+    const glassMs = Number((await glass.textContent())!.replace(" ms", ""));
+    test.info().annotations.push({ type: "video glass-to-glass p50 (ms)", description: String(glassMs) });
+    expect(glassMs).toBeGreaterThan(0);
+    expect(glassMs).toBeLessThan(2000);
 
     // A second operator with the same (used) link, and a wrong code: both refused.
     const second = await opContext.newPage();

@@ -283,11 +283,15 @@ export class RateGuard {
   }
 }
 
-/** Sustained messages per second and burst per channel, from a peer. */
+/**
+ * Sustained messages per second and burst per channel, from a peer. The bursts are large on
+ * purpose: a receiver whose page stalled for seconds gets everything that waited at once (the
+ * senders run at 50, 30 and ~2 messages a second); a flood fills them in a fraction of a second.
+ */
 export const RATE_LIMITS: Readonly<Record<ChannelName, readonly [number, number]>> = {
-  action: [400, 200],
-  state: [400, 200],
-  control: [50, 50],
+  action: [400, 1000],
+  state: [400, 1000],
+  control: [100, 500],
 };
 
 /** One rate guard per channel a peer sends on. */

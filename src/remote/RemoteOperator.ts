@@ -20,6 +20,7 @@ import {
   toJointMap,
 } from "../protocol/remoteWire.ts";
 import { ControlPeer, type HeldPeer, releasePeer } from "./ControlPeer.ts";
+import { watchTimecode } from "./videoLatency.ts";
 import { type LinkStats, type ListenableLink, NO_LINK_STATS } from "./link.ts";
 
 export interface OperatorConnector {
@@ -35,6 +36,8 @@ export interface OperatorLinkView extends LinkStats {
   readonly cmdAgeP99Ms: number;
   /** Share of state messages that did not arrive (or arrived out of order and were dropped). */
   readonly stateLoss: number;
+  /** Glass-to-glass of a camera drawing the timecode (the simulated camera): capture at the station → decoded here, p50 (ms). */
+  readonly videoLatencyP50Ms: number;
 }
 
 export interface OperatorSnapshot {
@@ -58,7 +61,14 @@ export interface RemoteOperatorDeps {
   readonly commandHz?: number;
 }
 
-const IDLE_LINK: OperatorLinkView = { ...NO_LINK_STATS, commandsSent: 0, cmdAgeP50Ms: NaN, cmdAgeP99Ms: NaN, stateLoss: NaN };
+const IDLE_LINK: OperatorLinkView = {
+  ...NO_LINK_STATS,
+  commandsSent: 0,
+  cmdAgeP50Ms: NaN,
+  cmdAgeP99Ms: NaN,
+  stateLoss: NaN,
+  videoLatencyP50Ms: NaN,
+};
 const SENT_KEPT = 512;
 
 export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
@@ -72,6 +82,8 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   private lastApplied = -1;
   private ticks = 0;
   private targets: number[] = [];
+  private readonly videoLatencies: number[] = [];
+  private readonly watchers: (() => void)[] = [];
 
   constructor(private readonly deps: RemoteOperatorDeps) {
     super({
@@ -183,7 +195,16 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
         else if (channel === "state") this.onState(data);
       },
       close: (reason) => this.finish(`The link to the station ended (${reason}).`, true),
-      track: (track, stream) => this.update({ tracks: [...this.snap.tracks, { track, stream }] }),
+      track: (track, stream) => {
+        this.update({ tracks: [...this.snap.tracks, { track, stream }] });
+        this.watchers.push(
+          watchTimecode(
+            track,
+            () => this.deps.clock.now(),
+            (capture, at) => this.onVideoSample(capture, at),
+          ),
+        );
+      },
     });
   }
 
@@ -210,6 +231,14 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
     }
   }
 
+  private onVideoSample(captureMs: number, arrivedMs: number): void {
+    const sync = this.held.control?.sync;
+    if (!sync?.synced) return;
+    // The capture time is the station's clock; station − ours = offset.
+    this.videoLatencies.push(arrivedMs + sync.offsetMs - captureMs);
+    if (this.videoLatencies.length > 100) this.videoLatencies.shift();
+  }
+
   private tick(): void {
     const link = this.held.link;
     const joints = this.snap.session?.joints;
@@ -224,14 +253,17 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   private refresh(link: ListenableLink): void {
     const control = this.held.control!;
     if (this.ticks % 50 === 0) control.ping();
-    const sorted = [...this.ages].sort((a, b) => a - b);
-    const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN);
+    const q = (p: number, xs = this.ages) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN;
+    };
     const span = this.state ? this.state.seq - this.firstStateSeq + 1 : 0;
     const base = {
       commandsSent: this.seq,
       cmdAgeP50Ms: q(0.5),
       cmdAgeP99Ms: q(0.99),
       stateLoss: span > 0 ? 1 - this.statesReceived / span : NaN,
+      videoLatencyP50Ms: q(0.5, this.videoLatencies),
     };
     this.update({
       loop: this.state?.loop,
@@ -251,6 +283,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
     const held = this.held;
     this.held = {};
     releasePeer(held, message);
+    for (const stop of this.watchers.splice(0)) stop();
     for (const t of this.snap.tracks) t.track.stop();
     this.update({ status: "ended", message, error: failed ? message : undefined, tracks: [] });
   }

@@ -167,7 +167,7 @@ describe("remote sessions over the fake link", () => {
       (send: (t: string) => void) => send("{nope"),
       (send: (t: string) => void) => send(JSON.stringify({ t: 0, seq: 1, goal: { "a.pos": 1 }, obs_seq: 0, pad: "x".repeat(4000) })),
       (send: (t: string) => void) => {
-        for (let i = 0; i < 1000; i++) send(JSON.stringify({ t: 0, seq: 10_000 + i, goal: {}, obs_seq: 0 }));
+        for (let i = 0; i < 5000; i++) send(JSON.stringify({ t: 0, seq: 10_000 + i, goal: {}, obs_seq: 0 }));
       },
     ]) {
       const { clock, wire, station, operator, st } = await pair({ delayMs: 5 });

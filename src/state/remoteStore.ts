@@ -68,7 +68,8 @@ function takeInfo(recording: RecordingStore, now: number): TakeInfo {
   return {
     phase: r.phase,
     episode: r.kept,
-    elapsedMs: r.phaseEndsAt === undefined ? 0 : Math.max(0, Math.round((r.phaseEndsAt - now) / 100) * 100),
+    // Whole seconds: the station pushes the take state when it changes, about once a second at most.
+    elapsedMs: r.phaseEndsAt === undefined ? 0 : Math.max(0, Math.round((r.phaseEndsAt - now) / 1000) * 1000),
     message: r.error ?? (r.lastTake ? `last take: ${r.lastTake.discarded ? "discarded" : "kept"}` : ""),
     qa: (r.lastTake?.qa ?? []).map((f) => f.message),
   };

@@ -102,6 +102,7 @@ export function OperatorView() {
               ["command age when applied (p50 / p99)", `${fmt(l.cmdAgeP50Ms)} / ${fmt(l.cmdAgeP99Ms)} ms`],
               ["state loss", Number.isFinite(l.stateLoss) ? `${(l.stateLoss * 100).toFixed(1)} %` : "—"],
               ["video", `${fmt(l.videoKbps)} kbit/s · ${fmt(l.videoFps)} fps · ${fmt(l.videoPacketsLost)} packets lost`],
+              ["video glass-to-glass (p50, simulated camera's timecode)", `${fmt(l.videoLatencyP50Ms)} ms`],
               ["commands sent", String(l.commandsSent)],
               [
                 "station limits",
