@@ -66,7 +66,7 @@ async function station(o: { listen: Addr; peerUdp: Addr; runMs: number; cutAt: n
     connector: { open: (h) => (h.peer(link), () => undefined) },
     ports: {
       name: "bench station",
-      info: () => ({ joints: names, ranges: loop.ranges.map((r) => [r.min, r.max] as const), rateHz: 100, cameras: [] }),
+      info: () => ({ robot: "so101", joints: names, ranges: loop.ranges.map((r) => [r.min, r.max] as const), rateHz: 100, cameras: [] }),
       sample: () => {
         const f = loop.sample.frame();
         loop.sample.read(f);

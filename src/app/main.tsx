@@ -120,6 +120,7 @@ async function start(): Promise<void> {
     recording,
     cameras,
     ice,
+    robot: followerKind,
     gate: DEFAULT_REMOTE_GATE,
     clock: realClock,
     stationConnector: { open: (h) => connectStation(rtc(), cameraTracks, h) },

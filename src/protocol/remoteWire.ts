@@ -77,6 +77,8 @@ export interface ControlResponse {
 /** What the station tells the operator about the session (the result of `session.info`, and pushed on change). */
 export interface SessionInfo {
   readonly station: string;
+  /** The follower's kind (so101, koch): the operator draws that twin. */
+  readonly robot: string;
   readonly joints: readonly string[];
   /** Each joint's range in normalised units (the station holds commands to it anyway). */
   readonly ranges: readonly (readonly [number, number])[];
@@ -190,12 +192,23 @@ const strings = (v: unknown, max: number): v is string[] =>
   Array.isArray(v) && v.length <= max && v.every((s) => typeof s === "string" && s.length <= 200);
 
 function sessionInfo(p: Record<string, unknown>): SessionInfo | undefined {
-  const { station, joints, ranges, rateHz, cameras, watchdogMs, maxAgeMs, driver } = p;
+  const { station, robot, joints, ranges, rateHz, cameras, watchdogMs, maxAgeMs, driver } = p;
+  if (typeof robot !== "string" || robot.length > 32) return undefined;
   if (typeof station !== "string" || !strings(joints, MAX_JOINTS) || !strings(cameras, 16)) return undefined;
   if (!Array.isArray(ranges) || ranges.length > MAX_JOINTS) return undefined;
   if (!ranges.every((r) => Array.isArray(r) && r.length === 2 && r.every(isTime))) return undefined;
   if (!isTime(rateHz) || !isTime(watchdogMs) || !isTime(maxAgeMs) || (driver !== "remote" && driver !== "local")) return undefined;
-  return { station: station.slice(0, 200), joints, ranges: ranges as [number, number][], rateHz, cameras, watchdogMs, maxAgeMs, driver };
+  return {
+    station: station.slice(0, 200),
+    robot,
+    joints,
+    ranges: ranges as [number, number][],
+    rateHz,
+    cameras,
+    watchdogMs,
+    maxAgeMs,
+    driver,
+  };
 }
 
 function event(v: Record<string, unknown>): ControlEvent | undefined {

@@ -32,7 +32,13 @@ import { type LinkStats, type ListenableLink, NO_LINK_STATS } from "./link.ts";
 export interface StationPorts {
   readonly name: string;
   /** The follower's joints and ranges, the loop rate, the cameras sent. */
-  info(): { joints: readonly string[]; ranges: readonly (readonly [number, number])[]; rateHz: number; cameras: readonly string[] };
+  info(): {
+    robot: string;
+    joints: readonly string[];
+    ranges: readonly (readonly [number, number])[];
+    rateHz: number;
+    cameras: readonly string[];
+  };
   /** The loop's newest sample: time on the page clock, follower, goal sent, loop state, who drives, the gate (its times on the page clock). */
   sample():
     | {
@@ -206,6 +212,7 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
     const s = this.deps.ports.sample();
     return {
       station: this.deps.ports.name,
+      robot: i.robot,
       joints: i.joints,
       ranges: i.ranges,
       rateHz: i.rateHz,

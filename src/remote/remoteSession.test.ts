@@ -49,7 +49,7 @@ function stationPorts(clock: ManualClock) {
   clock.timeout(10, tick);
   const ports: StationPorts = {
     name: "bench station",
-    info: () => ({ joints: JOINTS, ranges: JOINTS.map(() => [-100, 100] as const), rateHz: 100, cameras: ["front"] }),
+    info: () => ({ robot: "so101", joints: JOINTS, ranges: JOINTS.map(() => [-100, 100] as const), rateHz: 100, cameras: ["front"] }),
     sample: () => ({ t: clock.now(), follower, command, loop: "tracking", source, gate: gate?.stats() }),
     attach: async (o) => {
       gate = o ? new RemoteCommandGate(6, o) : undefined;

@@ -40,6 +40,8 @@ export interface RemoteBackends {
   readonly stationConnector: StationConnector;
   readonly operatorConnector: OperatorConnector;
   readonly gate: RemoteGateOptions;
+  /** The follower's kind (its twin at the operator). */
+  readonly robot: () => string;
   /** Where the STUN/TURN text is kept (the app: localStorage). */
   readonly ice: { load(): string; save(text: string): void };
   readonly clock: Clock;
@@ -84,6 +86,7 @@ function stationPorts(b: RemoteBackends): StationPorts {
     info: () => {
       const s = teleop.getState().status;
       return {
+        robot: b.robot(),
         joints: s?.joints ?? [],
         ranges: (s?.ranges ?? []).map((r) => [r.min, r.max] as const),
         rateHz: teleop.getState().rateHz,

@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef } from "react";
 import { useStore } from "zustand";
+import type { RobotKind } from "../../core/robots.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { JOINT_KEYS, useJointKeys } from "../teleop/ManualControls.tsx";
 import { OperatorTwin } from "./OperatorTwin.tsx";
@@ -24,6 +25,7 @@ function RemoteVideo({ stream, index }: { stream: MediaStream; index: number }) 
 }
 
 const SPEED = 30;
+const KINDS: readonly RobotKind[] = ["so100", "so101", "koch"];
 
 /**
  * The operator's side: the station's cameras live, its follower's twin with our command as the
@@ -35,7 +37,7 @@ export function OperatorView() {
   const op = useStore(remote, (s) => s.operator);
   const engine = useStore(remote, (s) => s.operatorEngine);
   const leave = useStore(remote, (s) => s.leave);
-  const [robot] = useState<"so101">("so101");
+  const robot: RobotKind = KINDS.find((k) => k === op.session?.robot) ?? "so101";
   const connected = op.status === "connected";
 
   const nudge = useCallback((j: number, d: number) => engine.nudge(j, d), [engine]);
