@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
 
-const LAYERS = ["core", "protocol", "hardware", "control", "capture", "recording", "storage", "export", "state", "ui", "app"];
+const LAYERS = ["core", "protocol", "hardware", "control", "capture", "recording", "remote", "storage", "export", "state", "ui", "app"];
 
 /** What each layer may import (besides itself). */
 const ALLOWED = {
@@ -15,9 +15,11 @@ const ALLOWED = {
   control: ["core", "protocol", "hardware"],
   capture: ["core"],
   recording: ["core", "protocol", "hardware", "control", "capture", "storage"],
+  // remote teleoperation: the peer link (WebRTC), the station's and the operator's sessions
+  remote: ["core", "protocol", "control", "capture"],
   storage: ["core"],
   export: ["core", "storage"],
-  state: ["core", "protocol", "hardware", "control", "capture", "recording", "storage", "export"],
+  state: ["core", "protocol", "hardware", "control", "capture", "recording", "remote", "storage", "export"],
   ui: ["core", "state"],
   app: LAYERS,
 };

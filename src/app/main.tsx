@@ -6,6 +6,7 @@ import {
   createEpisodesStore,
   createProblemsStore,
   createRecordingStore,
+  createRemoteStore,
   type RecordingStore,
   type TeleopStore,
   createRigStore,
@@ -44,7 +45,9 @@ import { createRig } from "./rig.ts";
 import { realClock, type BusStatsInfo } from "../hardware/index.ts";
 import { createRecorder } from "./recorder.ts";
 import { createCameraFactory } from "./cameras.ts";
-import { ReplaySession } from "../control/index.ts";
+import { DEFAULT_REMOTE_GATE, ReplaySession } from "../control/index.ts";
+import { connectOperator, connectStation } from "../remote/WebRtcLink.ts";
+import { parseIceServers } from "../remote/iceServers.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
 
@@ -103,6 +106,28 @@ async function start(): Promise<void> {
   const datasets = createDatasetsStore(episodes.store);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
   const episodeBrowser = createEpisodesStore(episodes.store, replay, { clock: realClock });
+  // Remote teleoperation: WebRTC through the signaling server, STUN/TURN from the Remote screen's settings.
+  const ICE_KEY = "studio.remote.iceServers";
+  const ice = { load: () => localStorage.getItem(ICE_KEY) ?? "", save: (text: string) => localStorage.setItem(ICE_KEY, text) };
+  // `?signal=wss://host/signal`: a signaling server that is not this page's own (docs/remote.md).
+  const signalingUrl = params.get("signal") ?? undefined;
+  const rtc = () => ({ iceServers: parseIceServers(ice.load()).servers, signalingUrl });
+  const cameraTracks = () =>
+    cameras
+      .getState()
+      .cameras.map((c) => cameras.getState().track(c.key))
+      .filter((t): t is MediaStreamTrack => t !== undefined);
+  const remote = createRemoteStore({
+    teleop,
+    recording,
+    cameras,
+    ice,
+    robot: followerKind,
+    gate: DEFAULT_REMOTE_GATE,
+    clock: realClock,
+    stationConnector: { open: (h) => connectStation(rtc(), cameraTracks, h) },
+    operatorConnector: { join: (code, h) => connectOperator(rtc(), code, h) },
+  });
   if (window.__STUDIO_TEST__)
     window.__studioTest = {
       episodes: episodes.store,
@@ -135,6 +160,7 @@ async function start(): Promise<void> {
           recording,
           datasets,
           episodes: episodeBrowser,
+          remote,
           webSerial: serial !== undefined,
         }}
       >
@@ -142,6 +168,15 @@ async function start(): Promise<void> {
       </StudioProvider>
     </StrictMode>,
   );
+
+  // Opened with an operator link (`?remote=<code>`): join that station.
+  const code = params.get("remote");
+  if (code) {
+    // The code works once: keep it out of the history (a reload would only be refused).
+    history.replaceState(null, "", location.pathname + location.hash);
+    remote.getState().join(code);
+    if (location.hash !== "#remote") location.hash = "#remote";
+  }
 
   await rig.getState().loadProfiles();
   if (profiles.warning) problems.getState().report("warning", profiles.warning);

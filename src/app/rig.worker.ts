@@ -39,6 +39,8 @@ const api: BusWorkerApi = {
   setSource: (source) => teleop.setSource(source),
   setTargets: (values) => teleop.setTargets(values),
   playTrajectory: (t) => teleop.playTrajectory(t),
+  attachRemote: (options) => teleop.attachRemote(options),
+  offerRemote: (cmd) => teleop.offerRemote(cmd),
   onTeleopStatus(fn) {
     statusListeners.add(fn);
   },

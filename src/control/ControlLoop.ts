@@ -22,6 +22,7 @@ import {
   type CommandSource,
 } from "./loopTypes.ts";
 import { messageOf } from "../core/messages.ts";
+import type { RemoteCommandGate } from "./RemoteCommandGate.ts";
 
 /**
  * The teleoperation loop: each tick one SYNC READ per bus (leader, follower), the command in
@@ -63,6 +64,9 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   private cancelTimer: (() => void) | undefined;
   private cancelWatchdog: (() => void) | undefined;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Source "remote": the operator's commands, through the station's gate (RemoteCommandGate). */
+  private remote: RemoteCommandGate | undefined;
+  private remoteVerdict: "track" | "hold" | "torque-off" = "hold";
 
   constructor(
     readonly leader: LeaderArm | undefined,
@@ -173,6 +177,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     if (source === "leader" && !this.leader)
       throw new RangeError("There is no leader arm in this loop: drive the follower with the keyboard, sliders or a replay.");
     if (source === "trajectory" && !this.trajectory) throw new RangeError("No trajectory to play: use playTrajectory().");
+    if (source === "remote" && !this.remote) throw new RangeError("No remote operator is connected.");
     if (source === "manual") this.manual.set(this.followerN);
     if (source !== "trajectory") this.trajectory = undefined;
     const gate = source !== "manual" && this.snap.state === "tracking";
@@ -182,6 +187,12 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       state: gate ? "gating" : this.snap.state,
       trajectory: source === "trajectory" ? this.snap.trajectory : undefined,
     });
+  }
+
+  /** The gate a remote operator's commands come through (source "remote"); undefined detaches it. */
+  attachRemote(gate: RemoteCommandGate | undefined): void {
+    this.remote = gate;
+    if (!gate && this.snap.source === "remote") this.setSource("manual");
   }
 
   /** Manual targets in normalised units, held to each joint's calibrated range (NaN: hold that joint). */
@@ -333,7 +344,19 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     }
     const missing = leaderReads.filter((r) => !r.ok).length + followerReads.filter((r) => !r.ok).length;
     let state = this.snap.state;
+    const held = this.remoteVerdict !== "track";
     const target = this.target(now, state);
+    if (this.snap.source === "remote") {
+      if (this.remoteVerdict === "torque-off") {
+        await this.estop(`no command from the remote operator for ${this.remote?.options.watchdogMs ?? 0} ms: torque off`);
+        return;
+      }
+      // Commands resume after a hold: through the start gate again, never a jump.
+      if (held && this.remoteVerdict === "track" && state === "tracking") {
+        this.enterGating();
+        state = "gating";
+      }
+    }
     for (let i = 0; i < this.n; i++) this.command[i] = clampToRange(target[i]!, this.ranges[i]);
     if (state === "gating") {
       if (maxDistance(this.command, this.followerN, this.n) <= this.options.gate) {
@@ -384,7 +407,11 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     const source = this.snap.source;
     if (source === "leader") out.set(this.leaderN);
     else if (source === "trajectory" && this.trajectory) this.trajectory.targets(now, state === "tracking", out);
-    else out.set(this.manual);
+    else if (source === "remote" && this.remote) {
+      // Hold: the last goal sent (NaN before any: where the follower is).
+      this.remoteVerdict = this.remote.target(now, out);
+      if (this.remoteVerdict !== "track") out.set(this.safe);
+    } else out.set(this.manual);
     for (let i = 0; i < this.n; i++) if (Number.isNaN(out[i]!)) out[i] = this.followerN[i]!;
     return out;
   }

@@ -4,7 +4,8 @@ import { ARMS } from "../core/robots.ts";
 import { clampToRange } from "../core/teleop.ts";
 import type { CommandSource, Trajectory } from "./ControlLoop.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
-import type { TeleopArmSpec, TeleopHost, TeleopStatus } from "./TeleopService.ts";
+import type { RemoteGateOptions } from "./RemoteCommandGate.ts";
+import type { RemoteCommandIn, TeleopArmSpec, TeleopHost, TeleopStatus } from "./TeleopService.ts";
 
 export interface TeleopStartRequest {
   readonly leader?: TeleopArmSpec | undefined;
@@ -53,6 +54,7 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
   private queue: Promise<unknown> = Promise.resolve();
   private pendingTargets: number[] | undefined;
   private sending = false;
+  private remoteOptions: RemoteGateOptions | undefined;
 
   constructor(private readonly deps: TeleopControllerDeps) {
     super({ phase: "idle", status: undefined, shared: undefined, error: undefined, targets: [] });
@@ -73,6 +75,7 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
       if (this.host && this.host !== host) await this.host.stopTeleop();
       if (token !== this.token) return;
       this.host = host;
+      if (this.remoteOptions) await host.attachRemote(this.remoteOptions);
       const joints = ARMS[req.follower.arm].motors.length;
       const buffer = allocateSampleBuffer(joints);
       const shared =
@@ -192,6 +195,17 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
       }
       this.sending = false;
     })();
+  }
+
+  /** Opens (or with undefined closes) the gate for a remote operator's commands, on this loop's host and any later one. */
+  async attachRemote(options: RemoteGateOptions | undefined): Promise<void> {
+    this.remoteOptions = options;
+    await this.host?.attachRemote(options);
+  }
+
+  /** A remote operator's command, to the host's gate (it drops stale and out-of-sequence ones); not awaited, never queued here. */
+  offerRemote(cmd: RemoteCommandIn): void {
+    void this.host?.offerRemote(cmd).catch(() => undefined);
   }
 
   /** Where the follower is, as manual targets (switching to manual never makes it jump). */

@@ -16,6 +16,14 @@ import {
   type Trajectory,
 } from "./ControlLoop.ts";
 import { IDLE_SNAPSHOT } from "./loopTypes.ts";
+import { RemoteCommandGate, type RemoteGateOptions, type RemoteGateStats } from "./RemoteCommandGate.ts";
+
+/** A remote operator's command as the page hands it to the host: `sentAtEpochMs` = performance.timeOrigin + time on the page's clock. */
+export interface RemoteCommandIn {
+  readonly seq: number;
+  readonly sentAtEpochMs: number;
+  readonly joints: readonly number[];
+}
 
 export interface TeleopArmSpec {
   readonly busKey: string;
@@ -41,6 +49,8 @@ export interface TeleopStatus extends LoopSnapshot {
   readonly ranges: readonly JointRange[];
   /** performance.timeOrigin where the loop runs: sample times + (this − reader's timeOrigin) = reader's clock. */
   readonly clockOriginMs: number;
+  /** The remote operator's gate, while one is attached. */
+  readonly remote?: RemoteGateStats | undefined;
 }
 
 /** Where teleop runs: next to the buses (worker), or on the page. Both implement this. */
@@ -51,6 +61,10 @@ export interface TeleopHost {
   setSource(source: CommandSource): Promise<void>;
   setTargets(values: readonly number[]): Promise<void>;
   playTrajectory(trajectory: Trajectory): Promise<void>;
+  /** Opens (options) or closes (undefined) the gate for a remote operator's commands; a new operator starts a new gate. */
+  attachRemote(options: RemoteGateOptions | undefined): Promise<void>;
+  /** A remote operator's command, into the gate (dropped there if stale or out of sequence). */
+  offerRemote(cmd: RemoteCommandIn): Promise<void>;
 }
 
 export interface TeleopServiceDeps {
@@ -123,6 +137,7 @@ export class TeleopService implements TeleopHost {
       };
       const loop = this.createLoop(leader, follower, options, req.sampleBuffer);
       this.loop = loop;
+      this.attachGate(loop);
       loop.subscribe((s) => this.onSnapshot(loop, s));
       await loop.start();
       return this.status();
@@ -196,6 +211,24 @@ export class TeleopService implements TeleopHost {
 
   private lastSource: string | undefined;
   private lastPhase: string | undefined;
+  private remoteOptions: RemoteGateOptions | undefined;
+  private gate: RemoteCommandGate | undefined;
+
+  async attachRemote(options: RemoteGateOptions | undefined): Promise<void> {
+    this.remoteOptions = options;
+    this.attachGate(this.loop);
+    await Promise.resolve();
+  }
+
+  private attachGate(loop: ControlLoop | undefined): void {
+    this.gate = this.remoteOptions && loop ? new RemoteCommandGate(loop.joints.length, this.remoteOptions) : undefined;
+    loop?.attachRemote(this.gate);
+  }
+
+  async offerRemote(cmd: RemoteCommandIn): Promise<void> {
+    this.gate?.offer({ seq: cmd.seq, sentAt: cmd.sentAtEpochMs - performance.timeOrigin, joints: cmd.joints }, this.clock.now());
+    await Promise.resolve();
+  }
 
   status(loop = this.loop): TeleopStatus {
     if (!loop) return { ...IDLE_SNAPSHOT, sample: [], joints: [], ranges: [], clockOriginMs: performance.timeOrigin };
@@ -207,6 +240,7 @@ export class TeleopService implements TeleopHost {
       joints: loop.joints,
       ranges: loop.ranges,
       clockOriginMs: performance.timeOrigin,
+      remote: this.gate?.stats(),
     };
   }
 }

@@ -48,10 +48,11 @@ export interface LoopOptions {
 export const DEFAULT_LOOP: LoopOptions = { rateHz: 100, maxStep: 10, gate: 8, rampPerSecond: 30, watchdogMs: 250 };
 
 /**
- * Where commands come from: the leader arm, targets set by the page (keyboard, sliders, 3D drag,
- * a remote operator), or a trajectory played inside the loop (replay of a recorded episode).
+ * Where commands come from: the leader arm, targets set by the page (keyboard, sliders, 3D drag),
+ * a trajectory played inside the loop (replay of a recorded episode), or a remote operator's
+ * commands through the station's gate (RemoteCommandGate: stale ones dropped, watchdog hold).
  */
-export type CommandSource = "leader" | "manual" | "trajectory";
+export type CommandSource = "leader" | "manual" | "trajectory" | "remote";
 
 export interface LoopSnapshot {
   readonly state: LoopState;

@@ -1,6 +1,6 @@
 import type { EpisodeRecord, VideoTrackInfo } from "../core/dataset.ts";
 import { quantile } from "../core/frameSync.ts";
-import { decodeTimecode } from "../core/timecode.ts";
+import { readTimecode } from "../capture/frameTimecode.ts";
 import { decoderConfigFor } from "../core/videoTrack.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 
@@ -34,29 +34,6 @@ export interface EpisodeCheck {
   /** p99 |stored joint sample time − row time| over the rows that have a sample, ms (NaN if none). */
   jointAgeP99Ms: number;
   cameras: Record<string, CameraCheck>;
-}
-
-function lumaOf(frame: VideoFrame, buffer: Uint8Array, layout: PlaneLayout[]): { luma: Uint8Array; stride: number } | null {
-  const format = frame.format;
-  if (format === "I420" || format === "I420A" || format === "NV12" || format === "I422" || format === "I444") {
-    const p = layout[0];
-    if (!p) return null;
-    return { luma: buffer.subarray(p.offset), stride: p.stride };
-  }
-  if (format === "RGBA" || format === "RGBX" || format === "BGRA" || format === "BGRX") {
-    const p = layout[0];
-    if (!p) return null;
-    const w = frame.visibleRect?.width ?? frame.codedWidth;
-    const h = frame.visibleRect?.height ?? frame.codedHeight;
-    const luma = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const i = p.offset + y * p.stride + x * 4;
-        luma[y * w + x] = (buffer[i]! + 2 * buffer[i + 1]! + buffer[i + 2]!) >> 2;
-      }
-    return { luma, stride: w };
-  }
-  return null;
 }
 
 /**
@@ -112,13 +89,7 @@ async function checkCamera(
       outputs.push(
         (async () => {
           try {
-            const size = frame.allocationSize();
-            const buf = new Uint8Array(size);
-            const layout = await frame.copyTo(buf);
-            const l = lumaOf(frame, buf, layout);
-            const w = frame.visibleRect?.width ?? frame.codedWidth;
-            const h = frame.visibleRect?.height ?? frame.codedHeight;
-            const tc = l ? decodeTimecode(l.luma, w, h, l.stride) : null;
+            const tc = await readTimecode(frame);
             const rowT = rowTimes[row];
             if (tc && rowT !== undefined) skews.push(Math.abs(tc.timeMs - rowT));
             const stored = captures[row];

@@ -22,3 +22,6 @@ export type { DatasetSummary, DatasetsStore } from "./datasetsStore.ts";
 export { createEpisodesStore } from "./episodesStore.ts";
 export type { EpisodesStore } from "./episodesStore.ts";
 export type { EpisodeData } from "../recording/review/loadEpisodeData.ts";
+export { createRemoteStore } from "./remoteStore.ts";
+export type { RemoteStore } from "./remoteStore.ts";
+export type { RemoteOperator as RemoteOperatorView } from "../remote/RemoteOperator.ts";

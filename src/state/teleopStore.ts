@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 import { selectArm } from "../core/robots.ts";
-import type { CommandSource, TeleopArmSpec, TeleopController, TeleopView } from "../control/index.ts";
+import type { CommandSource, RemoteCommandIn, RemoteGateOptions, TeleopArmSpec, TeleopController, TeleopView } from "../control/index.ts";
 import type { RobotProfile } from "../storage/index.ts";
 import type { RigStore } from "./rigStore.ts";
 
@@ -26,6 +26,10 @@ export interface TeleopState extends TeleopView {
   setTargets(values: ReadonlyMap<number, number>): void;
   /** Move one joint's manual target by `delta` (keyboard). */
   nudge(joint: number, delta: number): void;
+  /** Opens (or with undefined closes) the gate for a remote operator's commands (remote teleoperation). */
+  attachRemote(options: RemoteGateOptions | undefined): Promise<void>;
+  /** A remote operator's command, to the loop host's gate. */
+  offerRemote(cmd: RemoteCommandIn): void;
 }
 
 export type TeleopStore = StoreApi<TeleopState>;
@@ -85,6 +89,8 @@ export function createTeleopStore(rig: RigStore, controller: TeleopController): 
     setTarget: (joint, value) => controller.setTarget(joint, value),
     setTargets: (values) => controller.setTargets(values),
     nudge: (joint, delta) => controller.nudge(joint, delta),
+    attachRemote: (options) => controller.attachRemote(options),
+    offerRemote: (cmd) => controller.offerRemote(cmd),
   }));
   controller.subscribe((view) => store.setState(view));
   return store;

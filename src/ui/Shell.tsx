@@ -8,6 +8,7 @@ import { RecordScreen } from "./record/RecordScreen.tsx";
 import { DatasetsScreen } from "./datasets/DatasetsScreen.tsx";
 import { EpisodesScreen } from "./episodes/EpisodesScreen.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
+import { RemoteScreen } from "./remoteTeleop/RemoteScreen.tsx";
 
 const SCREENS = [
   { id: "rig", label: "Rig" },
@@ -15,6 +16,7 @@ const SCREENS = [
   { id: "record", label: "Record" },
   { id: "episodes", label: "Episodes" },
   { id: "datasets", label: "Datasets" },
+  { id: "remote", label: "Remote" },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]["id"];
 
@@ -68,6 +70,8 @@ export function Shell() {
           <RecordScreen />
         ) : screen === "episodes" ? (
           <EpisodesScreen />
+        ) : screen === "remote" ? (
+          <RemoteScreen />
         ) : (
           <DatasetsScreen />
         )}

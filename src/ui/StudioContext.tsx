@@ -6,6 +6,7 @@ import type {
   EpisodesStore,
   ProblemsStore,
   RecordingStore,
+  RemoteStore,
   RigState,
   RigStore,
   TelemetryPoller,
@@ -22,6 +23,7 @@ export interface Studio {
   readonly recording: RecordingStore;
   readonly datasets: DatasetsStore;
   readonly episodes: EpisodesStore;
+  readonly remote: RemoteStore;
   readonly webSerial: boolean;
 }
 

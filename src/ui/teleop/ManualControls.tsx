@@ -29,20 +29,16 @@ export function gamepadRates(pad: { axes: readonly number[]; buttons: readonly {
   return [axis(0), -axis(1), -axis(3), axis(2), button(5) - button(4), button(7) - button(6)];
 }
 
-/** Keyboard, gamepad and on-screen sliders: set the follower's targets directly, with the loop's safety. */
-export function ManualControls() {
-  const { teleop } = useStudio();
-  const targets = useStore(teleop, (s) => s.targets);
-  const joints = useStore(teleop, (s) => s.status?.joints ?? NONE);
-  const ranges = useStore(teleop, (s) => s.status?.ranges ?? NONE_RANGES);
-  const setTarget = useStore(teleop, (s) => s.setTarget);
-  const nudge = useStore(teleop, (s) => s.nudge);
-  const [speed, setSpeed] = useState(30);
+/**
+ * Held joint keys (Q/A … Y/H) and a gamepad move targets by `nudge` at `speed` units/s, by
+ * elapsed time (a late timer does not slow them down); while `enabled`.
+ */
+export function useJointKeys(nudge: (joint: number, delta: number) => void, speed: number, enabled = true): void {
   const held = useRef(new Set<string>());
-
   useEffect(() => {
+    if (!enabled) return;
     const down = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement) return;
       if (JOINT_KEYS.some(([a, b]) => a === e.key.toLowerCase() || b === e.key.toLowerCase())) held.current.add(e.key.toLowerCase());
     };
     const up = (e: KeyboardEvent) => held.current.delete(e.key.toLowerCase());
@@ -50,7 +46,6 @@ export function ManualControls() {
     window.addEventListener("keydown", down);
     window.addEventListener("keyup", up);
     window.addEventListener("blur", blur);
-    // Targets move at the chosen speed by elapsed time (a late timer does not slow them down).
     let last = performance.now();
     const timer = setInterval(() => {
       const now = performance.now();
@@ -70,7 +65,20 @@ export function ManualControls() {
       window.removeEventListener("keyup", up);
       window.removeEventListener("blur", blur);
     };
-  }, [nudge, speed]);
+  }, [nudge, speed, enabled]);
+}
+
+/** Keyboard, gamepad and on-screen sliders: set the follower's targets directly, with the loop's safety. */
+export function ManualControls() {
+  const { teleop } = useStudio();
+  const targets = useStore(teleop, (s) => s.targets);
+  const joints = useStore(teleop, (s) => s.status?.joints ?? NONE);
+  const ranges = useStore(teleop, (s) => s.status?.ranges ?? NONE_RANGES);
+  const setTarget = useStore(teleop, (s) => s.setTarget);
+  const nudge = useStore(teleop, (s) => s.nudge);
+  const [speed, setSpeed] = useState(30);
+
+  useJointKeys(nudge, speed);
 
   if (targets.length === 0) return <p className="muted">Start teleoperation to drive the follower by keyboard or sliders.</p>;
   return (

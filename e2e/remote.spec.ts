@@ -1,0 +1,135 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures.ts";
+
+/**
+ * Remote teleoperation in two browser contexts (two "computers"), both on the simulated rig: the
+ * station shares a one-time link from the Remote screen; the operator opens it, sees the station's
+ * camera and twin, drives the station's follower with its sliders through a real RTCPeerConnection,
+ * and presses the session keys; the take is recorded at the station and exported there.
+ */
+
+async function openStudio(page: Page, path = "/") {
+  await page.addInitScript(() => {
+    window.__STUDIO_TEST__ = true;
+  });
+  await page.goto(path);
+}
+
+const followerPan = async (station: Page) =>
+  Number(await station.locator('[data-testid="teleop-joint"][data-joint="shoulder_pan"] [data-testid="follower"]').textContent());
+
+test.describe("remote teleoperation", () => {
+  test.setTimeout(240_000);
+
+  test("an operator in another context drives the station's follower, records a take there, and the station exports it", async ({
+    page: station,
+    browser,
+  }) => {
+    await openStudio(station);
+    await expect(station.getByTestId("motor-row")).toHaveCount(12);
+    await expect(station.getByTestId("camera-preview")).toHaveCount(1);
+    // The take's settings at the station.
+    await station.getByRole("link", { name: "Record" }).click();
+    await station.getByLabel("Dataset name").fill("e2e_remote");
+    await station.getByLabel("Task").fill("Wave remotely");
+    await station.getByLabel("Episode seconds").fill("2");
+    await station.getByLabel("Reset seconds").fill("1");
+    await station.getByLabel("Episodes").fill("1");
+
+    await station.getByRole("link", { name: "Remote" }).click();
+    await station.getByRole("button", { name: "Share this station" }).click();
+    const href = await station.getByTestId("remote-link").getAttribute("href");
+    expect(href).toMatch(/\?remote=[A-Za-z0-9_-]{22}#remote$/);
+    const path = new URL(href!).pathname + new URL(href!).search + new URL(href!).hash;
+
+    // The operator: its own context (no shared storage), its own simulated rig.
+    const opContext = await browser.newContext();
+    const operator = await opContext.newPage();
+    const opErrors: string[] = [];
+    operator.on("pageerror", (e) => opErrors.push(e.message));
+    await openStudio(operator, path);
+    await expect(operator.getByTestId("remote-operator")).toHaveAttribute("data-status", "connected", { timeout: 30_000 });
+    await expect(station.getByTestId("remote-station")).toHaveAttribute("data-status", "connected");
+    // The station's camera arrives live at the operator.
+    await expect(operator.getByTestId("remote-video")).toHaveCount(1, { timeout: 20_000 });
+    await expect
+      .poll(() => operator.locator('[data-testid="remote-video"] video').evaluate((v: HTMLVideoElement) => v.videoWidth), {
+        timeout: 20_000,
+      })
+      .toBeGreaterThan(0);
+    await expect(operator.getByTestId("operator-twin")).toBeVisible();
+
+    // Drive: the station starts its loop and hands the follower to the operator (through its start gate).
+    await operator.getByRole("button", { name: "Drive the station's arm" }).click();
+    await expect(operator.getByTestId("operator-loop")).toHaveAttribute("data-driver", "remote", { timeout: 20_000 });
+    await expect(operator.getByTestId("operator-loop")).toHaveAttribute("data-loop", "tracking", { timeout: 20_000 });
+    await station.getByRole("link", { name: "Teleop" }).click();
+    const start = await followerPan(station);
+    const pan = operator.getByLabel("shoulder_pan remote target");
+    await pan.fill(String(Math.round(start + 25)));
+    await expect.poll(() => followerPan(station), { timeout: 15_000 }).toBeGreaterThan(start + 18);
+    await expect(operator.getByTestId("operator-loop")).toHaveAttribute("data-hold", "false");
+
+    // The session keys from the operator: one 2 s take, recorded at the station from its own camera.
+    await operator.getByRole("button", { name: "Start recording session" }).click();
+    await expect(operator.getByTestId("operator-take")).toHaveAttribute("data-phase", "recording", { timeout: 30_000 });
+    await expect(operator.getByTestId("operator-take")).toHaveAttribute("data-phase", "done", { timeout: 60_000 });
+
+    // The link panels have figures.
+    await station.getByRole("link", { name: "Remote" }).click();
+    await expect(station.getByTestId("station-link")).toContainText("command age when applied");
+    const applied = Number(await station.locator('[data-figure="applied"] td.num').textContent());
+    expect(applied).toBeGreaterThan(50);
+    await expect(operator.locator('[data-testid="operator-link"] [data-figure="round trip"] td.num')).not.toHaveText("— ms");
+    // Glass to glass: the station's simulated camera's timecode, read from the received video at the operator.
+    const glass = operator.locator('[data-testid="operator-link"] [data-figure^="video glass-to-glass"] td.num');
+    await expect(glass).not.toHaveText("— ms", { timeout: 15_000 });
+    const glassMs = Number((await glass.textContent())!.replace(" ms", ""));
+    test.info().annotations.push({ type: "video glass-to-glass p50 (ms)", description: String(glassMs) });
+    expect(glassMs).toBeGreaterThan(0);
+    expect(glassMs).toBeLessThan(2000);
+
+    // A second operator with the same (used) link, and a wrong code: both refused.
+    const second = await opContext.newPage();
+    await second.goto(path);
+    await expect(second.getByTestId("operator-status")).toContainText(/already used|not valid|unknown|refused/i, { timeout: 15_000 });
+    await second.goto("/?remote=AAAAAAAAAAAAAAAAAAAAAA#remote");
+    await expect(second.getByTestId("operator-status")).toContainText(/already used|not valid|unknown|refused/i, { timeout: 15_000 });
+    await second.close();
+
+    // E-stop from the operator's side: torque off at the station.
+    await operator.getByRole("button", { name: "EMERGENCY STOP (station)" }).click();
+    await station.getByRole("link", { name: "Teleop" }).click();
+    await expect(station.getByTestId("teleop-state")).toHaveAttribute("data-state", "estopped");
+
+    // The station exports the take; its action is the applied remote command.
+    await station.getByRole("link", { name: "Datasets" }).click();
+    const row = station.locator('[data-testid="dataset-row"][data-dataset="e2e_remote"]');
+    await expect(row.getByTestId("dataset-episodes")).toHaveText("1");
+    const downloading = station.waitForEvent("download");
+    await row.getByRole("button", { name: "Download .zip" }).click();
+    const download = await downloading;
+    const dir = mkdtempSync(join(tmpdir(), "studio-remote-"));
+    try {
+      const zip = join(dir, "dataset.zip");
+      await download.saveAs(zip);
+      execFileSync("unzip", ["-q", zip, "-d", join(dir, "ds")]);
+      const info = JSON.parse(readFileSync(join(dir, "ds/meta/info.json"), "utf8")) as Record<string, unknown>;
+      expect(info["total_episodes"]).toBe(1);
+      expect(info["total_frames"]).toBe(60);
+      const db = await (await DuckDBInstance.create()).connect();
+      const data = join(dir, "ds/data/chunk-000/file-000.parquet");
+      const r = (await db.runAndReadAll(`SELECT avg(action[1])::DOUBLE AS pan FROM '${data}'`)).getRowObjects()[0]!;
+      expect(Math.abs(Number(r["pan"]) - Math.round(start + 25))).toBeLessThan(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(opErrors).toEqual([]);
+    await opContext.close();
+  });
+});
