@@ -8,6 +8,8 @@ test.describe("the studio on the simulated rig", () => {
     await expect(leader.getByTestId("motor-row")).toHaveCount(6);
     await expect(follower.getByTestId("motor-row")).toHaveCount(6);
     await expect(page.getByTestId("status-strip")).toContainText("12 motors");
+    // A scan that finds every motor says so (not silence).
+    await expect(follower.getByTestId("scan-note")).toHaveText(/^Scan: 6 of 6 motors answered \(ids 1, 2, 3, 4, 5, 6\) at \d+ baud\.$/);
     await expect(leader).toContainText("runs in a worker");
     // Every motor shows live numbers: position, temperature, voltage.
     await expect.poll(async () => (await positions(page, "sim-so101_leader")).every(Number.isFinite)).toBe(true);

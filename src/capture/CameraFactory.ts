@@ -22,7 +22,7 @@ export interface CameraSource {
 }
 
 export interface SimulatedCameraSource extends CameraSource {
-  /** Where the follower's joints come from (the control loop's shared sample), or null: "no data" is drawn. */
+  /** Where the follower's joints come from (the control loop's shared sample), or null: "no live pose yet" is drawn. */
   setSample(source: SampleSource | null): void;
 }
 

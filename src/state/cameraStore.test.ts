@@ -8,7 +8,7 @@ describe("camera store", () => {
     expect(t.cameras.getState().cameras.map((c) => [c.key, c.source, c.width, c.fps])).toEqual([["front", "simulated", 640, 30]]);
     expect(t.recorder.cameras.get("front")).toEqual({ fps: 30, pageClock: true });
     expect(t.cameras.getState().track("front")).toBeDefined();
-    expect(t.samples).toEqual([null]); // no loop running: "no data"
+    expect(t.samples).toEqual([null]); // no loop running: "no live pose yet"
     await t.cameras.getState().addSimulated();
     expect(t.cameras.getState().cameras.map((c) => c.key)).toEqual(["front", "sim_1"]);
   });

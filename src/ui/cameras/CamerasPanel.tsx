@@ -61,7 +61,7 @@ export function CamerasPanel() {
   const nameProblem = validCameraKey(name) ?? (list.some((c) => c.key === name) ? `There is already a camera named "${name}".` : undefined);
   const [w, h] = SIZES[size] ?? SIZES[0];
   return (
-    <section className="panel" data-testid="cameras-panel" aria-label="Cameras">
+    <section className="panel" id="cameras-panel" data-testid="cameras-panel" aria-label="Cameras">
       <h2>Cameras</h2>
       <CameraGrid empty="No cameras yet. Add the simulated camera, a USB camera or your phone." />
       <div className="row">
