@@ -8,7 +8,7 @@ const STATE_COLOR = "#60a5fa";
 const ACTION_COLOR = "#f59e0b";
 const SPAN_COLORS = ["rgba(76, 154, 255, 0.14)", "rgba(63, 185, 80, 0.14)", "rgba(227, 179, 65, 0.14)", "rgba(188, 140, 255, 0.14)"];
 const EVENT_COLOR = "rgba(240, 246, 252, 0.55)";
-const PLOT_HEIGHT = 84;
+const PLOT_HEIGHT = 72;
 
 /** The unit of a joint's values: degrees, or percent (the gripper; every joint in range mode). */
 export function jointUnit(name: string, units: JointUnits | undefined): string {
@@ -92,7 +92,7 @@ export function EpisodePlots({
     if (!el) return;
     const t0 = performance.now();
     // Charts sit in a grid: each takes its cell's width.
-    const cellWidth = (cell: Element) => Math.max(200, Math.floor(cell.getBoundingClientRect().width));
+    const cellWidth = (cell: Element) => Math.max(120, Math.floor(cell.getBoundingClientRect().width));
     const out: uPlot[] = [];
     // Build-to-drawn time of all charts (data-draw-ms): uPlot draws after a microtask.
     let undrawn = names.length;

@@ -227,7 +227,10 @@ export function RecordScreen() {
         {s.phase === "done" && (
           <span className="counter" data-testid="session-summary">
             {" "}
-            {s.kept} kept · {s.discarded} discarded{s.dataset ? ` · in ${s.dataset.name}` : ""} · <a href="#episodes">review in Episodes</a>
+            {s.kept} kept · {s.discarded} discarded{s.dataset ? ` · in ${s.dataset.name}` : ""} ·{" "}
+            <button type="button" className="link-button" onClick={() => (location.hash = "#episodes")}>
+              review the takes
+            </button>
           </span>
         )}
       </div>
