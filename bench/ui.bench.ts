@@ -29,19 +29,15 @@ async function startToInteractive(): Promise<number> {
       const start = page.getByTestId("first-run").getByRole("button", { name: "Start teleoperation" });
       await start.waitFor({ state: "visible", timeout: 60_000 });
       // Accepts input: the button is enabled and a task queued now runs (the main thread is free).
-      const ms = await page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const check = () => {
-              const b = [...document.querySelectorAll<HTMLButtonElement>('[data-testid="first-run"] button')].find(
-                (x) => x.textContent === "Start teleoperation",
-              );
-              if (b && !b.disabled) setTimeout(() => resolve(performance.now()), 0);
-              else requestAnimationFrame(check);
-            };
-            check();
-          }),
-      );
+      // (A string, not a function: tsx would wrap a named arrow in a helper the page lacks.)
+      const ms = await page.evaluate<number>(`new Promise((resolve) => {
+        const check = () => {
+          const b = [...document.querySelectorAll('[data-testid="first-run"] button')].find((x) => x.textContent === "Start teleoperation");
+          if (b && !b.disabled) setTimeout(() => resolve(performance.now()), 0);
+          else requestAnimationFrame(check);
+        };
+        check();
+      })`);
       times.push(ms);
       await context.close();
     }

@@ -49,7 +49,8 @@ test("first run: the next step is obvious, from a connected rig to starting tele
 });
 
 test("the drive source chosen before a start is the one teleop starts with", async ({ page }) => {
-  await open(page, "/#teleop");
+  await open(page);
+  await page.getByRole("link", { name: "Teleop" }).click();
   await page.getByRole("radio", { name: "keyboard and sliders" }).check();
   await page.getByRole("button", { name: "Start teleoperation" }).click();
   await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking");
