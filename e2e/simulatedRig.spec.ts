@@ -115,6 +115,11 @@ test("? lists the keyboard shortcuts; Escape closes the list", async ({ page }) 
   await page.locator("body").press("?");
   await expect(page.getByTestId("help-overlay")).toContainText("emergency stop");
   await expect(page.getByTestId("help-overlay")).toContainText("record it again");
+  // Discarding a take is Delete, not D (a joint key of keyboard teleop).
+  await expect(page.getByTestId("help-overlay")).toContainText("Delete / Backspace");
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("help-overlay")).toHaveCount(0);
+  // The overlay is hinted: a button under the navigation opens it too.
+  await page.getByRole("button", { name: "? shortcuts" }).click();
+  await expect(page.getByTestId("help-overlay")).toBeVisible();
 });
