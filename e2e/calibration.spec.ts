@@ -22,9 +22,12 @@ async function calibrate(page: Page, profileId: string) {
   await wizard.getByRole("button", { name: "Set middle pose" }).click();
   await expect(wizard.getByTestId("calibration-phase")).toHaveText("sweep");
   await wizard.getByRole("button", { name: "Sweep every joint" }).click();
+  await expect(wizard.getByTestId("sim-hand-note")).toContainText("Sweeping");
   await page.waitForTimeout(4800); // four 1.1 s legs
   await wizard.getByRole("button", { name: "Done sweeping" }).click();
   await expect(wizard.getByTestId("calibration-phase")).toHaveText("review");
+  // The hand's note belongs to the sweep step: it goes once the wizard moves on.
+  await expect(wizard.getByTestId("sim-hand-note")).toHaveCount(0);
   return wizard;
 }
 
@@ -42,17 +45,35 @@ async function exportCalibration(page: Page, profileId: string): Promise<{ text:
 }
 
 for (const rig of [
-  { kind: "so101", follower: "sim-so101_follower", fullTurn: ["wrist_roll"], offsetLimit: 2047 },
-  { kind: "koch", follower: "sim-koch_follower", fullTurn: ["shoulder_pan", "wrist_roll"], offsetLimit: 4096 },
+  {
+    kind: "so101",
+    follower: "sim-so101_follower",
+    fullTurn: ["wrist_roll"],
+    offsetLimit: 2047,
+    fullTurnNote: "wrist_roll turns fully and needs no range.",
+  },
+  {
+    kind: "koch",
+    follower: "sim-koch_follower",
+    fullTurn: ["shoulder_pan", "wrist_roll"],
+    offsetLimit: 4096,
+    fullTurnNote: "shoulder_pan and wrist_roll turn fully and need no range.",
+  },
 ] as const) {
   test(`calibrates the simulated ${rig.kind} follower, exports lerobot JSON and imports it back`, async ({ page }) => {
     await page.goto(`/?rig=${rig.kind}`);
     await expect(page.locator(`[data-testid="bus-${rig.follower}"] [data-testid="motor-row"]`)).toHaveCount(6);
     const wizard = await calibrate(page, rig.follower);
+    await expect(wizard).toContainText(rig.fullTurnNote);
     await expect(wizard.getByTestId("calibration-issues")).toHaveText("Every joint moved through a plausible range.");
     await wizard.getByRole("button", { name: "Save calibration" }).click();
     await expect(wizard.getByTestId("calibration-phase")).toHaveText("saved");
+    // A success looks like one (green, not the errors' red) and fades on its own.
+    const success = page.locator('[data-testid="problem"][data-severity="success"]').filter({ hasText: "is calibrated" });
+    await expect(success).toBeVisible();
+    expect(await success.evaluate((e) => getComputedStyle(e).backgroundColor)).toBe("rgb(27, 50, 34)");
     await wizard.getByRole("button", { name: "Close" }).click();
+    await expect(success).toHaveCount(0, { timeout: 10_000 });
 
     const exported = await exportCalibration(page, rig.follower);
     expect(exported.name).toMatch(/\.json$/);

@@ -73,13 +73,26 @@ test.describe("recording episodes", () => {
     await open(page);
     await addFakeUsbCamera(page, "wrist");
     await settings(page, { dataset: "e2e_takes", seconds: 2, reset: 2, episodes: 3 });
+    // Every countdown figure shown, from its first frame: never more than the 3 s countdown or the 2 s reset.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __countdowns: string[] }).__countdowns = seen;
+      new MutationObserver(() => {
+        const t = document.querySelector('[data-testid="countdown"]')?.textContent?.trim();
+        if (t && seen.at(-1) !== t) seen.push(t);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await page.getByRole("button", { name: "Start recording" }).click();
 
     // Take 1: recorded, then discarded from the review with one key.
     await expect(phase(page)).toHaveAttribute("data-phase", "recording", { timeout: 30_000 });
     await expect(phase(page)).toHaveAttribute("data-phase", "reset", { timeout: 15_000 });
+    await expect(page.getByTestId("take-review")).toContainText("Last take: take 1 / 3");
     await expect(page.getByTestId("take-review")).toContainText("kept");
+    // D is a joint key of keyboard teleop: it does not discard here; Delete does.
     await page.keyboard.press("d");
+    await expect(page.getByTestId("take-review")).toContainText("kept");
+    await page.keyboard.press("Delete");
     await expect(page.getByTestId("take-review")).toContainText("discarded");
 
     // Take 2: re-recorded with ← while recording.
@@ -89,7 +102,13 @@ test.describe("recording episodes", () => {
 
     // Three kept takes, then the session ends.
     await expect(phase(page)).toHaveAttribute("data-phase", "done", { timeout: 60_000 });
-    await expect(page.getByTestId("episode-counter")).toContainText("3 / 3");
+    await expect(page.getByTestId("episode-counter")).toContainText("take 3 / 3");
+    // The end of a session is not a failure (not amber) and says what was kept.
+    await expect(page.getByTestId("session-summary")).toContainText("3 kept · 2 discarded · in e2e_takes");
+    const countdowns = await page.evaluate(() => (window as unknown as { __countdowns: string[] }).__countdowns);
+    expect(countdowns.length).toBeGreaterThan(0);
+    for (const c of countdowns) expect(Number(c.replace(" s", ""))).toBeLessThanOrEqual(3);
+    expect(await phase(page).evaluate((e) => getComputedStyle(e).color)).not.toBe("rgb(245, 176, 65)");
     await expect(page.getByTestId("sync-report")).toBeVisible();
 
     const stored = await episodes(page, "e2e_takes");

@@ -8,6 +8,8 @@ test.describe("the studio on the simulated rig", () => {
     await expect(leader.getByTestId("motor-row")).toHaveCount(6);
     await expect(follower.getByTestId("motor-row")).toHaveCount(6);
     await expect(page.getByTestId("status-strip")).toContainText("12 motors");
+    // A scan that finds every motor says so (not silence).
+    await expect(follower.getByTestId("scan-note")).toHaveText(/^Scan: 6 of 6 motors answered \(ids 1, 2, 3, 4, 5, 6\) at \d+ baud\.$/);
     await expect(leader).toContainText("runs in a worker");
     // Every motor shows live numbers: position, temperature, voltage.
     await expect.poll(async () => (await positions(page, "sim-so101_leader")).every(Number.isFinite)).toBe(true);
@@ -113,6 +115,11 @@ test("? lists the keyboard shortcuts; Escape closes the list", async ({ page }) 
   await page.locator("body").press("?");
   await expect(page.getByTestId("help-overlay")).toContainText("emergency stop");
   await expect(page.getByTestId("help-overlay")).toContainText("record it again");
+  // Discarding a take is Delete, not D (a joint key of keyboard teleop).
+  await expect(page.getByTestId("help-overlay")).toContainText("Delete / Backspace");
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("help-overlay")).toHaveCount(0);
+  // The overlay is hinted: a button under the navigation opens it too.
+  await page.getByRole("button", { name: "? shortcuts" }).click();
+  await expect(page.getByTestId("help-overlay")).toBeVisible();
 });

@@ -34,6 +34,7 @@ test.describe("teleoperation on the simulated rig", () => {
     await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking");
     await page.keyboard.press("Escape");
     await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "estopped");
+    await expect(page.getByTestId("teleop-state")).toHaveText("Emergency stop: torque off"); // said once, not "… — emergency stop"
     await page.getByRole("link", { name: "Rig" }).click();
     const torque = page.locator('[data-testid="bus-sim-so101_follower"] [data-testid="motor-row"] td:nth-child(6)');
     await expect.poll(async () => (await torque.allTextContents()).join(",")).toBe("off,off,off,off,off,off");

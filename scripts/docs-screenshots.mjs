@@ -1,5 +1,6 @@
 // Regenerates the screenshots in docs/img from the running studio.
 // Usage: npm run dev (or preview) in one shell, then: node scripts/docs-screenshots.mjs [baseURL]
+// (e.g. `npx vite preview --port 4204` and `node scripts/docs-screenshots.mjs http://localhost:4204`).
 import { existsSync } from "node:fs";
 import { chromium } from "@playwright/test";
 
@@ -7,7 +8,8 @@ const base = process.argv[2] ?? "http://localhost:5173";
 const executablePath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 const browser = await chromium.launch({
   ...(executablePath ? { executablePath } : {}),
-  args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+  // WebGL for the 3D twin without a GPU (SwiftShader)
+  args: ["--no-sandbox", "--disable-background-networking", "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
 
@@ -55,6 +57,53 @@ await setup.getByRole("button", { name: "Simulated: plug in only the gripper mot
 await setup.getByRole("button", { name: "Set up gripper" }).click();
 await setup.getByText("gripper is now id 6").waitFor({ timeout: 20_000 });
 await page.locator(".setup-card").screenshot({ path: "docs/img/motor-setup.png" });
+
+await page.close();
+
+// The screens at a laptop's 1280×720: first run, teleop, a recording session, episodes, datasets.
+const laptop = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+await laptop.goto(`${base}/`);
+await laptop.getByTestId("motor-row").nth(11).waitFor();
+await laptop.getByTestId("camera-preview").first().waitFor();
+await laptop.waitForTimeout(1000);
+await laptop.screenshot({ path: "docs/img/first-run.png" });
+await laptop.getByTestId("first-run").getByRole("button", { name: "Start teleoperation" }).click();
+await laptop.locator('[data-testid="teleop-state"][data-state="tracking"]').waitFor();
+await laptop.waitForTimeout(2000);
+await laptop.screenshot({ path: "docs/img/teleop.png" });
+await laptop.getByRole("link", { name: "Record", exact: true }).click();
+await laptop.getByLabel("Dataset name").fill("docs_demo");
+await laptop.getByLabel("Episode seconds").fill("3");
+await laptop.getByLabel("Reset seconds").fill("1");
+await laptop.getByLabel("Episodes", { exact: true }).fill("2");
+await laptop.getByRole("button", { name: "Start recording" }).click();
+await laptop.locator('[data-testid="record-state"][data-phase="recording"]').waitFor({ timeout: 60_000 });
+await laptop.waitForTimeout(1500);
+await laptop.screenshot({ path: "docs/img/record-recording.png" });
+await laptop.locator('[data-testid="record-state"][data-phase="done"]').waitFor({ timeout: 90_000 });
+await laptop.screenshot({ path: "docs/img/record-done.png" });
+await laptop.getByRole("link", { name: "Episodes", exact: true }).click();
+await laptop.getByLabel("Dataset", { exact: true }).selectOption({ label: "docs_demo" });
+await laptop.getByTestId("episode-item").first().waitFor();
+await laptop.waitForTimeout(800);
+await laptop.screenshot({ path: "docs/img/episodes-browser.png" });
+await laptop.getByTestId("episode-item").first().click();
+await laptop.getByTestId("episode-plots").locator(".uplot").first().waitFor();
+await laptop.waitForTimeout(1500);
+await laptop.screenshot({ path: "docs/img/episodes-player.png" });
+await laptop.getByTestId("annotation").screenshot({ path: "docs/img/episodes-annotation.png" });
+await laptop.getByRole("link", { name: "Datasets" }).click();
+await laptop.getByTestId("dataset-row").first().waitFor();
+await laptop.screenshot({ path: "docs/img/datasets.png" });
+await laptop.close();
+
+// A phone's width: the navigation folds into a menu.
+const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+await phone.goto(`${base}/`);
+await phone.getByTestId("motor-row").nth(11).waitFor();
+await phone.waitForTimeout(1000);
+await phone.screenshot({ path: "docs/img/rig-390.png" });
+await phone.close();
 
 await browser.close();
 console.log("wrote docs/img/*.png");

@@ -2,6 +2,7 @@
 import type { CameraFactory } from "../capture/CameraFactory.ts";
 import { CameraError, listCameras, openCamera, requestCameraPermission } from "../capture/CameraManager.ts";
 import { PhoneCameraLink } from "../capture/phone/PhoneCameraLink.ts";
+import { PhonePairing } from "../capture/phone/PhonePairing.ts";
 import { SimulatedCamera } from "../capture/SimulatedCamera.ts";
 import { trackFrames } from "../capture/trackFrames.ts";
 import { WorkerSimulatedCamera } from "../capture/WorkerSimulatedCamera.ts";
@@ -62,7 +63,7 @@ export function createCameraFactory(): CameraFactory {
       });
       return listCameras();
     },
-    phoneLink: () => new PhoneCameraLink(),
+    phonePairing: () => new PhonePairing(() => new PhoneCameraLink()),
     frames: (track) => trackFrames(track),
   };
 }

@@ -85,7 +85,7 @@ async function openEpisodes(): Promise<{ store: EpisodeStore; warning: string | 
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const serial = pickSerial();
-  const problems = createProblemsStore();
+  const problems = createProblemsStore(realClock);
   const parts = createRig(params.get("worker") !== "off");
   const profiles = await openProfiles();
   const rig = createRigStore({ router: parts.router, serial, profiles: profiles.store, problems });

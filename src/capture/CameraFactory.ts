@@ -6,7 +6,7 @@
 import type { SampleSource } from "../core/LatestSample.ts";
 import type { RobotKind } from "../core/robots.ts";
 import type { CameraIdentity, VideoInput } from "./cameraIdentity.ts";
-import type { PhoneCameraLink } from "./phone/PhoneCameraLink.ts";
+import type { PhonePairing } from "./phone/PhonePairing.ts";
 
 /** A live camera: its track (previews read it), what it delivers, and how to close it. */
 export interface CameraSource {
@@ -22,7 +22,7 @@ export interface CameraSource {
 }
 
 export interface SimulatedCameraSource extends CameraSource {
-  /** Where the follower's joints come from (the control loop's shared sample), or null: "no data" is drawn. */
+  /** Where the follower's joints come from (the control loop's shared sample), or null: "no live pose yet" is drawn. */
   setSample(source: SampleSource | null): void;
 }
 
@@ -60,8 +60,8 @@ export interface CameraFactory {
   usb(request: UsbCameraRequest): Promise<UsbCameraSource>;
   /** The video inputs, labelled once the user allowed cameras (asks first; a refusal lists them unlabelled). */
   devices(): Promise<VideoInput[]>;
-  /** A pairing with a phone over WebRTC (QR code + link). */
-  phoneLink(): PhoneCameraLink;
+  /** The engine that pairs phones over WebRTC (QR code + link); the store makes one. */
+  phonePairing(): PhonePairing;
   /** Reads a track's frames (from a clone of it) as a stream. Throws if this browser cannot. */
   frames(track: MediaStreamTrack): FrameTap;
 }

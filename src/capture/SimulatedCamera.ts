@@ -26,7 +26,7 @@ export interface SimulatedCameraOptions {
   fps?: number;
   /** The arm drawn. */
   chain: KinematicChain;
-  /** URDF joint angles (rad) by joint name, or null when there is no data ("no data" is drawn). */
+  /** URDF joint angles (rad) by joint name, or null when there is no data ("no live pose yet" is drawn). */
   pose: () => JointAngles | null;
   /** Text drawn at the bottom (e.g. the camera's name). */
   label?: string;
@@ -204,7 +204,7 @@ export class SimulatedCamera {
   }
 }
 
-/** Draws one simulated-camera frame: background, arm (or "no data"), label, timecode. */
+/** Draws one simulated-camera frame: background, arm (or "no live pose yet"), label, timecode. */
 export function drawSimulatedFrame(
   ctx: Ctx2D,
   w: number,
@@ -234,10 +234,14 @@ export function drawSimulatedFrame(
   ctx.lineTo(w, view.y(0));
   ctx.stroke();
   if (pose === null) {
-    ctx.fillStyle = "#e0a040";
-    ctx.font = `${Math.round(h / 12)}px sans-serif`;
+    // No live pose (the loop is not running): said plainly, with what to do; no arm is made up.
+    ctx.fillStyle = "#aab4c6";
+    ctx.font = `${Math.round(h / 14)}px sans-serif`;
     ctx.textAlign = "center";
-    ctx.fillText("no data", w / 2, h / 2);
+    ctx.fillText("no live pose yet", w / 2, h / 2);
+    ctx.fillStyle = "#8591a3";
+    ctx.font = `${Math.round(h / 24)}px sans-serif`;
+    ctx.fillText("start teleoperation to see the arm move", w / 2, h / 2 + h / 12);
   } else {
     drawArm(ctx, chain, pose, view);
   }

@@ -34,7 +34,7 @@ export interface SimCameraApi {
 
 /** Frames sent and not yet taken by the page before new ones are skipped. */
 const MAX_IN_FLIGHT = 6;
-/** A sample older than this means the loop is not running: "no data" is drawn. */
+/** A sample older than this means the loop is not running: "no live pose yet" is drawn. */
 const STALE_MS = 500;
 
 export class SimulatedCameraRenderer {

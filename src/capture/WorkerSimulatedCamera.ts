@@ -84,7 +84,7 @@ export class WorkerSimulatedCamera {
     return this.writer.write(frame).catch(() => frame.close());
   }
 
-  /** Where the joints come from (the control loop's shared sample), or null for "no data". */
+  /** Where the joints come from (the control loop's shared sample), or null for "no live pose yet". */
   setSample(source: SampleSource | null): void {
     this.remote.setSample(source).catch(() => undefined); // a dead worker says so through `ready` and its track
   }

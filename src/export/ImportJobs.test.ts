@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryEpisodeStore } from "../storage/index.ts";
 import { MemoryFiles } from "./import/files.ts";
-import { ImportBusyError, ImportJobs, type ImportJobView } from "./ImportJobs.ts";
+import { ImportBusyError, importedName, ImportJobs, type ImportJobView } from "./ImportJobs.ts";
 import { MemorySink, ZipSink } from "./sinks.ts";
 import { exportSourceFromStore } from "./storageAdapters.ts";
 import { buildSource, demuxMp4, ffmpegAv1, type DemuxedVideo } from "./testing/av1Fixture.ts";
@@ -89,6 +89,18 @@ describe("ImportJobs", () => {
     const end = await new ImportJobs(store).start({ kind: "zip", file: await archive, name: "pick.zip" }).finished;
     expect(end).toMatchObject({ state: "done", done: 3 });
     expect((await store.listEpisodes(end.datasetId!)).episodes).toHaveLength(3);
+    // Named after the dataset (its file), not after one of its tasks.
+    expect((await store.getDataset(end.datasetId!))?.name).toBe("pick");
+  });
+
+  it("names an imported dataset after its zip or folder", () => {
+    const file = new Blob([]);
+    expect(importedName({ kind: "zip", file, name: "pick_cube_v30.zip" })).toBe("pick_cube");
+    expect(importedName({ kind: "zip", file, name: "lerobot-svla.ZIP" })).toBe("lerobot-svla");
+    expect(importedName({ kind: "folder", dir: { kind: "directory", name: "koch_test", entries: async function* () {} } })).toBe(
+      "koch_test",
+    );
+    expect(importedName({ kind: "zip", file, name: ".zip" })).toBeUndefined();
   });
 
   it("a second start with the same input returns the same run; another import is refused", async () => {

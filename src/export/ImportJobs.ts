@@ -19,9 +19,22 @@ import { StoreImportTarget } from "./storageAdapters.ts";
 
 export type ImportInput =
   | { readonly kind: "zip"; readonly file: Blob; readonly name: string }
-  | { readonly kind: "folder"; readonly dir: ReadableDirectoryLike }
+  | { readonly kind: "folder"; readonly dir: ReadableDirectoryLike & { readonly name?: string } }
   /** Files already opened (tests, tools). */
   | { readonly kind: "files"; readonly files: DatasetFiles };
+
+/**
+ * The dataset's own name: its .zip's or folder's name ("pick_cube_v30.zip" → "pick_cube"; the
+ * studio's own "_v30"/"_v21" export suffix dropped), not one of its tasks. Undefined: none known.
+ */
+export function importedName(input: ImportInput): string | undefined {
+  const raw = input.kind === "zip" ? input.name : input.kind === "folder" ? input.dir.name : undefined;
+  const name = raw
+    ?.replace(/\.zip$/i, "")
+    .replace(/_v(30|21)$/, "")
+    .trim();
+  return name ? name : undefined;
+}
 
 export interface ImportJobView {
   readonly state: JobState;
@@ -108,7 +121,9 @@ export class ImportJobs extends SnapshotEngine<ImportJobsSnapshot> {
           ? await FolderFiles.open(input.dir)
           : input.files;
     throwIfCancelled(signal);
+    const name = importedName(input);
     const sum = await importDataset(files, new StoreImportTarget(this.store), {
+      ...(name ? { name } : {}),
       signal,
       onProgress: (p) => {
         if (!signal.aborted) this.update({ job: { ...this.snap.job!, message: "Importing…", done: p.done, total: p.total } });

@@ -3,6 +3,7 @@
  * stored dataset, and an ImportTarget writing an imported one (deleted again on abort).
  */
 import { emptyAnnotations, type DatasetRecord, type EpisodeRecord, type MediaBatch, type RowBatch } from "../core/dataset.ts";
+import { keptRange } from "../core/annotations.ts";
 import type { EpisodeStore } from "../storage/index.ts";
 import { ExportError } from "./errors.ts";
 import type { ImportTarget } from "./import/importDataset.ts";
@@ -97,7 +98,7 @@ export interface DatasetSummary {
   readonly episodes: readonly EpisodeRecord[];
   /** Episodes an export includes (see `isExported`). */
   readonly exportable: number;
-  /** Rows of those episodes. */
+  /** Rows of those episodes an export writes (their trims applied). */
   readonly frames: number;
   /** Media bytes of every stored episode of the dataset. */
   readonly mediaBytes: number;
@@ -114,7 +115,10 @@ export async function datasetSummaries(store: EpisodeStore): Promise<DatasetSumm
       dataset,
       episodes,
       exportable: kept.length,
-      frames: kept.reduce((n, e) => n + e.length, 0),
+      frames: kept.reduce((n, e) => {
+        const r = keptRange(e.annotations, e.length);
+        return n + r.end - r.start;
+      }, 0),
       mediaBytes: episodes.reduce((n, e) => n + e.mediaBytes, 0),
     });
   }

@@ -186,6 +186,7 @@ describe("RecordingSession", () => {
     await t.session.rerecord();
     expect(t.phase()).toBe("countdown");
     expect(t.session.snapshot.kept).toBe(0);
+    expect(t.session.snapshot.discarded).toBe(2); // the one re-recorded while running, and the one just kept
     expect(t.session.snapshot.lastTake?.discarded).toBe(true);
     expect(await t.store.getEpisode(kept)).toBeUndefined();
     // The reset's timer was cancelled: only the countdown leads on.
@@ -209,6 +210,10 @@ describe("RecordingSession", () => {
     await t.complete();
     expect(t.phase()).toBe("done");
     expect(await t.stored()).toHaveLength(1);
+    // The session's summary: one kept, one discarded; a new session counts from zero.
+    expect([t.session.snapshot.kept, t.session.snapshot.discarded]).toEqual([1, 1]);
+    await t.session.start();
+    expect([t.session.snapshot.kept, t.session.snapshot.discarded]).toEqual([0, 0]);
   });
 
   it("Escape during a take keeps it for review and ends the session; no timer acts afterwards; D after it does not resume", async () => {

@@ -49,6 +49,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       phaseEndsAt: undefined,
       dataset: undefined,
       kept: 0,
+      discarded: 0,
       lastTake: undefined,
       codec: undefined,
       codecWarning: undefined,
@@ -79,6 +80,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       phaseEndsAt: undefined,
       error: undefined,
       kept: 0,
+      discarded: 0,
       rows: 0,
       lastTake: undefined,
       codecWarning: undefined,
@@ -108,12 +110,12 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
         this.cancelPhaseTimer();
         this.takeId = undefined;
         await this.deps.recorder.discard();
-        this.update({ phase: "countdown", take: undefined, rows: 0 });
+        this.update({ phase: "countdown", take: undefined, rows: 0, discarded: this.snap.discarded + 1 });
         this.armPhase(COUNTDOWN_MS, () => this.beginTake());
       } else if (s.phase === "reset" && s.lastTake && !s.lastTake.discarded) {
         this.cancelPhaseTimer();
         await this.deps.episodes.discardEpisode(s.lastTake.episode.id);
-        this.update({ kept: s.kept - 1, lastTake: { ...s.lastTake, discarded: true }, phase: "countdown" });
+        this.update({ kept: s.kept - 1, discarded: s.discarded + 1, lastTake: { ...s.lastTake, discarded: true }, phase: "countdown" });
         this.armPhase(COUNTDOWN_MS, () => this.beginTake());
       }
     });
@@ -125,7 +127,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       const s = this.snap;
       if (!s.lastTake || s.lastTake.discarded) return;
       await this.deps.episodes.discardEpisode(s.lastTake.episode.id);
-      this.update({ kept: s.kept - 1, lastTake: { ...s.lastTake, discarded: true } });
+      this.update({ kept: s.kept - 1, discarded: s.discarded + 1, lastTake: { ...s.lastTake, discarded: true } });
       const ended = s.phase === "done" && this.life.phase === "running"; // ended on its own, not stopped
       if (ended && s.kept - 1 < s.settings.episodes && s.lastTake.failure === undefined) this.startReset();
     });

@@ -43,6 +43,8 @@ export interface RecordingSnapshot {
   readonly dataset: DatasetRecord | undefined;
   /** Takes kept in this session. */
   readonly kept: number;
+  /** Takes thrown away in this session (re-recorded or discarded after review). */
+  readonly discarded: number;
   readonly lastTake: TakeReview | undefined;
   readonly codec: CodecName | undefined;
   readonly codecWarning: string | undefined;

@@ -1,69 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStore } from "zustand/vanilla";
-import type { CameraFactory, SimulatedCameraSource, UsbCameraRequest, UsbCameraSource } from "../capture/CameraFactory.ts";
-import { FakeRecorder } from "../recording/testing/fakes.ts";
-import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
-import { createCameraStore } from "./cameraStore.ts";
-import type { TeleopStore } from "./teleopStore.ts";
-
-/** One task turn: pending promise callbacks run (no time passes). */
-const turn = () => new Promise<void>((r) => setImmediate(r));
-
-function fakeTrack(): MediaStreamTrack & { stopped: boolean; ended(): void } {
-  const listeners: (() => void)[] = [];
-  const track = {
-    stopped: false,
-    stop() {
-      track.stopped = true;
-    },
-    getSettings: () => ({ width: 320, height: 240, frameRate: 15 }),
-    addEventListener: (type: string, fn: () => void) => {
-      if (type === "ended") listeners.push(fn);
-    },
-    ended: () => listeners.forEach((fn) => fn()),
-  };
-  return track as unknown as MediaStreamTrack & { stopped: boolean; ended(): void };
-}
-
-function setup() {
-  const recorder = new FakeRecorder(new MemoryEpisodeStore());
-  const closed: string[] = [];
-  const taps: { stopped: boolean }[] = [];
-  const samples: unknown[] = [];
-  const factory: CameraFactory = {
-    simulated: (r): SimulatedCameraSource => ({
-      track: fakeTrack(),
-      width: r.width,
-      height: r.height,
-      fps: r.fps,
-      pageClock: true,
-      setSample: (s) => samples.push(s),
-      close: () => closed.push(r.label),
-    }),
-    usb: (r: UsbCameraRequest): Promise<UsbCameraSource> =>
-      Promise.resolve({
-        track: fakeTrack(),
-        width: r.width,
-        height: r.height,
-        fps: r.fps + 0.02,
-        pageClock: false,
-        identity: { deviceId: r.deviceId, label: "USB cam" },
-        close: () => closed.push(r.deviceId),
-      }),
-    devices: () => Promise.resolve([{ deviceId: "d1", groupId: "g", label: "USB cam" }]),
-    phoneLink: () => {
-      throw new Error("not in this test");
-    },
-    frames: () => {
-      const tap = { stopped: false };
-      taps.push(tap);
-      return { stream: new ReadableStream<VideoFrame>(), stop: () => (tap.stopped = true) };
-    },
-  };
-  const teleop = createStore(() => ({ shared: undefined, status: undefined })) as unknown as TeleopStore;
-  const cameras = createCameraStore({ recorder, factory, teleop, robot: () => "so101", pageTimeOrigin: 0 });
-  return { recorder, cameras, closed, taps, samples };
-}
+import { fakeTrack, setup, turn } from "./testing/cameraFakes.ts";
 
 describe("camera store", () => {
   it("adds a simulated camera: attached to the recorder on the page clock, listed, with its track", async () => {
@@ -72,7 +8,7 @@ describe("camera store", () => {
     expect(t.cameras.getState().cameras.map((c) => [c.key, c.source, c.width, c.fps])).toEqual([["front", "simulated", 640, 30]]);
     expect(t.recorder.cameras.get("front")).toEqual({ fps: 30, pageClock: true });
     expect(t.cameras.getState().track("front")).toBeDefined();
-    expect(t.samples).toEqual([null]); // no loop running: "no data"
+    expect(t.samples).toEqual([null]); // no loop running: "no live pose yet"
     await t.cameras.getState().addSimulated();
     expect(t.cameras.getState().cameras.map((c) => c.key)).toEqual(["front", "sim_1"]);
   });

@@ -7,7 +7,7 @@ import { messageOf } from "../core/messages.ts";
 import type { RobotKind } from "../core/robots.ts";
 import type { CameraFactory, CameraSource } from "../capture/CameraFactory.ts";
 import type { VideoInput } from "../capture/cameraIdentity.ts";
-import type { PhoneCameraLink } from "../capture/phone/PhoneCameraLink.ts";
+import type { PhonePairingState } from "../capture/phone/PhonePairing.ts";
 import { CameraAttachment } from "../recording/CameraAttachment.ts";
 import type { RecorderApi } from "../recording/recorderApi.ts";
 import type { TeleopStore } from "./teleopStore.ts";
@@ -34,8 +34,15 @@ export interface CameraState {
   /** A track from elsewhere (a phone over WebRTC). */
   addTrack(key: string, source: CameraSpec["source"], track: MediaStreamTrack, label: string): Promise<void>;
   remove(key: string): Promise<void>;
-  /** A pairing with a phone over WebRTC (QR code + link); add its track with addTrack once live. */
-  phoneLink(): PhoneCameraLink;
+  /** The phone being paired (QR code, link, messages): bound to the store's {@link PhonePairing} engine. */
+  readonly phone: PhonePairingState;
+  /**
+   * Pairs a phone over WebRTC as camera `key`; resolves once its video is a camera of the rig (or
+   * the pairing failed or was cancelled: the state says which). A second call while pairing joins it.
+   */
+  pairPhone(key: string): Promise<void>;
+  /** Stops the pairing in progress (closes its link) or clears a failed one. */
+  cancelPhone(): void;
 }
 
 export type CameraStore = StoreApi<CameraState>;
@@ -74,6 +81,9 @@ export function createCameraStore(b: CameraBackends): CameraStore {
   const { factory, recorder, teleop } = b;
   const pageTimeOrigin = b.pageTimeOrigin ?? performance.timeOrigin;
   const attached = new Map<string, Attached>();
+  const pairing = factory.phonePairing();
+  /** The pairing action in progress (pairing then attaching): a second call joins it, so one phone is one camera. */
+  let pairingPhone: Promise<void> | undefined;
 
   const entryOf = (key: string, source: CameraSpec["source"], cam: CameraSource, deviceId: string, label: string): CameraEntry => ({
     key,
@@ -145,6 +155,32 @@ export function createCameraStore(b: CameraBackends): CameraStore {
       : null;
   };
 
+  const pairPhone = async (key: string): Promise<void> => {
+    const problem =
+      validCameraKey(key) ?? (attached.has(key) ? `There is already a camera named "${key}". Choose another name.` : undefined);
+    if (problem) {
+      store.setState({ error: problem });
+      return;
+    }
+    let paired;
+    try {
+      paired = await pairing.start(key);
+    } catch {
+      return; // cancelled, or failed: the pairing state shows why
+    }
+    const { camera, link } = paired;
+    const settings = camera.track.getSettings();
+    const cam: CameraSource = {
+      track: camera.track,
+      width: camera.width ?? settings.width ?? 640,
+      height: camera.height ?? settings.height ?? 480,
+      fps: camera.frameRate ?? settings.frameRate ?? 30,
+      pageClock: false,
+      close: () => link.close(), // stops the video and tells the phone
+    };
+    await guarded(() => add(entryOf(key, "phone", cam, "", camera.label || "Phone camera"), cam));
+  };
+
   const store = createStore<CameraState>()((set, get) => ({
     cameras: [],
     devices: [],
@@ -205,7 +241,9 @@ export function createCameraStore(b: CameraBackends): CameraStore {
         };
         await add(entryOf(key, source, cam, "", label), cam);
       }),
-    phoneLink: () => factory.phoneLink(),
+    phone: pairing.getState(),
+    pairPhone: (key) => (pairingPhone ??= pairPhone(key).finally(() => (pairingPhone = undefined))),
+    cancelPhone: () => pairing.cancel(),
     remove: async (key) => {
       const a = attached.get(key);
       if (!a) return;
@@ -216,6 +254,7 @@ export function createCameraStore(b: CameraBackends): CameraStore {
     },
   }));
 
+  pairing.subscribe(() => store.setState({ phone: pairing.getState() }));
   recorder
     .onEvent((e) => {
       if (e.type !== "camera") return;

@@ -30,6 +30,25 @@ describe("datasets store (binding of the export and import jobs)", () => {
     const s = createDatasetsStore(store);
     await s.getState().refresh();
     expect(s.getState().datasets.map((d) => [d.dataset.id, d.exportable, d.frames, d.episodes.length])).toEqual([[datasetId, 1, 20, 2]]);
+    // Frames are what an export writes: a trim counts.
+    const ep0 = (await store.getEpisode("ep0"))!;
+    await store.updateEpisode("ep0", { annotations: { ...ep0.annotations, trimStart: 3, trimEnd: 15 } });
+    await s.getState().refresh();
+    expect(s.getState().datasets[0]?.frames).toBe(12);
+  });
+
+  it("renames a dataset (refusing an empty or taken name) and deletes one", async () => {
+    const { store, datasetId } = await storeWith(buildSource(videos, { lengths: [10] }));
+    const s = createDatasetsStore(store);
+    await s.getState().refresh();
+    await s.getState().renameDataset(datasetId, "  cube picks ");
+    expect(s.getState().datasets[0]?.dataset.name).toBe("cube picks");
+    await s.getState().renameDataset(datasetId, " ");
+    expect(s.getState().error).toMatch(/needs a name/);
+    expect(s.getState().datasets[0]?.dataset.name).toBe("cube picks");
+    await s.getState().deleteDataset(datasetId);
+    expect(s.getState().datasets).toEqual([]);
+    expect(s.getState().error).toBeUndefined();
   });
 
   it("exportZip: the job is running at once, a second click gets no second stream, and the job ends done", async () => {
@@ -73,5 +92,6 @@ describe("datasets store (binding of the export and import jobs)", () => {
     await importing;
     expect(s.getState().importing).toMatchObject({ state: "done", done: 2, total: 2 });
     expect(s.getState().datasets).toHaveLength(2);
+    expect(s.getState().datasets.map((d) => d.dataset.name)).toContain("pick");
   });
 });

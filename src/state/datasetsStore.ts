@@ -34,6 +34,8 @@ export interface DatasetsState {
   exportHub(datasetId: string, version: "v3.0" | "v2.1", hub: { token: string; repo: string; private: boolean }): Promise<void>;
   cancel(): void;
   deleteDataset(datasetId: string): Promise<void>;
+  /** Renames a dataset (the default repo name on export); a name already used, or empty, is refused in `error`. */
+  renameDataset(datasetId: string, name: string): Promise<void>;
   /** Imports a LeRobot v3.0 or v2.1 dataset from a .zip or a folder (then browse, annotate, append). */
   importZip(file: Blob, name: string): Promise<void>;
   importFolder(dir: ReadableDirectoryLike): Promise<void>;
@@ -98,7 +100,25 @@ export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
         void exports.cancel();
       },
       async deleteDataset(datasetId) {
-        await store.deleteDataset(datasetId);
+        try {
+          await store.deleteDataset(datasetId);
+          set({ error: undefined });
+        } catch (e) {
+          set({ error: `The dataset could not be deleted: ${messageOf(e)}` });
+        }
+        await get().refresh();
+      },
+      async renameDataset(datasetId, name) {
+        const clean = name.trim();
+        if (clean === "") return set({ error: "A dataset needs a name." });
+        if (get().datasets.some((d) => d.dataset.id !== datasetId && d.dataset.name === clean))
+          return set({ error: `There is already a dataset named "${clean}". Choose another name.` });
+        try {
+          await store.updateDataset(datasetId, { name: clean });
+          set({ error: undefined });
+        } catch (e) {
+          set({ error: `The dataset could not be renamed: ${messageOf(e)}` });
+        }
         await get().refresh();
       },
       importZip: (file, name) => startImport({ kind: "zip", file, name }),

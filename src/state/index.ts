@@ -2,7 +2,7 @@
 export { createRigStore } from "./rigStore.ts";
 export type { BusEntry, RigState, RigStore, SerialLike } from "./rigStore.ts";
 export { createProblemsStore } from "./problemsStore.ts";
-export type { ProblemsStore } from "./problemsStore.ts";
+export type { NoticeSeverity, ProblemsStore } from "./problemsStore.ts";
 export { TelemetryPoller } from "./TelemetryPoller.ts";
 export type { TelemetrySnapshot } from "./TelemetryPoller.ts";
 export type { BusStatsInfo } from "../hardware/index.ts";

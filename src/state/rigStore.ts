@@ -19,7 +19,8 @@ export interface BusEntry {
   readonly arm: ArmId | undefined;
   readonly motors: readonly FoundMotor[];
   readonly scanning: boolean;
-  readonly lastScanNote: string | undefined;
+  /** What the last scan found: a problem to act on, or (ok) that every motor answered. */
+  readonly lastScan: { readonly note: string; readonly ok: boolean } | undefined;
 }
 
 export type SerialLike = {

@@ -19,6 +19,9 @@ export interface TeleopState extends TeleopView {
   stop(): Promise<void>;
   /** Emergency stop: torque off on every follower, whatever is running. */
   estop(): Promise<void>;
+  /** The source a start drives with (the radio buttons: usable before teleoperation runs). */
+  readonly preferredSource: CommandSource;
+  /** Chooses the command source: at once when running, else for the next start. */
   setSource(source: CommandSource): Promise<void>;
   /** Set one joint's manual target (held to its calibrated range). */
   setTarget(joint: number, value: number): void;
@@ -54,6 +57,7 @@ export function createTeleopStore(rig: RigStore, controller: TeleopController): 
     leaderId: undefined,
     followerId: undefined,
     rateHz: 100,
+    preferredSource: "leader",
 
     setRate(hz) {
       set({ rateHz: Math.min(200, Math.max(30, Math.round(hz))) });
@@ -81,11 +85,18 @@ export function createTeleopStore(rig: RigStore, controller: TeleopController): 
         );
       }
       await controller.start({ ...(l ? { leader: l } : {}), follower: f, rateHz: get().rateHz });
+      // The source chosen before the start (with no leader the loop drives from targets anyway).
+      if (l && get().preferredSource !== "leader" && get().status?.source !== get().preferredSource)
+        await controller.setSource(get().preferredSource);
     },
 
     stop: () => controller.stop(),
     estop: () => controller.estop(),
-    setSource: (source) => controller.setSource(source),
+    setSource: async (source) => {
+      set({ preferredSource: source });
+      const state = get().status?.state;
+      if (state === "gating" || state === "tracking") await controller.setSource(source);
+    },
     setTarget: (joint, value) => controller.setTarget(joint, value),
     setTargets: (values) => controller.setTargets(values),
     nudge: (joint, delta) => controller.nudge(joint, delta),

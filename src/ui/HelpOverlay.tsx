@@ -5,7 +5,7 @@ const KEYS: readonly (readonly [string, string, string])[] = [
   ["Shift + drag the blue handle", "Teleop, keyboard source", "move the tool in 3D (inverse kinematics)"],
   ["→", "Record", "end the take now and keep it; in the reset, start the next take"],
   ["←", "Record", "throw the current take away and record it again"],
-  ["D", "Record", "discard the take under review"],
+  ["Delete / Backspace", "Record", "discard the take under review (not D: D is a joint key of keyboard teleop)"],
   [
     "I",
     "Record, while a take records",

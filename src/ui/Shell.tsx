@@ -29,10 +29,15 @@ function screenFromHash(): ScreenId {
 export function Shell() {
   const [screen, setScreen] = useState<ScreenId>(screenFromHash);
   const [help, setHelp] = useState(false);
+  // On a narrow screen (a phone, a small tablet) the navigation folds into a menu.
+  const [menu, setMenu] = useState(false);
   const { teleop } = useStudio();
   const estop = useStore(teleop, (s) => s.estop);
   useEffect(() => {
-    const onHash = () => setScreen(screenFromHash());
+    const onHash = () => {
+      setScreen(screenFromHash());
+      setMenu(false);
+    };
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
@@ -52,14 +57,24 @@ export function Shell() {
     return () => window.removeEventListener("keydown", onKey);
   }, [estop]);
   return (
-    <div className="shell">
+    <div className={`shell${menu ? " menu-open" : ""}`}>
       <nav className="nav" aria-label="Screens">
-        <div className="brand">Robot Studio</div>
-        {SCREENS.map((s) => (
-          <a key={s.id} className={screen === s.id ? "active" : ""} href={`#${s.id}`} aria-current={screen === s.id ? "page" : undefined}>
-            {s.label}
-          </a>
-        ))}
+        <div className="brand">
+          Robot Studio
+          <button type="button" className="menu-toggle" aria-expanded={menu} aria-label="Menu" onClick={() => setMenu((m) => !m)}>
+            ☰ <span className="small">{SCREENS.find((s) => s.id === screen)?.label}</span>
+          </button>
+        </div>
+        <div className="nav-links">
+          {SCREENS.map((s) => (
+            <a key={s.id} className={screen === s.id ? "active" : ""} href={`#${s.id}`} aria-current={screen === s.id ? "page" : undefined}>
+              {s.label}
+            </a>
+          ))}
+        </div>
+        <button type="button" className="help-hint" onClick={() => setHelp(true)} title="Keyboard shortcuts">
+          <kbd>?</kbd> shortcuts
+        </button>
       </nav>
       <main className="main">
         {screen === "rig" ? (

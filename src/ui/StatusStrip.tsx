@@ -1,4 +1,8 @@
+import type { CSSProperties } from "react";
 import { useStore } from "zustand";
+import type { NoticeSeverity } from "../state/index.ts";
+
+const ICON: Record<NoticeSeverity, string> = { error: "!", warning: "⚠", info: "i", success: "✓" };
 import { useRig, useStudio } from "./StudioContext.tsx";
 
 export function StatusStrip() {
@@ -25,11 +29,16 @@ export function StatusStrip() {
         {problems.map((p) => (
           <span
             key={p.id}
-            className={`problem ${p.severity}`}
+            className={`problem ${p.severity}${p.fadesAt !== undefined ? " fades" : ""}`}
+            // successes and info fade out over their life (the store removes them when it ends)
+            style={p.fadesAt !== undefined ? ({ "--life": `${p.fadesAt - p.at}ms` } as CSSProperties) : undefined}
             role={p.severity === "error" || p.severity === "warning" ? "alert" : "status"}
             data-testid="problem"
             data-severity={p.severity}
           >
+            <span className="problem-icon" aria-hidden="true">
+              {ICON[p.severity]}
+            </span>
             {p.message}
             <button type="button" aria-label="Dismiss" onClick={() => dismiss(p.id)}>
               ×

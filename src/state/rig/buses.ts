@@ -46,7 +46,7 @@ export function busesSlice(ctx: Base) {
       arm,
       motors: [],
       scanning: false,
-      lastScanNote: undefined,
+      lastScan: undefined,
     };
     set((s) => ({ buses: [...s.buses.filter((b) => b.key !== info.key), entry] }));
   };
@@ -70,7 +70,15 @@ export function busesSlice(ctx: Base) {
         conflicts.length > 0 ? `Garbled replies at ${conflicts.map(([b]) => b).join(", ")} baud: two motors may share an id.` : undefined,
       ].filter((n): n is string => n !== undefined);
       const baudRate = result.motors[0]?.baudRate ?? bus.info.baudRate;
-      patch(key, { motors: result.motors, lastScanNote: notes.join(" ") || undefined, info: { ...bus.info, baudRate } });
+      const found = result.motors.map((m) => m.id);
+      const lastScan =
+        notes.length > 0
+          ? { note: notes.join(" "), ok: false }
+          : {
+              note: `Scan: ${found.length}${arm ? ` of ${arm.motors.length}` : ""} motors answered (ids ${found.join(", ")}) at ${baudRate} baud.`,
+              ok: true,
+            };
+      patch(key, { motors: result.motors, lastScan, info: { ...bus.info, baudRate } });
     } catch (e) {
       report("error", `Scan of ${bus.info.label} failed: ${messageOf(e)}`);
     } finally {

@@ -1,4 +1,4 @@
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useState } from "react";
 import { useStore } from "zustand";
 import { validCameraKey } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
@@ -10,34 +10,28 @@ const SIZES = [
   [320, 240],
 ] as const;
 
-function PhonePairing({ name, onDone }: { name: string; onDone: () => void }) {
+/** The phone being paired: what is happening, the QR code and the link (the store's pairing engine owns the link). */
+function PhonePairingView() {
   const { cameras } = useStudio();
-  const [link] = useState(() => cameras.getState().phoneLink());
-  const state = useSyncExternalStore(
-    (fn) => link.subscribe(fn),
-    () => link.getState(),
-  );
-  useEffect(() => {
-    link.open().catch(() => undefined);
-    link
-      .waitForCamera()
-      .then(async (cam) => {
-        await cameras.getState().addTrack(name, "phone", cam.track, cam.label || "Phone camera");
-        onDone();
-      })
-      .catch(() => undefined);
-    return () => {
-      if (link.getState().status !== "live") link.close();
-    };
-  }, [link, cameras, name, onDone]);
+  const phone = useStore(cameras, (s) => s.phone);
+  const state = phone.link;
+  if (phone.phase === "idle" || !state) return null;
   return (
-    <div className="phone-pairing" data-testid="phone-pairing">
-      <p>{state.error ? <span className="bad">{state.error.message}</span> : state.message}</p>
-      {state.pairing && (
+    <div className="phone-pairing" data-testid="phone-pairing" data-status={state.status}>
+      <p role="status">
+        {state.error ? (
+          <span className="bad">{state.error.message}</span>
+        ) : (
+          <>
+            Phone camera <strong className="mono">{phone.key}</strong>: {state.message}
+          </>
+        )}
+      </p>
+      {state.pairing && phone.phase === "pairing" && (
         <div className="row">
           <div className="qr" dangerouslySetInnerHTML={{ __html: state.pairing.qrSvg }} />
           <p className="mono small">
-            <a href={state.pairing.link} target="_blank" rel="noreferrer">
+            <a href={state.pairing.link} target="_blank" rel="noreferrer" data-testid="phone-link">
               {state.pairing.link.replace(/#.*/, "#code=…")}
             </a>
             <br />
@@ -45,8 +39,8 @@ function PhonePairing({ name, onDone }: { name: string; onDone: () => void }) {
           </p>
         </div>
       )}
-      <button type="button" onClick={onDone}>
-        Cancel
+      <button type="button" onClick={() => cameras.getState().cancelPhone()}>
+        {phone.phase === "failed" ? "Close" : "Cancel"}
       </button>
     </div>
   );
@@ -63,11 +57,11 @@ export function CamerasPanel() {
   const [device, setDevice] = useState("");
   const [size, setSize] = useState(0);
   const [fps, setFps] = useState(30);
-  const [pairing, setPairing] = useState(false);
+  const pairing = useStore(cameras, (s) => s.phone.phase === "pairing");
   const nameProblem = validCameraKey(name) ?? (list.some((c) => c.key === name) ? `There is already a camera named "${name}".` : undefined);
   const [w, h] = SIZES[size] ?? SIZES[0];
   return (
-    <section className="panel" data-testid="cameras-panel" aria-label="Cameras">
+    <section className="panel" id="cameras-panel" data-testid="cameras-panel" aria-label="Cameras">
       <h2>Cameras</h2>
       <CameraGrid empty="No cameras yet. Add the simulated camera, a USB camera or your phone." />
       <div className="row">
@@ -126,11 +120,15 @@ export function CamerasPanel() {
             </button>
           </>
         )}
-        <button type="button" disabled={busy || pairing || nameProblem !== undefined} onClick={() => setPairing(true)}>
+        <button
+          type="button"
+          disabled={busy || pairing || nameProblem !== undefined}
+          onClick={() => void cameras.getState().pairPhone(name)}
+        >
           Use a phone as a camera
         </button>
       </div>
-      {pairing && <PhonePairing name={name} onDone={() => setPairing(false)} />}
+      <PhonePairingView />
       {error && (
         <p className="bad" role="alert">
           {error}

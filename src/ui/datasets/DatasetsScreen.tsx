@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { useStore } from "zustand";
 import type { DatasetSummary } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
+import { ImportControl } from "./ImportControl.tsx";
 
 type Version = "v3.0" | "v2.1";
 
@@ -15,6 +16,62 @@ interface SavePicker {
 
 function mb(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** The dataset's name, renamable in place, and Delete with a confirmation naming what goes. */
+function DatasetName({ d }: { d: DatasetSummary }) {
+  const { datasets } = useStudio();
+  const [draft, setDraft] = useState<string | undefined>(undefined);
+  const [confirm, setConfirm] = useState(false);
+  if (draft !== undefined) {
+    const commit = () => {
+      void datasets.getState().renameDataset(d.dataset.id, draft);
+      setDraft(undefined);
+    };
+    return (
+      <div className="row tight">
+        <input
+          autoFocus
+          aria-label="Dataset name"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") commit();
+            if (e.key === "Escape") setDraft(undefined);
+          }}
+        />
+        <button type="button" onClick={commit}>
+          Save
+        </button>
+        <button type="button" onClick={() => setDraft(undefined)}>
+          Cancel
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="row tight">
+      <strong>{d.dataset.name}</strong>
+      <button type="button" className="link-button small" onClick={() => setDraft(d.dataset.name)}>
+        Rename
+      </button>
+      {confirm ? (
+        <span className="confirm" role="alertdialog" aria-label="Confirm delete">
+          Delete “{d.dataset.name}” and its {d.episodes.length} episode{d.episodes.length === 1 ? "" : "s"} from this computer?{" "}
+          <button type="button" className="danger" onClick={() => void datasets.getState().deleteDataset(d.dataset.id)}>
+            Delete for good
+          </button>{" "}
+          <button type="button" onClick={() => setConfirm(false)}>
+            Keep it
+          </button>
+        </span>
+      ) : (
+        <button type="button" className="link-button small" onClick={() => setConfirm(true)}>
+          Delete…
+        </button>
+      )}
+    </div>
+  );
 }
 
 function DatasetRow({ d, version }: { d: DatasetSummary; version: Version }) {
@@ -60,7 +117,7 @@ function DatasetRow({ d, version }: { d: DatasetSummary; version: Version }) {
   return (
     <tr data-testid="dataset-row" data-dataset={d.dataset.name}>
       <td>
-        <strong>{d.dataset.name}</strong>
+        <DatasetName d={d} />
         <div className="muted small">
           {d.dataset.robotType} · {d.dataset.fps} fps · {d.dataset.cameras.map((c) => c.key).join(", ") || "no cameras"}
         </div>
@@ -68,7 +125,9 @@ function DatasetRow({ d, version }: { d: DatasetSummary; version: Version }) {
       <td className="num" data-testid="dataset-episodes">
         {d.exportable}
       </td>
-      <td className="num">{d.frames}</td>
+      <td className="num" data-testid="dataset-frames" title="Frames an export writes (trims applied)">
+        {d.frames}
+      </td>
       <td className="num">{mb(d.mediaBytes)}</td>
       <td>
         <div className="row">
@@ -125,7 +184,6 @@ export function DatasetsScreen() {
   const job = useStore(datasets, (s) => s.job);
   const error = useStore(datasets, (s) => s.error);
   const importing = useStore(datasets, (s) => s.importing);
-  const w = window as unknown as SavePicker;
   const [version, setVersion] = useState<Version>("v3.0");
   useEffect(() => {
     void datasets.getState().refresh();
@@ -146,35 +204,8 @@ export function DatasetsScreen() {
         <button type="button" onClick={() => void datasets.getState().refresh()}>
           Refresh
         </button>
-        <label className="button">
-          Import a LeRobot .zip…{" "}
-          <input
-            type="file"
-            accept=".zip,application/zip"
-            aria-label="Import a LeRobot dataset zip"
-            disabled={importing?.state === "running"}
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              e.target.value = "";
-              if (f) void datasets.getState().importZip(f, f.name);
-            }}
-          />
-        </label>
-        {w.showDirectoryPicker && (
-          <button
-            type="button"
-            disabled={importing?.state === "running"}
-            onClick={() =>
-              void (async () => {
-                const dir = await w.showDirectoryPicker!().catch(() => undefined);
-                if (dir) await datasets.getState().importFolder(dir as never);
-              })()
-            }
-          >
-            Import a folder…
-          </button>
-        )}
       </div>
+      <ImportControl />
       {importing && (
         <p
           className={importing.state === "failed" ? "bad" : importing.state === "done" ? "ok" : ""}

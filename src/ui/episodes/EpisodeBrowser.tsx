@@ -118,10 +118,8 @@ export function EpisodeBrowser() {
     const click = (e: EpisodeRecord, ev: React.MouseEvent) => {
       if (ev.shiftKey) setSelection([...new Set([...selRef.current, ...range(e)])]);
       else if (ev.ctrlKey || ev.metaKey) setSelection(toggle(e));
-      else {
-        setSelection([e.id]);
-        void openEpisode(e.id);
-      }
+      // A plain click opens the episode; it does not tick its checkbox (nor arm the bulk Delete).
+      else void openEpisode(e.id);
       if (!ev.shiftKey) anchor.current = shownRef.current.findIndex((x) => x.id === e.id);
     };
     const check = (e: EpisodeRecord, ev: React.MouseEvent) => {

@@ -56,6 +56,7 @@ export function EpisodePlayer({ data }: { data: EpisodeData }) {
   const fps = data.episode.fps;
   const robot = dataset ? robotKindOf(dataset.robotType) : undefined;
   const jointNames = dataset?.jointNames ?? [];
+  const annotations = useStore(episodes, (s) => s.history?.present.annotations);
   const rowTime = data.rowTimeMs[frame];
   return (
     <section className="episode-player" data-testid="episode-player" data-frame={frame} data-rows={data.rows}>
@@ -71,6 +72,17 @@ export function EpisodePlayer({ data }: { data: EpisodeData }) {
         ) : (
           <p className="muted">No 3D model for robot type “{dataset?.robotType}”.</p>
         )}
+        <EpisodePlots
+          data={data}
+          jointNames={jointNames}
+          units={dataset?.units}
+          annotations={annotations}
+          frame={frame}
+          onSeek={(f) => {
+            pause();
+            seek(f);
+          }}
+        />
       </div>
       <div className="transport row">
         <button onClick={() => play(-1)} title="Play backwards (J)" aria-label="Play backwards">
@@ -106,15 +118,6 @@ export function EpisodePlayer({ data }: { data: EpisodeData }) {
           {rowTime !== undefined && !Number.isNaN(rowTime) ? `t=${(rowTime - data.rowTimeMs[0]!).toFixed(0)} ms` : ""}
         </span>
       </div>
-      <EpisodePlots
-        data={data}
-        jointNames={jointNames}
-        frame={frame}
-        onSeek={(f) => {
-          pause();
-          seek(f);
-        }}
-      />
     </section>
   );
 }

@@ -1,10 +1,41 @@
 import { useEffect, useMemo, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import type { EpisodeAnnotations, JointUnits } from "../../core/dataset.ts";
 import type { EpisodeData } from "../../state/index.ts";
 
 const STATE_COLOR = "#60a5fa";
 const ACTION_COLOR = "#f59e0b";
+const SPAN_COLORS = ["rgba(76, 154, 255, 0.14)", "rgba(63, 185, 80, 0.14)", "rgba(227, 179, 65, 0.14)", "rgba(188, 140, 255, 0.14)"];
+const EVENT_COLOR = "rgba(240, 246, 252, 0.55)";
+const PLOT_HEIGHT = 72;
+
+/** The unit of a joint's values: degrees, or percent (the gripper; every joint in range mode). */
+export function jointUnit(name: string, units: JointUnits | undefined): string {
+  return units === "range_m100_100" || name.startsWith("gripper") ? "%" : "°";
+}
+
+/** Subtask spans as bands and events as lines on a chart's time axis (frames), under the curves. */
+function drawAnnotations(u: uPlot, a: EpisodeAnnotations | undefined): void {
+  if (!a) return;
+  const { ctx } = u;
+  const { top, height } = u.bbox;
+  const x = (f: number) => u.valToPos(f, "x", true);
+  ctx.save();
+  a.spans.forEach((s, i) => {
+    ctx.fillStyle = SPAN_COLORS[i % SPAN_COLORS.length]!;
+    ctx.fillRect(x(s.startFrame), top, Math.max(1, x(s.endFrame) - x(s.startFrame)), height);
+  });
+  ctx.strokeStyle = EVENT_COLOR;
+  ctx.lineWidth = Math.max(1, devicePixelRatio);
+  for (const e of a.events) {
+    ctx.beginPath();
+    ctx.moveTo(Math.round(x(e.frame)) + 0.5, top);
+    ctx.lineTo(Math.round(x(e.frame)) + 0.5, top + height);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
 
 /** Per joint, the column of observation.state and action over the episode's frames (x = frame index). */
 export function plotColumns(data: EpisodeData, joint: number): uPlot.AlignedData {
@@ -26,18 +57,23 @@ export function plotColumns(data: EpisodeData, joint: number): uPlot.AlignedData
 }
 
 /**
- * observation.state and action per joint (uPlot, one small chart per joint), with one shared
- * cursor at the player's frame; clicking a chart seeks there. The charts are built once per
- * episode; the frame only moves the cursors (no React re-render of the charts).
+ * observation.state (solid) and action (dashed) per joint (uPlot, one small chart per joint, the
+ * unit on its axis), subtask spans and events on the time axis, and one playhead at the player's
+ * frame (the mouse does not move it; clicking a chart seeks there). The charts are built once per
+ * episode; the frame only moves the playheads, an annotation edit only redraws.
  */
 export function EpisodePlots({
   data,
   jointNames,
+  units,
+  annotations,
   frame,
   onSeek,
 }: {
   data: EpisodeData;
   jointNames: readonly string[];
+  units: JointUnits | undefined;
+  annotations: EpisodeAnnotations | undefined;
   frame: number;
   onSeek: (frame: number) => void;
 }) {
@@ -47,6 +83,8 @@ export function EpisodePlots({
   frameRef.current = frame;
   const seekRef = useRef(onSeek);
   seekRef.current = onSeek;
+  const annotationsRef = useRef(annotations);
+  annotationsRef.current = annotations;
   const names = useMemo(() => Array.from({ length: data.joints }, (_, j) => jointNames[j] ?? `joint ${j}`), [data.joints, jointNames]);
 
   useEffect(() => {
@@ -54,7 +92,7 @@ export function EpisodePlots({
     if (!el) return;
     const t0 = performance.now();
     // Charts sit in a grid: each takes its cell's width.
-    const cellWidth = (cell: Element) => Math.max(200, Math.floor(cell.getBoundingClientRect().width));
+    const cellWidth = (cell: Element) => Math.max(120, Math.floor(cell.getBoundingClientRect().width));
     const out: uPlot[] = [];
     // Build-to-drawn time of all charts (data-draw-ms): uPlot draws after a microtask.
     let undrawn = names.length;
@@ -65,16 +103,26 @@ export function EpisodePlots({
       cell.dataset["joint"] = name;
       el.appendChild(cell);
       const width = cellWidth(cell);
+      const unit = jointUnit(name, units);
+      const playhead = (u: uPlot): [number, number] => [u.valToPos(frameRef.current, "x"), 0];
       const opts: uPlot.Options = {
-        title: name,
+        title: `${name.replace(/\.pos$/, "")} (${unit})`,
         width,
-        height: 110,
+        height: PLOT_HEIGHT,
         legend: { show: false },
         scales: { x: { time: false } },
-        cursor: { drag: { x: false, y: false }, points: { show: false } },
+        // The cursor is the playhead: only the vertical line, always at the player's frame.
+        cursor: { x: true, y: false, drag: { x: false, y: false }, points: { show: false }, move: playhead },
         axes: [
-          { stroke: "#8b949e", grid: { stroke: "#2a3039", width: 1 }, ticks: { show: false }, font: "10px monospace", size: 24 },
-          { stroke: "#8b949e", grid: { stroke: "#2a3039", width: 1 }, ticks: { show: false }, font: "10px monospace", size: 44 },
+          { stroke: "#8b949e", grid: { stroke: "#2a3039", width: 1 }, ticks: { show: false }, font: "10px monospace", size: 20 },
+          {
+            stroke: "#8b949e",
+            grid: { stroke: "#2a3039", width: 1 },
+            ticks: { show: false },
+            font: "10px monospace",
+            size: 46,
+            values: (_u, vals) => vals.map((v) => `${v}${unit}`),
+          },
         ],
         series: [
           {},
@@ -83,7 +131,8 @@ export function EpisodePlots({
         ],
         hooks: {
           // uPlot lays itself out in a microtask: the first cursor position waits for it.
-          ready: [(u) => u.setCursor({ left: u.valToPos(frameRef.current, "x"), top: 10 })],
+          ready: [(u) => u.setCursor({ left: u.valToPos(frameRef.current, "x"), top: 0 })],
+          drawClear: [(u) => drawAnnotations(u, annotationsRef.current)],
           draw: [
             () => {
               if (drawn.has(j)) return;
@@ -102,15 +151,15 @@ export function EpisodePlots({
         },
       };
       const p = new uPlot(opts, plotColumns(data, j), cell);
-      p.over.addEventListener("click", () => {
-        const idx = p.cursor.idx;
-        if (idx != null) seekRef.current(idx);
+      p.over.addEventListener("click", (ev) => {
+        const f = Math.round(p.posToVal(ev.offsetX, "x"));
+        if (Number.isFinite(f)) seekRef.current(Math.max(0, Math.min(data.rows - 1, f)));
       });
       out.push(p);
     });
     plots.current = out;
     const resize = new ResizeObserver(() =>
-      out.forEach((p) => p.root.parentElement && p.setSize({ width: cellWidth(p.root.parentElement), height: 110 })),
+      out.forEach((p) => p.root.parentElement && p.setSize({ width: cellWidth(p.root.parentElement), height: PLOT_HEIGHT })),
     );
     resize.observe(el);
     return () => {
@@ -121,24 +170,38 @@ export function EpisodePlots({
       delete el.dataset["drawMs"];
       plots.current = [];
     };
-  }, [data, names]);
+  }, [data, names, units]);
+
+  // An annotation edit redraws the bands and lines (the data stays).
+  useEffect(() => {
+    for (const p of plots.current) p.redraw(false);
+  }, [annotations]);
 
   // The shared cursor follows the player's frame.
   useEffect(() => {
     const id = requestAnimationFrame(() => {
-      for (const p of plots.current) p.setCursor({ left: p.valToPos(frame, "x"), top: 10 });
+      for (const p of plots.current) p.setCursor({ left: p.valToPos(frame, "x"), top: 0 });
     });
     return () => cancelAnimationFrame(id);
   }, [frame, data]);
 
   return (
-    <div
-      className="episode-plots"
-      ref={host}
-      data-testid="episode-plots"
-      aria-label="Joint plots: state (solid blue) and action (dashed amber)"
-    >
-      {/* uPlot charts are appended here */}
+    <div className="episode-plots-box">
+      <div className="plot-legend small" data-testid="plot-legend">
+        <span className="legend-state">observation.state</span>
+        <span className="legend-action">action</span>
+        {annotations && annotations.spans.length + annotations.events.length > 0 && (
+          <span className="muted">bands: subtask spans · lines: events</span>
+        )}
+      </div>
+      <div
+        className="episode-plots"
+        ref={host}
+        data-testid="episode-plots"
+        aria-label="Joint plots: state (solid blue) and action (dashed amber)"
+      >
+        {/* uPlot charts are appended here */}
+      </div>
     </div>
   );
 }

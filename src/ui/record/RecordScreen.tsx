@@ -15,14 +15,23 @@ const PHASE_TEXT: Record<RecordingPhase, string> = {
   done: "session ended",
 };
 
+/**
+ * The page clock (the session's), read at every render; while `active` it re-renders 4× a second.
+ * Read fresh, not kept in state: a countdown's first frame must not use a time from before it began.
+ */
 function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => performance.now());
+  const [, setTick] = useState(0);
   useEffect(() => {
     if (!active) return;
-    const t = setInterval(() => setNow(performance.now()), 200);
+    const t = setInterval(() => setTick((n) => n + 1), 250);
     return () => clearInterval(t);
   }, [active]);
-  return now;
+  return performance.now();
+}
+
+/** Whole seconds left until `endsAt` (rounded up: "3, 2, 1", never "0" while it runs), or undefined. */
+function secondsLeft(endsAt: number | undefined, now: number): number | undefined {
+  return endsAt === undefined ? undefined : Math.max(0, Math.ceil((endsAt - now) / 1000 - 1e-6));
 }
 
 function mb(bytes: number): string {
@@ -135,14 +144,14 @@ function Settings({ settings, disabled }: { settings: RecordingSettings; disable
 /**
  * Record: the session bar (dataset, task, fps, lengths), a large state indicator with the
  * countdown and episode counter, the cameras, and after each take its QA for keep/discard.
- * Keys: → next, ← re-record, D discard the take under review, Escape stop.
+ * Keys: → next, ← re-record, Delete (or Backspace) discard the take under review, Escape stop.
  */
 export function RecordScreen() {
   const { recording } = useStudio();
   const s = useStore(recording, (st) => st);
   const live = s.phase === "recording" || s.phase === "countdown" || s.phase === "reset";
   const now = useNow(live);
-  const left = s.phaseEndsAt === undefined ? undefined : Math.max(0, (s.phaseEndsAt - now) / 1000);
+  const left = secondsLeft(s.phaseEndsAt, now);
   const inSession = s.phase !== "idle" && s.phase !== "done";
 
   useEffect(() => {
@@ -157,7 +166,8 @@ export function RecordScreen() {
         e.preventDefault();
         void st.rerecord();
       } else if (e.key === "Escape") void st.stop();
-      else if ((e.key === "d" || e.key === "Delete" || e.key === "Backspace") && st.lastTake && !st.lastTake.discarded) {
+      // Delete / Backspace, not D: D is a joint key of keyboard teleoperation (E/D, the elbow).
+      else if ((e.key === "Delete" || e.key === "Backspace") && st.lastTake && !st.lastTake.discarded) {
         e.preventDefault();
         void st.discardLast();
       }
@@ -207,12 +217,26 @@ export function RecordScreen() {
       </div>
       <div className={`record-state ${s.phase}`} data-testid="record-state" data-phase={s.phase}>
         <span className="phase">{PHASE_TEXT[s.phase]}</span>
-        {left !== undefined && live && <span className="countdown mono"> {left.toFixed(0)} s</span>}
+        {left !== undefined && live && (
+          <span className="countdown mono" data-testid="countdown">
+            {" "}
+            {left} s
+          </span>
+        )}
         <span className="counter mono" data-testid="episode-counter">
           {" "}
-          episode {Math.min(s.kept + (s.phase === "recording" ? 1 : 0), s.settings.episodes)} / {s.settings.episodes}
+          take {Math.min(s.kept + (s.phase === "recording" ? 1 : 0), s.settings.episodes)} / {s.settings.episodes}
         </span>
         {s.phase === "recording" && <span className="mono muted"> · {s.rows} rows</span>}
+        {s.phase === "done" && (
+          <span className="counter" data-testid="session-summary">
+            {" "}
+            {s.kept} kept · {s.discarded} discarded{s.dataset ? ` · in ${s.dataset.name}` : ""} ·{" "}
+            <button type="button" className="link-button" onClick={() => (location.hash = "#episodes")}>
+              review the takes
+            </button>
+          </span>
+        )}
       </div>
       <LiveLanguageBar store={s.liveLanguage} />
       {s.codecWarning && <p className="warn">{s.codecWarning}</p>}
@@ -224,8 +248,8 @@ export function RecordScreen() {
       {take && (
         <section className="panel qa" data-testid="take-review" aria-label="Last take">
           <h2>
-            Last take: episode {take.episode.index} — {take.episode.length} rows{" "}
-            {take.discarded ? <span className="bad">discarded</span> : <span className="ok">kept</span>}
+            Last take: take {take.discarded ? s.kept + 1 : s.kept} / {s.settings.episodes} — {take.episode.length} rows, stored as episode{" "}
+            {take.episode.index} {take.discarded ? <span className="warn">discarded</span> : <span className="ok">kept</span>}
           </h2>
           {take.failure && <p className="bad">{take.failure}</p>}
           {take.qa.length === 0 ? (
@@ -244,7 +268,7 @@ export function RecordScreen() {
           {take.sync && <SyncTable sync={take.sync} />}
           {!take.discarded && (
             <button type="button" onClick={() => void s.discardLast()}>
-              Discard this take (D)
+              Discard this take (Del)
             </button>
           )}
         </section>
@@ -259,7 +283,8 @@ export function RecordScreen() {
             : ""}
       </p>
       <p className="muted small">
-        Keys: → next · ← re-record · D discard the last take · Esc stop (and emergency stop) · during a take: I instruction, N next subtask
+        Keys: <kbd>→</kbd> next · <kbd>←</kbd> re-record · <kbd>Del</kbd> discard the last take · <kbd>Esc</kbd> stop (and emergency stop) ·
+        during a take: <kbd>I</kbd> instruction, <kbd>N</kbd> next subtask · <kbd>?</kbd> all shortcuts
       </p>
     </div>
   );

@@ -43,7 +43,7 @@ export function OperatorView() {
   const nudge = useCallback((j: number, d: number) => engine.nudge(j, d), [engine]);
   useJointKeys(nudge, SPEED, connected);
   const reviewing = op.take?.phase === "reset";
-  // The session keys go to the station: → next, ← re-record, D discard (under review), Escape stop.
+  // The session keys go to the station: → next, ← re-record, Delete/Backspace discard (under review; not D, a joint key), Escape stop.
   useEffect(() => {
     if (!connected) return;
     const down = (e: KeyboardEvent) => {
@@ -51,7 +51,7 @@ export function OperatorView() {
       if (e.key === "ArrowRight") void engine.key("next");
       else if (e.key === "ArrowLeft") void engine.key("rerecord");
       else if (e.key === "Escape") void engine.key("stop");
-      else if (e.key.toLowerCase() === "d" && reviewing) void engine.key("discard");
+      else if ((e.key === "Delete" || e.key === "Backspace") && reviewing) void engine.key("discard");
     };
     window.addEventListener("keydown", down);
     return () => window.removeEventListener("keydown", down);
@@ -127,7 +127,7 @@ export function OperatorView() {
             <button type="button" onClick={() => void engine.key("rerecord")} title="←">
               ← Re-record
             </button>
-            <button type="button" onClick={() => void engine.key("discard")} title="D">
+            <button type="button" onClick={() => void engine.key("discard")} title="Delete">
               D Discard
             </button>
             <button type="button" onClick={() => void engine.key("stop")} title="Escape">

@@ -93,7 +93,11 @@ export function BusConsole({ bus }: { bus: BusEntry }) {
       {bus.status === "lost" && (
         <p className="bad">The USB adapter was unplugged. Plug it back in{bus.info.simulated ? " (below)" : " and connect again"}.</p>
       )}
-      {bus.lastScanNote && <p className="warn">{bus.lastScanNote}</p>}
+      {bus.lastScan && (
+        <p className={bus.lastScan.ok ? "ok" : "warn"} data-testid="scan-note" role="status">
+          {bus.lastScan.note}
+        </p>
+      )}
       <MotorTable bus={bus} />
       {stats && (
         <p className="muted stats" data-testid="bus-stats">

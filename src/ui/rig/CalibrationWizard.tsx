@@ -39,11 +39,12 @@ function RangeBar({ joint, recording }: { joint: JointLive; recording: boolean }
 /** The simulated arm's "hand": what a person would do with the real arm at each step. */
 function SimHand({ busKey, phase }: { busKey: string; phase: CalibrationSnapshot["phase"] }) {
   const simulate = useRig((s) => s.simulate);
-  const [note, setNote] = useState<string>();
+  // A note belongs to the step it was given in: "Sweeping…" goes once the wizard moves on.
+  const [note, setNote] = useState<{ phase: string; text: string }>();
   const move = (mode: "middle" | "sweep" | "hold" | "script", text: string) =>
     void simulate(busKey, { kind: "hand", mode }).then(
-      () => setNote(text),
-      (e: unknown) => setNote(messageOf(e)),
+      () => setNote({ phase, text }),
+      (e: unknown) => setNote({ phase, text: messageOf(e) }),
     );
   return (
     <div className="sim-hand row" data-testid="sim-hand">
@@ -57,9 +58,20 @@ function SimHand({ busKey, phase }: { busKey: string; phase: CalibrationSnapshot
       <button type="button" onClick={() => move("hold", "Hand off the arm.")}>
         Let go
       </button>
-      {note && <span className="muted">{note}</span>}
+      {note && note.phase === phase && (
+        <span className="muted" data-testid="sim-hand-note">
+          {note.text}
+        </span>
+      )}
     </div>
   );
+}
+
+/** "wrist_roll turns fully and needs no range." / "shoulder_pan and wrist_roll turn fully and need no range." */
+function fullTurnNote(names: readonly string[]): string {
+  if (names.length === 0) return "";
+  const one = names.length === 1;
+  return `${names.join(" and ")} ${one ? "turns" : "turn"} fully and ${one ? "needs" : "need"} no range.`;
 }
 
 export function CalibrationWizard({
@@ -142,12 +154,7 @@ export function CalibrationWizard({
             .filter((m) => !m.fullTurn)
             .map((m) => `${m.name} → ${m.positive}`)
             .join("; ")}
-          .{" "}
-          {arm.motors
-            .filter((m) => m.fullTurn)
-            .map((m) => m.name)
-            .join(" and ")}{" "}
-          turn fully and need no range.
+          . {fullTurnNote(arm.motors.filter((m) => m.fullTurn).map((m) => m.name))}
         </p>
       )}
       {(snap.phase === "middle" || snap.phase === "sweep" || snap.phase === "review" || snap.phase === "saved") && (

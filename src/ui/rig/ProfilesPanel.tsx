@@ -1,6 +1,7 @@
 import { useRef, useState } from "react";
 import { ARMS } from "../../core/robots.ts";
 import type { RobotProfile } from "../../state/index.ts";
+import { formatDateTime } from "../common/format.ts";
 import { useRig } from "../StudioContext.tsx";
 
 function portText(p: RobotProfile): string {
@@ -89,7 +90,7 @@ export function ProfilesPanel() {
                 </td>
                 <td data-testid="calibration-state">
                   {p.calibration ? (
-                    <span className="ok">calibrated {p.calibratedAt ? new Date(p.calibratedAt).toLocaleDateString() : ""}</span>
+                    <span className="ok">calibrated {p.calibratedAt ? formatDateTime(p.calibratedAt) : ""}</span>
                   ) : (
                     <span className="warn">not calibrated</span>
                   )}

@@ -5,6 +5,32 @@ import { ConnectPanel } from "./ConnectPanel.tsx";
 import { MotorSetupPanel } from "./MotorSetupPanel.tsx";
 import { ProfilesPanel } from "./ProfilesPanel.tsx";
 import { CamerasPanel } from "../cameras/CamerasPanel.tsx";
+import { FirstRun } from "../FirstRun.tsx";
+
+const SECTIONS = [
+  ["rig-profiles", "Robot profiles"],
+  ["cameras-panel", "Cameras"],
+  ["bus-console", "Bus console"],
+] as const;
+
+/** Jumps within the Rig screen (the screens themselves use the URL's hash). */
+function JumpBar() {
+  return (
+    <nav className="row jump-bar" aria-label="Rig sections">
+      <span className="muted small">Jump to:</span>
+      {SECTIONS.map(([id, label]) => (
+        <button
+          key={id}
+          type="button"
+          className="link-button"
+          onClick={() => document.getElementById(id)?.scrollIntoView({ block: "start" })}
+        >
+          {label}
+        </button>
+      ))}
+    </nav>
+  );
+}
 
 export function RigScreen() {
   const buses = useRig((s) => s.buses);
@@ -14,8 +40,10 @@ export function RigScreen() {
   return (
     <div className="screen rig-screen">
       <h1>Rig</h1>
+      <FirstRun />
+      <JumpBar />
       <ConnectPanel />
-      <h2>Robot profiles</h2>
+      <h2 id="rig-profiles">Robot profiles</h2>
       <ProfilesPanel />
       {calibration && calibrating && (
         <CalibrationWizard
@@ -28,7 +56,7 @@ export function RigScreen() {
       )}
       <MotorSetupPanel />
       <CamerasPanel />
-      <h2>Bus console</h2>
+      <h2 id="bus-console">Bus console</h2>
       {buses.length === 0 && <p className="muted">Connect the simulated rig or a real arm to see its motors.</p>}
       {buses.map((b) => (
         <BusConsole key={b.key} bus={b} />

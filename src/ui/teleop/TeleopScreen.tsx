@@ -1,7 +1,7 @@
 import { useStore } from "zustand";
 import { SampleFrame } from "../../core/LatestSample.ts";
 import { ARMS } from "../../core/robots.ts";
-import { NO_LEADER, type RobotProfile } from "../../state/index.ts";
+import { NO_LEADER, type RobotProfile, teleopArms } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { ErrorBoundary } from "../ErrorBoundary.tsx";
 import { ManualControls } from "./ManualControls.tsx";
@@ -17,9 +17,15 @@ const STATE_TEXT: Record<string, string> = {
   gating: "start gate: bringing the follower to the leader slowly",
   tracking: "following the leader",
   stopped: "stopped (follower holds its pose)",
-  estopped: "EMERGENCY STOP: torque off",
+  estopped: "Emergency stop: torque off",
   fault: "stopped by a fault: torque off",
 };
+
+/** " — why", unless the state's own text already says it ("Emergency stop: torque off — emergency stop"). */
+function stateReason(text: string | undefined, reason: string | undefined): string {
+  if (!reason) return "";
+  return text?.toLowerCase().includes(reason.toLowerCase()) ? "" : ` — ${reason}`;
+}
 
 function ProfileSelect({
   role,
@@ -68,12 +74,17 @@ export function TeleopScreen() {
   const setRate = useStore(teleop, (s) => s.setRate);
   const setSource = useStore(teleop, (s) => s.setSource);
   const setTargets = useStore(teleop, (s) => s.setTargets);
-  const source = status?.source ?? "leader";
+  const preferred = useStore(teleop, (s) => s.preferredSource);
   const profiles = useStore(rig, (s) => s.profiles);
   const rigBusy = useStore(rig, (s) => s.busy);
+  useStore(rig, (s) => s.buses); // which leader a start would use depends on what is connected
   const phase = useStore(teleop, (s) => s.phase);
   const state = phase === "starting" ? "starting" : (status?.state ?? "idle");
   const running = state === "gating" || state === "tracking";
+  // Before a start the radios choose what the start drives with; a start without a leader drives from targets.
+  const arms = teleopArms(rig, leaderId, followerId);
+  const leaderReady = running ? status?.hasLeader === true : arms.leader?.calibration !== undefined && arms.connected(arms.leader.id);
+  const source = running ? (status?.source ?? "leader") : leaderReady ? preferred : "manual";
   const frame = status ? SampleFrame.fromArray(status.sample, status.joints.length) : undefined;
   const leaders = profiles.filter((p) => p.arm.endsWith("leader"));
   const followers = profiles.filter((p) => p.arm.endsWith("follower"));
@@ -97,7 +108,7 @@ export function TeleopScreen() {
         </label>
         <button
           type="button"
-          className="primary"
+          className={running || phase === "starting" ? undefined : "primary"}
           disabled={running || phase === "starting" || rigBusy !== undefined}
           onClick={() => void start()}
         >
@@ -117,15 +128,19 @@ export function TeleopScreen() {
             type="radio"
             name="source"
             checked={source === "leader"}
-            disabled={!running || status?.hasLeader !== true}
+            disabled={!leaderReady}
             onChange={() => void setSource("leader")}
           />{" "}
           leader arm
         </label>
         <label>
-          <input type="radio" name="source" checked={source === "manual"} disabled={!running} onChange={() => void setSource("manual")} />{" "}
-          keyboard and sliders
+          <input type="radio" name="source" checked={source === "manual"} onChange={() => void setSource("manual")} /> keyboard and sliders
         </label>
+        {!running && (
+          <span className="muted small" data-testid="source-hint">
+            {leaderReady ? "applies when teleoperation starts" : "no calibrated leader connected: the keyboard and sliders drive"}
+          </span>
+        )}
       </div>
       {running && source === "manual" && <ManualControls />}
       {error && (
@@ -137,7 +152,7 @@ export function TeleopScreen() {
         {state === "tracking" && source === "manual"
           ? "following your targets (keyboard, gamepad, sliders, shift-drag in 3D)"
           : (STATE_TEXT[state] ?? state)}
-        {status?.reason ? ` — ${status.reason}` : ""}
+        {stateReason(STATE_TEXT[state], status?.reason)}
       </p>
       {status && status.warnings.length > 0 && (
         <p className="warn" role="status" data-testid="teleop-warnings">
