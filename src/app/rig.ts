@@ -62,6 +62,8 @@ export function createRig(useWorker: boolean): RigParts {
         setSource: (source) => bus.setSource(source),
         setTargets: (values) => bus.setTargets(values),
         playTrajectory: (t) => bus.playTrajectory(t),
+        playChunk: (c) => bus.playChunk(c),
+        handOver: () => bus.handOver(),
       }
     : undefined;
   const controller: TeleopController = new TeleopController({

@@ -39,6 +39,8 @@ const api: BusWorkerApi = {
   setSource: (source) => teleop.setSource(source),
   setTargets: (values) => teleop.setTargets(values),
   playTrajectory: (t) => teleop.playTrajectory(t),
+  playChunk: (c) => teleop.playChunk(c),
+  handOver: () => teleop.handOver(),
   onTeleopStatus(fn) {
     statusListeners.add(fn);
   },
