@@ -6,6 +6,7 @@ import {
   createEpisodesStore,
   createProblemsStore,
   createRecordingStore,
+  createRolloutStore,
   type RecordingStore,
   createRigStore,
   createTeleopStore,
@@ -42,6 +43,8 @@ import { createRig } from "./rig.ts";
 import { realClock, type BusStatsInfo } from "../hardware/index.ts";
 import { createRecorder } from "./recorder.ts";
 import { createCameraFactory } from "./cameras.ts";
+import { cameraFrames } from "./cameraFrames.ts";
+import { WebSocketPolicyClient } from "../hardware/policy/WebSocketPolicyClient.ts";
 import { ReplaySession } from "../control/index.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
@@ -97,6 +100,15 @@ async function start(): Promise<void> {
   };
   const cameras = createCameraStore({ recorder, factory: createCameraFactory(), teleop, robot: followerKind });
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock });
+  const rollout = createRolloutStore({
+    clock: realClock,
+    controller: parts.controller,
+    teleop,
+    recording,
+    episodes: episodes.store,
+    client: (url) => new WebSocketPolicyClient(url),
+    frame: cameraFrames(cameras),
+  });
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
@@ -130,6 +142,7 @@ async function start(): Promise<void> {
           teleop,
           cameras,
           recording,
+          rollout,
           datasets,
           episodes: episodeBrowser,
           webSerial: serial !== undefined,

@@ -21,3 +21,6 @@ export type { DatasetSummary, DatasetsStore } from "./datasetsStore.ts";
 export { createEpisodesStore } from "./episodesStore.ts";
 export type { EpisodesStore } from "./episodesStore.ts";
 export type { EpisodeData } from "../recording/review/loadEpisodeData.ts";
+export { createRolloutStore } from "./rolloutStore.ts";
+export type { RolloutPhase, RolloutSettings, RolloutStore } from "./rolloutStore.ts";
+export type { PolicyMapping } from "../control/policyIo.ts";

@@ -8,11 +8,13 @@ import { RecordScreen } from "./record/RecordScreen.tsx";
 import { DatasetsScreen } from "./datasets/DatasetsScreen.tsx";
 import { EpisodesScreen } from "./episodes/EpisodesScreen.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
+import { RolloutScreen } from "./rollout/RolloutScreen.tsx";
 
 const SCREENS = [
   { id: "rig", label: "Rig" },
   { id: "teleop", label: "Teleop" },
   { id: "record", label: "Record" },
+  { id: "rollout", label: "Rollout" },
   { id: "episodes", label: "Episodes" },
   { id: "datasets", label: "Datasets" },
 ] as const;
@@ -66,6 +68,8 @@ export function Shell() {
           <TeleopScreen />
         ) : screen === "record" ? (
           <RecordScreen />
+        ) : screen === "rollout" ? (
+          <RolloutScreen />
         ) : screen === "episodes" ? (
           <EpisodesScreen />
         ) : (

@@ -6,6 +6,7 @@ import type {
   EpisodesStore,
   ProblemsStore,
   RecordingStore,
+  RolloutStore,
   RigState,
   RigStore,
   TelemetryPoller,
@@ -20,6 +21,7 @@ export interface Studio {
   readonly teleop: TeleopStore;
   readonly cameras: CameraStore;
   readonly recording: RecordingStore;
+  readonly rollout: RolloutStore;
   readonly datasets: DatasetsStore;
   readonly episodes: EpisodesStore;
   readonly webSerial: boolean;
