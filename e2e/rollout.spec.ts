@@ -43,6 +43,7 @@ test.describe("policy rollout with a correction", () => {
     await page.getByRole("button", { name: "Start rollout" }).click();
     const phase = page.getByTestId("rollout-phase");
     await expect(phase).toHaveAttribute("data-phase", "autonomous", { timeout: 60_000 });
+    expect(await page.evaluate(() => window.__studioTest!.recording.getState().phase)).toBe("recording");
     await expect(page.getByTestId("rollout-stats")).toContainText("chunks");
     await page.waitForTimeout(1500);
 

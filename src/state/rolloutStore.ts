@@ -99,7 +99,11 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
 
   async function saveTake(): Promise<void> {
     const rec = b.recording.getState();
-    if (rec.phase !== "recording") return;
+    if (!store.getState().settings.record) return;
+    if (rec.phase !== "recording") {
+      store.setState({ recordingNote: `The rollout was not recorded: the recording ended early (${rec.error ?? rec.phase}).` });
+      return;
+    }
     await rec.next();
     await waitFor(b.recording, (s) => s.phase !== "recording" && s.phase !== "saving");
     const take = b.recording.getState().lastTake;
