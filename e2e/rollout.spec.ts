@@ -87,6 +87,15 @@ test.describe("policy rollout with a correction", () => {
     expect(interjections.map((e) => e.text)).toEqual(["now go left"]);
     expect(interjections[0]!.frame).toBeLessThan(w!.startFrame);
 
+    // The episode list and the player show the rollout: how much was corrected, and where.
+    await page.getByRole("link", { name: "Episodes" }).click();
+    const ds = page.getByLabel("Dataset", { exact: true });
+    await expect(ds.locator("option", { hasText: "e2e_rollout" })).toHaveCount(1);
+    await ds.selectOption({ label: "e2e_rollout" });
+    await expect(page.getByTestId("rollout-pill")).toContainText("corrected (1)");
+    await page.locator('[data-testid="episode-item"][data-index="0"]').click();
+    await expect(page.getByTestId("intervention-bar")).toHaveCount(1);
+
     // Export v3.0 and read it with DuckDB: intervention on exactly those rows, the interjection on its row.
     await page.getByRole("link", { name: "Datasets" }).click();
     const row = page.locator('[data-testid="dataset-row"][data-dataset="e2e_rollout"]');
