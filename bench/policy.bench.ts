@@ -6,8 +6,7 @@
 import { WebSocket } from "ws";
 import { readCalibrationFromMotors } from "../src/control/armRegisters.ts";
 import { ControlLoop, DEFAULT_LOOP, type LoopArm } from "../src/control/ControlLoop.ts";
-import { DEFAULT_MAPPING } from "../src/control/policyIo.ts";
-import { PolicyRunner } from "../src/control/PolicyRunner.ts";
+import { loopRunner } from "../src/control/testing/loopPolicy.ts";
 import { simRigArm } from "../src/control/testing/simRig.ts";
 import { ManualClock } from "../src/core/clock.ts";
 import { SampleFrame } from "../src/core/LatestSample.ts";
@@ -105,20 +104,7 @@ async function execJitterMs(): Promise<number> {
   const loop = new ControlLoop(undefined, follower, { ...DEFAULT_LOOP, rateHz: 100 }, { clock: realClock });
   await loop.start();
   await new Promise((r) => setTimeout(r, 200));
-  const frame = new SampleFrame(6);
-  const runner = new PolicyRunner(
-    {
-      clock: realClock,
-      connect: () => new FakePolicyClient(),
-      sink: { playChunk: async (c) => loop.playChunk(c), hold: async () => loop.setSource("manual") },
-      observe: async () => (loop.sample.read(frame), { t: realClock.now(), state: Array.from(frame.follower), images: new Map() }),
-      joints: loop.joints,
-      ranges: loop.ranges,
-      grippers: ARMS.so101_follower.motors.map((m) => m.isGripper),
-      mapping: DEFAULT_MAPPING,
-    },
-    "go left",
-  );
+  const runner = loopRunner(loop, realClock, () => new FakePolicyClient(), "go left");
   await runner.start();
   let prompt = 0;
   const flip = setInterval(() => runner.setPrompt(++prompt % 2 ? "go right" : "go left"), 3000);

@@ -5,8 +5,7 @@ import { REFERENCE_WRIST_ERROR_DEG } from "../core/referencePolicy.ts";
 import { ARMS } from "../core/robots.ts";
 import { FakePolicyClient, type FakePolicyFault } from "../hardware/policy/FakePolicyClient.ts";
 import { ControlLoop, DEFAULT_LOOP } from "./ControlLoop.ts";
-import { DEFAULT_MAPPING } from "./policyIo.ts";
-import { PolicyRunner } from "./PolicyRunner.ts";
+import { loopRunner } from "./testing/loopPolicy.ts";
 import { drive, goalsOf, simRigArm } from "./testing/simRig.ts";
 
 /** A follower alone on the simulated rig, a loop at 100 Hz, and a runner feeding it from the fake policy (manual clock). */
@@ -19,37 +18,24 @@ async function rollout(fault?: FakePolicyFault, prompt = "reach") {
   const frame = new SampleFrame(6);
   const clients: FakePolicyClient[] = [];
   const played: number[] = [];
-  const runner = new PolicyRunner(
-    {
-      clock,
-      connect: () => {
-        const c = new FakePolicyClient(fault);
-        clients.push(c);
-        return c;
-      },
-      sink: {
-        playChunk: async (c) => {
-          played.push(clock.now());
-          loop.playChunk(c);
-          await Promise.resolve();
-        },
-        hold: async () => {
-          loop.setSource("manual");
-          await Promise.resolve();
-        },
-      },
-      observe: async () => {
-        loop.sample.read(frame);
+  const connect = () => {
+    const c = new FakePolicyClient(fault);
+    clients.push(c);
+    return c;
+  };
+  const runner = loopRunner(loop, clock, connect, prompt, {
+    sink: {
+      playChunk: async (c) => {
+        played.push(clock.now());
+        loop.playChunk(c);
         await Promise.resolve();
-        return { t: clock.now(), state: Array.from(frame.follower), images: new Map() };
       },
-      joints: loop.joints,
-      ranges: loop.ranges,
-      grippers: ARMS.so101_follower.motors.map((m) => m.isGripper),
-      mapping: DEFAULT_MAPPING,
+      hold: async () => {
+        loop.setSource("manual");
+        await Promise.resolve();
+      },
     },
-    prompt,
-  );
+  });
   const pose = () => (loop.sample.read(frame), Array.from(frame.follower));
   return { clock, follower, loop, runner, clients, played, pose };
 }

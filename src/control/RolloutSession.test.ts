@@ -4,10 +4,9 @@ import { SampleFrame } from "../core/LatestSample.ts";
 import { ARMS } from "../core/robots.ts";
 import { FakePolicyClient } from "../hardware/policy/FakePolicyClient.ts";
 import { ControlLoop, DEFAULT_LOOP } from "./ControlLoop.ts";
-import { DEFAULT_MAPPING } from "./policyIo.ts";
-import { PolicyRunner } from "./PolicyRunner.ts";
 import { type RolloutPhase, RolloutSession, type RolloutTeleop } from "./RolloutSession.ts";
 import type { TeleopStatus } from "./TeleopService.ts";
+import { loopRunner } from "./testing/loopPolicy.ts";
 import { drive, simRigArm } from "./testing/simRig.ts";
 
 async function setup() {
@@ -26,20 +25,7 @@ async function setup() {
     handOver: async () => loop.handOver(),
     setSource: async (s) => loop.setSource(s),
   };
-  const frame = new SampleFrame(6);
-  const runner = new PolicyRunner(
-    {
-      clock,
-      connect: () => new FakePolicyClient(),
-      sink: { playChunk: async (c) => loop.playChunk(c), hold: async () => loop.setSource("manual") },
-      observe: async () => (loop.sample.read(frame), { t: clock.now(), state: Array.from(frame.follower), images: new Map() }),
-      joints: loop.joints,
-      ranges: loop.ranges,
-      grippers: ARMS.so101_follower.motors.map((m) => m.isGripper),
-      mapping: DEFAULT_MAPPING,
-    },
-    "reach",
-  );
+  const runner = loopRunner(loop, clock, () => new FakePolicyClient());
   const session = new RolloutSession(clock, teleop);
   const phases: RolloutPhase[] = [];
   session.subscribe((s) => {
@@ -95,17 +81,7 @@ describe("RolloutSession: AUTONOMOUS → PAUSED → CORRECTING → AUTONOMOUS (s
 
   it("a policy that holds (bad output) can be taken over with the same key", async () => {
     const { clock, loop, session } = await setup();
-    const frame = new SampleFrame(6);
-    const bad = new PolicyRunner({
-      clock,
-      connect: () => new FakePolicyClient("nan"),
-      sink: { playChunk: async (c) => loop.playChunk(c), hold: async () => loop.setSource("manual") },
-      observe: async () => (loop.sample.read(frame), { t: clock.now(), state: Array.from(frame.follower), images: new Map() }),
-      joints: loop.joints,
-      ranges: loop.ranges,
-      grippers: ARMS.so101_follower.motors.map((m) => m.isGripper),
-      mapping: DEFAULT_MAPPING,
-    });
+    const bad = loopRunner(loop, clock, () => new FakePolicyClient("nan"));
     await drive(clock, session.start(bad));
     await clock.advance(200);
     expect(session.snapshot.phase).toBe("held");
