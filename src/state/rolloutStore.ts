@@ -80,6 +80,8 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
   const frame = new SampleFrame(1);
   let sampleFrame = frame;
   const newId = b.newId ?? (() => crypto.randomUUID());
+  /** Bumped by stop: a start still on its way (teleop, recording) gives up. */
+  let token = 0;
 
   const observe = async () => {
     await Promise.resolve();
@@ -100,6 +102,10 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
   async function saveTake(): Promise<void> {
     const rec = b.recording.getState();
     if (!store.getState().settings.record) return;
+    if (rec.phase === "preparing" || rec.phase === "countdown") {
+      await rec.stop(); // stopped before the take began: nothing to keep
+      return;
+    }
     if (rec.phase !== "recording") {
       store.setState({ recordingNote: `The rollout was not recorded: the recording ended early (${rec.error ?? rec.phase}).` });
       return;
@@ -130,9 +136,11 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
 
     async start() {
       if (session.active || get().busy) return;
+      const mine = ++token;
       set({ busy: true, recordingNote: undefined, message: undefined });
       try {
         if (!isDriving(b.teleop.getState().status)) await b.teleop.getState().start();
+        if (mine !== token) return;
         const status = b.controller.snapshot.status;
         if (!status || !isDriving(status))
           throw new Error(b.controller.snapshot.error ?? "Teleoperation did not start: connect and calibrate a follower (Rig screen).");
@@ -156,18 +164,23 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
           await waitFor(b.recording, (r) => r.phase === "recording" || r.phase === "idle" || r.phase === "done");
           const r = b.recording.getState();
           if (r.phase !== "recording") throw new Error(r.error ?? "The recording did not start.");
+          if (mine !== token) {
+            await saveTake();
+            return;
+          }
         }
         await session.start(runner);
       } catch (e) {
-        set({ message: messageOf(e) });
+        if (mine === token) set({ message: messageOf(e) });
       } finally {
-        set({ busy: false });
+        if (mine === token) set({ busy: false });
       }
     },
 
     toggle: () => session.toggle(),
 
     async stop() {
+      token++;
       session.stop();
       set({ busy: true });
       try {

@@ -132,7 +132,7 @@ export function RolloutScreen() {
         <button type="button" disabled={!(s.phase === "paused" || s.phase === "correcting")} onClick={() => s.toggle()} title="Space">
           Hand back (Space)
         </button>
-        <button type="button" disabled={!active} onClick={() => void s.stop()}>
+        <button type="button" disabled={!active && !s.busy} onClick={() => void s.stop()}>
           Stop rollout
         </button>
       </div>
