@@ -17,6 +17,22 @@ function parseCameras(text: string): PolicyMapping["images"] {
 
 const cameraText = (m: PolicyMapping) => m.images.map((i) => `${i.camera}=${i.key}`).join(", ");
 
+/** A labelled text input (its label is its accessible name). */
+function TextField(p: { label: string; value: string; disabled: boolean; onChange: (v: string) => void; width?: string }) {
+  return (
+    <label>
+      {p.label}{" "}
+      <input
+        aria-label={p.label}
+        value={p.value}
+        disabled={p.disabled}
+        onChange={(e) => p.onChange(e.target.value)}
+        style={p.width ? { width: p.width } : undefined}
+      />
+    </label>
+  );
+}
+
 /** Where the server is, what it is told, and how the studio's joints, cameras and instruction map onto its observation keys. */
 export function MappingForm({ settings, disabled }: { settings: RolloutSettings; disabled: boolean }) {
   const { rollout } = useStudio();
@@ -27,26 +43,14 @@ export function MappingForm({ settings, disabled }: { settings: RolloutSettings;
     <section className="panel" aria-label="Policy">
       <h2>Policy</h2>
       <div className="row wrap">
-        <label>
-          Policy server{" "}
-          <input
-            aria-label="Policy server"
-            value={settings.url}
-            disabled={disabled}
-            onChange={(e) => configure({ url: e.target.value })}
-            style={{ width: "18em" }}
-          />
-        </label>
-        <label>
-          Instruction{" "}
-          <input
-            aria-label="Instruction"
-            value={settings.prompt}
-            disabled={disabled}
-            onChange={(e) => configure({ prompt: e.target.value })}
-            style={{ width: "18em" }}
-          />
-        </label>
+        <TextField label="Policy server" value={settings.url} disabled={disabled} onChange={(url) => configure({ url })} width="18em" />
+        <TextField
+          label="Instruction"
+          value={settings.prompt}
+          disabled={disabled}
+          onChange={(prompt) => configure({ prompt })}
+          width="18em"
+        />
         <label>
           <input
             type="checkbox"
