@@ -7,6 +7,7 @@ import {
   createProblemsStore,
   createRecordingStore,
   createRemoteStore,
+  createRolloutStore,
   type RecordingStore,
   type TeleopStore,
   createRigStore,
@@ -48,6 +49,8 @@ import { createCameraFactory } from "./cameras.ts";
 import { DEFAULT_REMOTE_GATE, ReplaySession } from "../control/index.ts";
 import { connectOperator, connectStation } from "../remote/WebRtcLink.ts";
 import { parseIceServers } from "../remote/iceServers.ts";
+import { cameraFrames } from "./cameraFrames.ts";
+import { WebSocketPolicyClient } from "../hardware/policy/WebSocketPolicyClient.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
 
@@ -102,6 +105,15 @@ async function start(): Promise<void> {
   };
   const cameras = createCameraStore({ recorder, factory: createCameraFactory(), teleop, robot: followerKind });
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock });
+  const rollout = createRolloutStore({
+    clock: realClock,
+    controller: parts.controller,
+    teleop,
+    recording,
+    episodes: episodes.store,
+    client: (url) => new WebSocketPolicyClient(url),
+    frame: cameraFrames(cameras),
+  });
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
@@ -158,6 +170,7 @@ async function start(): Promise<void> {
           teleop,
           cameras,
           recording,
+          rollout,
           datasets,
           episodes: episodeBrowser,
           remote,

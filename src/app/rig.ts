@@ -64,6 +64,8 @@ export function createRig(useWorker: boolean): RigParts {
         playTrajectory: (t) => bus.playTrajectory(t),
         attachRemote: (options) => bus.attachRemote(options),
         offerRemote: (cmd) => bus.offerRemote(cmd),
+        playChunk: (c) => bus.playChunk(c),
+        handOver: () => bus.handOver(),
       }
     : undefined;
   const controller: TeleopController = new TeleopController({

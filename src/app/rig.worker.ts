@@ -41,6 +41,8 @@ const api: BusWorkerApi = {
   playTrajectory: (t) => teleop.playTrajectory(t),
   attachRemote: (options) => teleop.attachRemote(options),
   offerRemote: (cmd) => teleop.offerRemote(cmd),
+  playChunk: (c) => teleop.playChunk(c),
+  handOver: () => teleop.handOver(),
   onTeleopStatus(fn) {
     statusListeners.add(fn);
   },

@@ -6,6 +6,8 @@ import { decodeHealthSpan, HealthMonitor, healthSpan, type MotorHealth } from ".
 import { PeriodStats } from "./periodStats.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
 import { type Trajectory, TrajectoryPlayer, type TrajectoryProgress } from "./trajectory.ts";
+import { ChunkPlayer, type LoopChunk } from "./actionChunks.ts";
+import { isActuated, LeaderHandover } from "./leaderHandover.ts";
 
 export type { Trajectory, TrajectoryProgress };
 export { DEFAULT_LOOP } from "./loopTypes.ts";
@@ -61,6 +63,8 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   private lastRampAt = NaN;
   private lastTickEnd = 0;
   private trajectory: TrajectoryPlayer | undefined;
+  private chunks: ChunkPlayer | undefined;
+  private handover: LeaderHandover | undefined;
   private cancelTimer: (() => void) | undefined;
   private cancelWatchdog: (() => void) | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -178,8 +182,10 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       throw new RangeError("There is no leader arm in this loop: drive the follower with the keyboard, sliders or a replay.");
     if (source === "trajectory" && !this.trajectory) throw new RangeError("No trajectory to play: use playTrajectory().");
     if (source === "remote" && !this.remote) throw new RangeError("No remote operator is connected.");
+    if (source === "policy" && !this.chunks?.active) throw new RangeError("No action chunk to play: use playChunk().");
     if (source === "manual") this.manual.set(this.followerN);
     if (source !== "trajectory") this.trajectory = undefined;
+    if (source !== "policy") this.chunks?.clear();
     const gate = source !== "manual" && this.snap.state === "tracking";
     if (gate) this.enterGating();
     this.update({
@@ -213,6 +219,42 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       state: this.snap.state === "tracking" ? "gating" : this.snap.state,
       trajectory: { row: from, from, to, phase: "gating", followError: NaN },
     });
+  }
+
+  /**
+   * Plays a policy's action chunk inside the loop (it replaces the one playing). The first chunk
+   * after another source passes the start gate, like a trajectory.
+   */
+  playChunk(chunk: LoopChunk): void {
+    this.chunks ??= new ChunkPlayer(this.n);
+    this.chunks.push(chunk, this.clock.now());
+    if (this.handover) {
+      void this.handover.abort();
+      this.handover = undefined;
+      this.update({ handover: undefined });
+    }
+    if (this.snap.source === "policy") return;
+    this.trajectory = undefined;
+    const gate = this.snap.state === "tracking";
+    if (gate) this.enterGating();
+    this.update({ source: "policy", state: gate ? "gating" : this.snap.state, trajectory: undefined });
+  }
+
+  /**
+   * Hands over to a person: the follower holds where it is (manual), and the leader — which must
+   * have motors on a bus of this host — is driven to the follower's pose, then released.
+   */
+  handOver(): void {
+    const leader = this.leader;
+    if (!leader || !isActuated(leader))
+      throw new RangeError(
+        "This leader cannot be moved by the studio (no leader, or it runs on another host): move it to the follower's pose by hand.",
+      );
+    if (!this.active) throw new RangeError("Start teleoperation first.");
+    this.setSource("manual");
+    void this.handover?.abort();
+    this.handover = new LeaderHandover(leader, this.clock.now());
+    this.update({ handover: this.handover.progress });
   }
 
   /** Stops sending commands; the follower holds its pose with torque on. Resolves once the tick in flight has finished. */
@@ -263,6 +305,9 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
 
   private halt(): void {
     this.gen++;
+    const h = this.handover;
+    this.handover = undefined;
+    if (h && !h.done) void h.abort();
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     this.cancelWatchdog?.();
@@ -381,6 +426,16 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     toRawGoal(this.follower, this.safe, this.raw);
     if (!(await this.write(gen, "Goal_Position", this.entries(this.raw)))) return;
     if (gen !== this.gen) return;
+    const handover = this.handover;
+    if (handover && leader && isActuated(leader)) {
+      await handover.step(
+        (reg, entries) => (gen === this.gen ? leader.bus.syncWrite(reg, entries).then(() => true) : Promise.resolve(false)),
+        now,
+        this.followerN,
+        this.leaderN,
+      );
+      if (gen !== this.gen) return;
+    }
     this.sample.write({
       t: now, // when the joints were read
       flags: state === "tracking" ? SAMPLE_TRACKING : 0,
@@ -398,6 +453,8 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       warnings,
       p99PeriodErrorMs: this.snap.ticks % 50 === 0 ? this.stats.p99() : this.snap.p99PeriodErrorMs,
       trajectory: this.progress(now, state),
+      policy: this.snap.source === "policy" ? this.chunks?.progress(now) : undefined,
+      handover: handover?.progress,
     });
   }
 
@@ -411,7 +468,8 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       // Hold: the last goal sent (NaN before any: where the follower is).
       this.remoteVerdict = this.remote.target(now, out);
       if (this.remoteVerdict !== "track") out.set(this.safe);
-    } else out.set(this.manual);
+    } else if (source === "policy" && this.chunks) this.chunks.targets(now, out);
+    else out.set(this.manual);
     for (let i = 0; i < this.n; i++) if (Number.isNaN(out[i]!)) out[i] = this.followerN[i]!;
     return out;
   }

@@ -3,6 +3,7 @@ import { messageOf } from "../core/messages.ts";
 import { ARMS } from "../core/robots.ts";
 import { clampToRange } from "../core/teleop.ts";
 import type { CommandSource, Trajectory } from "./ControlLoop.ts";
+import type { LoopChunk } from "./actionChunks.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
 import type { RemoteGateOptions } from "./RemoteCommandGate.ts";
 import type { RemoteCommandIn, TeleopArmSpec, TeleopHost, TeleopStatus } from "./TeleopService.ts";
@@ -153,6 +154,20 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
     const host = this.host;
     if (!host || !this.driving) throw new Error("Start teleoperation first: a replay runs through its safety gate.");
     await host.playTrajectory(trajectory);
+  }
+
+  /** Plays a policy's action chunk inside the loop (rollouts): through the same gate, range and max step. */
+  async playChunk(chunk: LoopChunk): Promise<void> {
+    const host = this.host;
+    if (!host || !this.driving) throw new Error("Start teleoperation first: a policy acts through its safety gate.");
+    await host.playChunk(chunk);
+  }
+
+  /** The follower holds; an actuated leader is driven to its pose and released to the hand. */
+  async handOver(): Promise<void> {
+    const host = this.host;
+    if (!host || !this.driving) throw new Error("Start teleoperation first.");
+    await host.handOver();
   }
 
   /** Sets one joint's manual target, held to the joint's calibrated range. */

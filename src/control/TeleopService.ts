@@ -15,6 +15,7 @@ import {
   type LoopSnapshot,
   type Trajectory,
 } from "./ControlLoop.ts";
+import type { LoopChunk } from "./actionChunks.ts";
 import { IDLE_SNAPSHOT } from "./loopTypes.ts";
 import { RemoteCommandGate, type RemoteGateOptions, type RemoteGateStats } from "./RemoteCommandGate.ts";
 
@@ -65,6 +66,10 @@ export interface TeleopHost {
   attachRemote(options: RemoteGateOptions | undefined): Promise<void>;
   /** A remote operator's command, into the gate (dropped there if stale or out of sequence). */
   offerRemote(cmd: RemoteCommandIn): Promise<void>;
+  /** A policy's action chunk, played inside the loop (rollouts). */
+  playChunk(chunk: LoopChunk): Promise<void>;
+  /** Drives an actuated leader to the follower's pose and releases it (the follower holds). */
+  handOver(): Promise<void>;
 }
 
 export interface TeleopServiceDeps {
@@ -196,15 +201,39 @@ export class TeleopService implements TeleopHost {
     await Promise.resolve();
   }
 
+  async playChunk(chunk: LoopChunk): Promise<void> {
+    const loop = this.loop;
+    if (!loop || !loop.active) throw new Error("Teleoperation is not running: a policy acts through its safety gate.");
+    const before = loop.snapshot.source;
+    loop.playChunk(chunk);
+    if (before !== "policy") this.deps.emit(this.status(loop));
+    await Promise.resolve();
+  }
+
+  async handOver(): Promise<void> {
+    const loop = this.loop;
+    if (!loop) throw new Error("Start teleoperation first.");
+    loop.handOver();
+    this.deps.emit(this.status(loop));
+    await Promise.resolve();
+  }
+
   private onSnapshot(loop: ControlLoop, s: LoopSnapshot): void {
     if (loop !== this.loop) return;
     const now = this.clock.now();
-    const changed = s.state !== this.lastState || s.source !== this.lastSource || s.trajectory?.phase !== this.lastPhase;
+    const changed =
+      s.state !== this.lastState ||
+      s.source !== this.lastSource ||
+      s.trajectory?.phase !== this.lastPhase ||
+      s.handover?.phase !== this.lastHandover ||
+      s.policy?.starved !== this.lastStarved;
     if (changed || now - this.lastEmit >= (this.deps.statusPeriodMs ?? 100)) {
       this.lastEmit = now;
       this.lastState = s.state;
       this.lastSource = s.source;
       this.lastPhase = s.trajectory?.phase;
+      this.lastHandover = s.handover?.phase;
+      this.lastStarved = s.policy?.starved;
       this.deps.emit(this.status(loop));
     }
   }
@@ -229,6 +258,8 @@ export class TeleopService implements TeleopHost {
     this.gate?.offer({ seq: cmd.seq, sentAt: cmd.sentAtEpochMs - performance.timeOrigin, joints: cmd.joints }, this.clock.now());
     await Promise.resolve();
   }
+  private lastHandover: string | undefined;
+  private lastStarved: boolean | undefined;
 
   status(loop = this.loop): TeleopStatus {
     if (!loop) return { ...IDLE_SNAPSHOT, sample: [], joints: [], ranges: [], clockOriginMs: performance.timeOrigin };

@@ -3,6 +3,8 @@ import type { Clock } from "../core/clock.ts";
 import type { ArmUnits } from "../core/teleop.ts";
 import type { MotorBytes, MotorReading } from "../hardware/index.ts";
 import type { MotorHealth } from "./health.ts";
+import type { ChunkProgress } from "./actionChunks.ts";
+import type { HandoverProgress } from "./leaderHandover.ts";
 import type { TrajectoryProgress } from "./trajectory.ts";
 
 /** What the loop needs of a bus (MotorBus has it). */
@@ -49,10 +51,11 @@ export const DEFAULT_LOOP: LoopOptions = { rateHz: 100, maxStep: 10, gate: 8, ra
 
 /**
  * Where commands come from: the leader arm, targets set by the page (keyboard, sliders, 3D drag),
- * a trajectory played inside the loop (replay of a recorded episode), or a remote operator's
- * commands through the station's gate (RemoteCommandGate: stale ones dropped, watchdog hold).
+ * a trajectory played inside the loop (replay of a recorded episode), a remote operator's
+ * commands through the station's gate (RemoteCommandGate: stale ones dropped, watchdog hold), or a
+ * policy's action chunks played inside the loop (rollouts).
  */
-export type CommandSource = "leader" | "manual" | "trajectory" | "remote";
+export type CommandSource = "leader" | "manual" | "trajectory" | "remote" | "policy";
 
 export interface LoopSnapshot {
   readonly state: LoopState;
@@ -72,6 +75,10 @@ export interface LoopSnapshot {
   /** Current warnings, for the user ("gripper at 58 °C"). */
   readonly warnings: readonly string[];
   readonly trajectory: TrajectoryProgress | undefined;
+  /** The chunk being played (source "policy"). */
+  readonly policy?: ChunkProgress | undefined;
+  /** The leader being handed over to a person (driven to the follower's pose, then released). */
+  readonly handover?: HandoverProgress | undefined;
 }
 
 export interface LoopDeps {

@@ -118,6 +118,13 @@ export interface PointEvent {
   text: string;
 }
 
+/** Rows where a person was correcting a policy (a rollout's intervention window): [startFrame, endFrame). */
+export interface InterventionSpan {
+  startFrame: number;
+  /** Exclusive. */
+  endFrame: number;
+}
+
 export interface EpisodeAnnotations {
   spans: SubtaskSpan[];
   events: PointEvent[];
@@ -131,6 +138,11 @@ export interface EpisodeAnnotations {
    * training skip deleted episodes. Absent = not deleted.
    */
   deleted?: boolean;
+  /**
+   * A policy rollout: the rows a person corrected (every other row was the policy's). Absent on
+   * episodes that are not rollouts; exported as the per-frame `intervention` feature.
+   */
+  interventions?: InterventionSpan[];
 }
 
 /** Per-channel image statistics in [0,1] over sampled frames (lerobot's (3,1,1) stats). */

@@ -7,6 +7,7 @@
  */
 import * as arrow from "apache-arrow";
 import { episodeLanguage, LANGUAGE_FEATURES, type EpisodeLanguage } from "../core/annotations.ts";
+import { interventionMask } from "../core/rollout.ts";
 import type { FeatureSpec } from "./layout.ts";
 import { listOf, nestedCol, utf8Col, type Column } from "./parquet.ts";
 import type { ExportPlan, PlannedEpisode } from "./source.ts";
@@ -43,6 +44,8 @@ export const LANGUAGE_PERSISTENT = "language_persistent";
 export const LANGUAGE_EVENTS = "language_events";
 export const NEXT_SUCCESS = "next.success";
 export const NEXT_DONE = "next.done";
+/** lerobot's DAgger rollouts: true on frames where a person was correcting. */
+export const INTERVENTION = "intervention";
 
 /** What the annotations of the kept episodes add to this export. */
 export interface AnnotationExtras {
@@ -52,6 +55,8 @@ export interface AnnotationExtras {
   outcome: boolean;
   /** meta/episodes `outcome` and `tags` columns: when some episode has a known outcome or a tag. */
   episodeColumns: boolean;
+  /** Per-frame `intervention`: when some kept episode is a policy rollout. */
+  intervention: boolean;
 }
 
 export function annotationExtras(plan: ExportPlan): AnnotationExtras {
@@ -64,6 +69,7 @@ export function annotationExtras(plan: ExportPlan): AnnotationExtras {
     language: anyLanguage ? language : null,
     outcome: known > 0 && known === plan.episodes.length,
     episodeColumns: known > 0 || tagged,
+    intervention: plan.episodes.some((ep) => ep.record.annotations.interventions !== undefined),
   };
 }
 
@@ -74,6 +80,7 @@ export function extraFeatures(x: AnnotationExtras): Record<string, FeatureSpec> 
     f[NEXT_SUCCESS] = { dtype: "bool", shape: [1], names: null };
     f[NEXT_DONE] = { dtype: "bool", shape: [1], names: null };
   }
+  if (x.intervention) f[INTERVENTION] = { dtype: "bool", shape: [1], names: null };
   if (x.language) {
     for (const [k, spec] of Object.entries(LANGUAGE_FEATURES)) f[k] = { dtype: spec.dtype, shape: [...spec.shape], names: null };
   }
@@ -101,6 +108,7 @@ export function extraColumns(x: AnnotationExtras, ep: PlannedEpisode, position: 
     const { success, done } = outcomeValues(ep);
     cols.push({ name: NEXT_SUCCESS, data: boolCol(success) }, { name: NEXT_DONE, data: boolCol(done) });
   }
+  if (x.intervention) cols.push({ name: INTERVENTION, data: boolCol(interventionValues(ep)) });
   const lang = x.language?.[position];
   if (lang) {
     const n = ep.length;
@@ -126,19 +134,27 @@ export function extraColumns(x: AnnotationExtras, ep: PlannedEpisode, position: 
 
 /** Per-episode statistics of the outcome columns (0/1, like lerobot's stats over bool frames). */
 export function extraStats(x: AnnotationExtras, ep: PlannedEpisode): Record<string, FeatureStats> {
-  if (!x.outcome) return {};
-  const { success, done } = outcomeValues(ep);
-  return {
-    [NEXT_SUCCESS]: vectorStats(Float64Array.from(success, Number), 1, true),
-    [NEXT_DONE]: vectorStats(Float64Array.from(done, Number), 1, true),
-  };
+  const stats: Record<string, FeatureStats> = {};
+  if (x.outcome) {
+    const { success, done } = outcomeValues(ep);
+    stats[NEXT_SUCCESS] = vectorStats(Float64Array.from(success, Number), 1, true);
+    stats[NEXT_DONE] = vectorStats(Float64Array.from(done, Number), 1, true);
+  }
+  if (x.intervention) stats[INTERVENTION] = vectorStats(Float64Array.from(interventionValues(ep), Number), 1, true);
+  return stats;
+}
+
+/** The kept rows' intervention flags (the plan's episode length is its kept rows). */
+function interventionValues(ep: PlannedEpisode): boolean[] {
+  const mask = interventionMask(ep.record.annotations, ep.record.length);
+  return Array.from({ length: ep.length }, (_, i) => mask[i] ?? false);
 }
 
 /** Estimated parquet bytes per row the extras add (for data file rollover). */
 export function extraBytesPerRow(x: AnnotationExtras, position: number): number {
   const lang = x.language?.[position];
   const persistent = lang ? lang.persistent.reduce((a, r) => a + (r.content?.length ?? 0) + 24, 0) : 0;
-  return (x.outcome ? 2 : 0) + persistent;
+  return (x.outcome ? 2 : 0) + (x.intervention ? 1 : 0) + persistent;
 }
 
 export type Outcome = "success" | "failure" | "unknown";

@@ -25,3 +25,6 @@ export type { EpisodeData } from "../recording/review/loadEpisodeData.ts";
 export { createRemoteStore } from "./remoteStore.ts";
 export type { RemoteStore } from "./remoteStore.ts";
 export type { RemoteOperator as RemoteOperatorView } from "../remote/RemoteOperator.ts";
+export { createRolloutStore } from "./rolloutStore.ts";
+export type { RolloutPhase, RolloutSettings, RolloutStore } from "./rolloutStore.ts";
+export type { PolicyMapping } from "../control/policyIo.ts";

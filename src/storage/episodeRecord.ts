@@ -232,6 +232,12 @@ function readStoredEpisode(raw: unknown): StoredEpisode {
   array(annotations["tags"], "annotations.tags").forEach((t, i) => string(t, `annotations.tags[${i}]`));
   const trimStart = integer(annotations["trimStart"], "annotations.trimStart", 0);
   if (annotations["trimEnd"] !== null) integer(annotations["trimEnd"], "annotations.trimEnd", trimStart);
+  if (annotations["interventions"] !== undefined)
+    array(annotations["interventions"], "annotations.interventions").forEach((v, i) => {
+      const span = object(v, `annotations.interventions[${i}]`);
+      const a = integer(span["startFrame"], `annotations.interventions[${i}].startFrame`, 0);
+      integer(span["endFrame"], `annotations.interventions[${i}].endFrame`, a);
+    });
   if (annotations["success"] !== null && typeof annotations["success"] !== "boolean")
     throw new Invalid(`annotations.success: expected true, false or null, got ${describe(annotations["success"])}`);
   if (r["sync"] !== null) object(r["sync"], "sync");

@@ -9,11 +9,13 @@ import { DatasetsScreen } from "./datasets/DatasetsScreen.tsx";
 import { EpisodesScreen } from "./episodes/EpisodesScreen.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
 import { RemoteScreen } from "./remoteTeleop/RemoteScreen.tsx";
+import { RolloutScreen } from "./rollout/RolloutScreen.tsx";
 
 const SCREENS = [
   { id: "rig", label: "Rig" },
   { id: "teleop", label: "Teleop" },
   { id: "record", label: "Record" },
+  { id: "rollout", label: "Rollout" },
   { id: "episodes", label: "Episodes" },
   { id: "datasets", label: "Datasets" },
   { id: "remote", label: "Remote" },
@@ -83,6 +85,8 @@ export function Shell() {
           <TeleopScreen />
         ) : screen === "record" ? (
           <RecordScreen />
+        ) : screen === "rollout" ? (
+          <RolloutScreen />
         ) : screen === "episodes" ? (
           <EpisodesScreen />
         ) : screen === "remote" ? (

@@ -7,6 +7,7 @@ import type {
   ProblemsStore,
   RecordingStore,
   RemoteStore,
+  RolloutStore,
   RigState,
   RigStore,
   TelemetryPoller,
@@ -21,6 +22,7 @@ export interface Studio {
   readonly teleop: TeleopStore;
   readonly cameras: CameraStore;
   readonly recording: RecordingStore;
+  readonly rollout: RolloutStore;
   readonly datasets: DatasetsStore;
   readonly episodes: EpisodesStore;
   readonly remote: RemoteStore;

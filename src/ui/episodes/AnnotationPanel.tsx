@@ -102,6 +102,24 @@ function Timeline({ data, onDrawn }: { data: EpisodeData; onDrawn: (a: number, b
           <div className="span-bar drawing" style={{ left: pct(Math.min(drag.a, drag.b)), width: pct(Math.abs(drag.b - drag.a)) }} />
         )}
       </div>
+      {doc.annotations.interventions && (
+        <div
+          className="timeline-lane intervention-lane"
+          data-testid="intervention-lane"
+          title="Policy rollout: grey = the policy acted, orange = a person corrected"
+          onClick={(e) => episodes.getState().seek(frameAt(e.clientX))}
+        >
+          {doc.annotations.interventions.map((s) => (
+            <div
+              key={s.startFrame}
+              className="intervention-bar"
+              style={{ left: pct(s.startFrame), width: pct(s.endFrame - s.startFrame) }}
+              title={`corrected: frames ${s.startFrame}–${s.endFrame - 1}`}
+              data-testid="intervention-bar"
+            />
+          ))}
+        </div>
+      )}
       <div className="timeline-lane events-lane" onClick={(e) => episodes.getState().seek(frameAt(e.clientX))}>
         {doc.annotations.events.map((ev) => (
           <div

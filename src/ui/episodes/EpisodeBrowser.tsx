@@ -18,6 +18,16 @@ function Thumbnail({ thumb }: { thumb: Blob | ArrayBuffer | undefined }) {
   return url ? <img className="thumb" src={url} alt="" loading="lazy" /> : <div className="thumb none" aria-hidden="true" />;
 }
 
+/** A policy rollout: how much of it a person corrected. */
+function Rollout({ spans, length }: { spans: readonly { startFrame: number; endFrame: number }[]; length: number }) {
+  const corrected = spans.reduce((n, s) => n + s.endFrame - s.startFrame, 0);
+  return (
+    <span className="pill rollout-pill" data-testid="rollout-pill" title="Rows the policy acted on vs rows a person corrected">
+      rollout · {length > 0 ? Math.round((100 * corrected) / length) : 0}% corrected ({spans.length})
+    </span>
+  );
+}
+
 const Outcome = ({ s }: { s: boolean | null }) =>
   s === true ? <span className="pill ok-pill">success</span> : s === false ? <span className="pill bad-pill">failure</span> : null;
 
@@ -57,6 +67,7 @@ const EpisodeItem = memo(function EpisodeItem({
         <div>
           <b className="mono">#{e.index}</b> <span className="mono small">{formatTime(e.length / e.fps)}</span>{" "}
           {e.status === "interrupted" && <span className="pill warn-pill">interrupted</span>} <Outcome s={e.annotations.success} />
+          {e.annotations.interventions && <Rollout spans={e.annotations.interventions} length={e.length} />}
           {e.qa.length > 0 && (
             <span className="pill warn-pill" title={e.qa.map((q) => q.message).join("\n")}>
               ⚑ {e.qa.length}

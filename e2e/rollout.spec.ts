@@ -1,0 +1,133 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { type RunningPolicyServer, startPolicyServer } from "../server/policyServer.ts";
+import { expect, test } from "./fixtures.ts";
+
+/** The stored episode's annotations (interventions, events), read through the page's store. */
+interface StoredRollout {
+  length: number;
+  fps: number;
+  interventions: { startFrame: number; endFrame: number }[];
+  events: { frame: number; kind: string; text: string }[];
+}
+
+let server: RunningPolicyServer;
+test.beforeAll(async () => {
+  server = await startPolicyServer({ port: 0 });
+});
+test.afterAll(async () => {
+  await server.close();
+});
+
+test.describe("policy rollout with a correction", () => {
+  test.setTimeout(240_000);
+
+  test("reference server → rollout → take over with the simulated leader → hand back → stop; intervention rows and the interjection stored and exported (v3.0)", async ({
+    page,
+  }) => {
+    await page.addInitScript(() => {
+      window.__STUDIO_TEST__ = true;
+    });
+    await page.goto("/");
+    await expect(page.getByTestId("motor-row")).toHaveCount(12);
+    await expect(page.getByTestId("camera-preview")).toHaveCount(1);
+    await page.getByRole("link", { name: "Rollout" }).click();
+    await page.getByLabel("Policy server").fill(server.url);
+    await page.getByLabel("Instruction").fill("reach for the cube");
+    await page.getByLabel("Rollout dataset").fill("e2e_rollout");
+    // The hand rests on the simulated leader (it stays where it is put).
+    await page.getByRole("button", { name: "Hold still" }).click();
+    await page.getByRole("button", { name: "Start rollout" }).click();
+    const phase = page.getByTestId("rollout-phase");
+    await expect(phase).toHaveAttribute("data-phase", "autonomous", { timeout: 60_000 });
+    expect(await page.evaluate(() => window.__studioTest!.recording.getState().phase)).toBe("recording");
+    await expect(page.getByTestId("rollout-stats")).toContainText("chunks");
+    await page.waitForTimeout(1500);
+
+    // An interjection mid-rollout: the prompt changes at once.
+    await page.getByLabel("Interjection").fill("now go left");
+    await page.getByRole("button", { name: "Say it" }).click();
+    await expect(page.getByTestId("rollout-stats")).toContainText("now go left");
+    await page.waitForTimeout(1000);
+
+    // Take over (Space): the leader is brought to the follower, released; the person corrects.
+    await page.locator("h1").click();
+    await page.keyboard.press("Space");
+    await expect(phase).toHaveAttribute("data-phase", "correcting", { timeout: 10_000 });
+    await page.getByRole("button", { name: "Move the leader" }).click();
+    await page.waitForTimeout(2000);
+    await page.getByRole("button", { name: "Hold still" }).click();
+    await page.getByRole("button", { name: "Hand back (Space)" }).click();
+    await expect(phase).toHaveAttribute("data-phase", "autonomous", { timeout: 10_000 });
+    await page.waitForTimeout(1500);
+    await page.getByRole("button", { name: "Stop rollout" }).click();
+    await expect(page.getByTestId("rollout-saved")).toContainText("corrected", { timeout: 30_000 });
+
+    const stored = await page.evaluate(async () => {
+      const t = window.__studioTest!;
+      const ds = (await t.episodes.listDatasets()).datasets.find((d) => d.name === "e2e_rollout");
+      const ep = ds ? (await t.episodes.listEpisodes(ds.id)).episodes.at(-1) : undefined;
+      return ep
+        ? { length: ep.length, fps: ep.fps, interventions: ep.annotations.interventions ?? [], events: ep.annotations.events }
+        : undefined;
+    });
+    const rollout = stored as StoredRollout;
+    expect(rollout).toBeDefined();
+    expect(rollout.interventions).toHaveLength(1);
+    const [w] = rollout.interventions;
+    // The correction lasted ~2.5–4 s of a rollout of ~7 s or more.
+    expect(w!.endFrame - w!.startFrame).toBeGreaterThan(2 * rollout.fps);
+    expect(w!.endFrame - w!.startFrame).toBeLessThan(6 * rollout.fps);
+    expect(w!.startFrame).toBeGreaterThan(2 * rollout.fps);
+    expect(w!.endFrame).toBeLessThan(rollout.length);
+    const interjections = rollout.events.filter((e) => e.kind === "interjection");
+    expect(interjections.map((e) => e.text)).toEqual(["now go left"]);
+    expect(interjections[0]!.frame).toBeLessThan(w!.startFrame);
+
+    // The episode list and the player show the rollout: how much was corrected, and where.
+    await page.getByRole("link", { name: "Episodes" }).click();
+    const ds = page.getByLabel("Dataset", { exact: true });
+    await expect(ds.locator("option", { hasText: "e2e_rollout" })).toHaveCount(1);
+    await ds.selectOption({ label: "e2e_rollout" });
+    await expect(page.getByTestId("rollout-pill")).toContainText("corrected (1)");
+    await page.locator('[data-testid="episode-item"][data-index="0"]').click();
+    await expect(page.getByTestId("intervention-bar")).toHaveCount(1);
+
+    // Export v3.0 and read it with DuckDB: intervention on exactly those rows, the interjection on its row.
+    await page.getByRole("link", { name: "Datasets" }).click();
+    const row = page.locator('[data-testid="dataset-row"][data-dataset="e2e_rollout"]');
+    await expect(row.getByTestId("dataset-episodes")).toHaveText("1");
+    const downloading = page.waitForEvent("download");
+    await row.getByRole("button", { name: "Download .zip" }).click();
+    const download = await downloading;
+    await expect(page.getByTestId("export-job")).toHaveAttribute("data-state", "done");
+    const dir = mkdtempSync(join(tmpdir(), "studio-rollout-"));
+    try {
+      const zip = join(dir, "dataset.zip");
+      await download.saveAs(zip);
+      const root = join(dir, "ds");
+      execFileSync("unzip", ["-q", zip, "-d", root]);
+      const info = JSON.parse(readFileSync(join(root, "meta/info.json"), "utf8")) as {
+        codebase_version: string;
+        features: Record<string, unknown>;
+      };
+      expect(info.codebase_version).toBe("v3.0");
+      expect(info.features["intervention"]).toEqual({ dtype: "bool", shape: [1], names: null });
+      const db = await (await DuckDBInstance.create()).connect();
+      const data = join(root, "data/chunk-000/file-000.parquet");
+      const rows = (
+        await db.runAndReadAll(`SELECT frame_index AS f, intervention AS i, len(language_events) AS n FROM '${data}' ORDER BY frame_index`)
+      ).getRowObjects();
+      expect(rows).toHaveLength(rollout.length);
+      const on = rows.filter((r) => r["i"] === true).map((r) => Number(r["f"]));
+      expect(on).toEqual(Array.from({ length: w!.endFrame - w!.startFrame }, (_, k) => w!.startFrame + k));
+      const events = rows.filter((r) => Number(r["n"]) > 0).map((r) => Number(r["f"]));
+      expect(events).toEqual([interjections[0]!.frame]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

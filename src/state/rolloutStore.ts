@@ -1,0 +1,199 @@
+import { createStore, type StoreApi } from "zustand/vanilla";
+import type { Clock } from "../core/clock.ts";
+import { SampleFrame } from "../core/LatestSample.ts";
+import type { RgbaImage } from "../core/letterbox.ts";
+import { messageOf } from "../core/messages.ts";
+import { rolloutAnnotations } from "../core/rollout.ts";
+import type { TeleopController } from "../control/index.ts";
+import { isDriving } from "../control/index.ts";
+import { DEFAULT_MAPPING, type PolicyMapping } from "../control/policyIo.ts";
+import { PolicyRunner } from "../control/PolicyRunner.ts";
+import { RolloutSession, type RolloutSnapshot } from "../control/RolloutSession.ts";
+import type { PolicyClient } from "../protocol/openpi/policy.ts";
+import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import type { RecordingStore } from "./recordingStore.ts";
+import type { TeleopStore } from "./teleopStore.ts";
+
+export type { RolloutPhase } from "../control/RolloutSession.ts";
+
+/** The reference server's address (`npm run policy-server`). */
+export const DEFAULT_POLICY_URL = "ws://127.0.0.1:8000";
+
+export interface RolloutSettings {
+  readonly url: string;
+  /** The instruction: the policy's prompt (and the episode's task). */
+  readonly prompt: string;
+  /** Record the whole rollout as one episode, with the corrected rows flagged. */
+  readonly record: boolean;
+  readonly datasetName: string;
+  readonly mapping: PolicyMapping;
+}
+
+export interface RolloutState extends RolloutSnapshot {
+  readonly settings: RolloutSettings;
+  /** What happened to the recording (saved where), or why it failed. */
+  readonly recordingNote: string | undefined;
+  readonly busy: boolean;
+  configure(patch: Partial<RolloutSettings>): void;
+  start(): Promise<void>;
+  /** Space (or a gamepad button, or a foot pedal's key): take over / hand back. */
+  toggle(): void;
+  stop(): Promise<void>;
+  interject(text: string): void;
+}
+
+export type RolloutStore = StoreApi<RolloutState>;
+
+export interface RolloutBackends {
+  readonly clock: Clock;
+  readonly controller: TeleopController;
+  readonly teleop: TeleopStore;
+  readonly recording: RecordingStore;
+  readonly episodes: EpisodeStore;
+  /** A client for the server at `url` (the app picks the implementation). */
+  readonly client: (url: string) => PolicyClient;
+  /** The newest frame of a camera (the app grabs it from the camera's track). */
+  readonly frame?: (camera: string) => RgbaImage | undefined;
+  readonly newId?: () => string;
+}
+
+function waitFor(store: RecordingStore, done: (s: ReturnType<RecordingStore["getState"]>) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (done(store.getState())) return resolve();
+    const off = store.subscribe((s) => {
+      if (done(s)) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+/**
+ * Binds a {@link RolloutSession} to React, with what a rollout needs around it: teleoperation
+ * running (the policy acts through the loop), the policy runner built from the settings, and the
+ * recording of the whole rollout as one episode whose corrected rows and interjections are written
+ * to its annotations when it is saved.
+ */
+export function createRolloutStore(b: RolloutBackends): RolloutStore {
+  const session = new RolloutSession(b.clock, b.controller);
+  const frame = new SampleFrame(1);
+  let sampleFrame = frame;
+  const newId = b.newId ?? (() => crypto.randomUUID());
+  /** Bumped by stop: a start still on its way (teleop, recording) gives up. */
+  let token = 0;
+
+  const observe = async () => {
+    await Promise.resolve();
+    const v = b.controller.snapshot;
+    const joints = v.status?.joints.length ?? 0;
+    if (sampleFrame.joints !== joints) sampleFrame = new SampleFrame(joints);
+    const fresh = v.shared ? v.shared.read(sampleFrame) : false;
+    const f = fresh ? sampleFrame : v.status ? SampleFrame.fromArray(v.status.sample, joints) : undefined;
+    if (!f) throw new Error("no sample from the control loop yet");
+    const images = new Map<string, RgbaImage>();
+    for (const { camera } of store.getState().settings.mapping.images) {
+      const img = b.frame?.(camera);
+      if (img) images.set(camera, img);
+    }
+    return { t: b.clock.now(), state: Array.from(f.follower), images };
+  };
+
+  async function saveTake(): Promise<void> {
+    const rec = b.recording.getState();
+    if (!store.getState().settings.record) return;
+    if (rec.phase === "preparing" || rec.phase === "countdown") {
+      await rec.stop(); // stopped before the take began: nothing to keep
+      return;
+    }
+    if (rec.phase !== "recording") {
+      store.setState({ recordingNote: `The rollout was not recorded: the recording ended early (${rec.error ?? rec.phase}).` });
+      return;
+    }
+    await rec.next();
+    await waitFor(b.recording, (s) => s.phase !== "recording" && s.phase !== "saving");
+    const take = b.recording.getState().lastTake;
+    await b.recording.getState().stop();
+    if (!take || take.discarded) return;
+    const ep = take.episode;
+    const annotations = rolloutAnnotations(ep.annotations, session.snapshot.timeline, ep.t0Ms, ep.fps, ep.length, newId);
+    await b.episodes.updateEpisode(ep.id, { annotations });
+    const corrected = (annotations.interventions ?? []).reduce((n, s) => n + s.endFrame - s.startFrame, 0);
+    store.setState({
+      recordingNote: `Saved episode ${ep.index} (${ep.length} rows, ${corrected} corrected) in “${store.getState().settings.datasetName}”.`,
+    });
+  }
+
+  const store = createStore<RolloutState>()((set, get) => ({
+    ...session.snapshot,
+    settings: { url: DEFAULT_POLICY_URL, prompt: "reach for the cube", record: true, datasetName: "rollouts", mapping: DEFAULT_MAPPING },
+    recordingNote: undefined,
+    busy: false,
+
+    configure(patch) {
+      set({ settings: { ...get().settings, ...patch } });
+    },
+
+    async start() {
+      if (session.active || get().busy) return;
+      const mine = ++token;
+      set({ busy: true, recordingNote: undefined, message: undefined });
+      try {
+        if (!isDriving(b.teleop.getState().status)) await b.teleop.getState().start();
+        if (mine !== token) return;
+        const status = b.controller.snapshot.status;
+        if (!status || !isDriving(status))
+          throw new Error(b.controller.snapshot.error ?? "Teleoperation did not start: connect and calibrate a follower (Rig screen).");
+        const s = get().settings;
+        const runner = new PolicyRunner(
+          {
+            clock: b.clock,
+            connect: () => b.client(s.url),
+            sink: { playChunk: (c) => b.controller.playChunk(c), hold: () => b.controller.setSource("manual") },
+            observe,
+            joints: status.joints,
+            ranges: status.ranges,
+            grippers: status.joints.map((j) => j === "gripper"),
+            mapping: s.mapping,
+          },
+          s.prompt,
+        );
+        if (s.record) {
+          b.recording.getState().update({ datasetName: s.datasetName, task: s.prompt, episodes: 1, episodeSeconds: 0, resetSeconds: 0 });
+          await b.recording.getState().start();
+          await waitFor(b.recording, (r) => r.phase === "recording" || r.phase === "idle" || r.phase === "done");
+          const r = b.recording.getState();
+          if (r.phase !== "recording") throw new Error(r.error ?? "The recording did not start.");
+          if (mine !== token) {
+            await saveTake();
+            return;
+          }
+        }
+        await session.start(runner);
+      } catch (e) {
+        if (mine === token) set({ message: messageOf(e) });
+      } finally {
+        if (mine === token) set({ busy: false });
+      }
+    },
+
+    toggle: () => session.toggle(),
+
+    async stop() {
+      token++;
+      session.stop();
+      set({ busy: true });
+      try {
+        await saveTake();
+      } catch (e) {
+        set({ recordingNote: `The rollout was not saved: ${messageOf(e)}` });
+      } finally {
+        set({ busy: false });
+      }
+    },
+
+    interject: (text) => session.interject(text),
+  }));
+  session.subscribe((s) => store.setState(s));
+  return store;
+}
