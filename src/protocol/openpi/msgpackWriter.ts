@@ -65,7 +65,8 @@ function header(s: ByteSink, n: number, fix: number | undefined, fixMax: number,
 }
 
 function writeNumber(s: ByteSink, v: number): void {
-  if (Number.isSafeInteger(v)) {
+  // -0 is written as a float so its sign survives (as numpy's -0.0 does through Python's msgpack).
+  if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
     if (v >= 0 && v < 0x80) return s.u8(v);
     if (v < 0 && v >= -32) return s.u8(0x100 + v);
     if (v >= 0 && v <= 0xffffffff) {
