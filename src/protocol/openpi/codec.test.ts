@@ -87,6 +87,11 @@ describe("openpi wire format", () => {
     expect(back["g"]).toEqual(new NpGeneric("<f4", 1.5));
   });
 
+  it("keeps the sign of zero", () => {
+    expect(Object.is(decode(encodeWire(-0)), -0)).toBe(true);
+    expect(Object.is(decode(encodeWire(0)), 0)).toBe(true);
+  });
+
   it("what it writes decodes to the same values with @msgpack/msgpack (property)", () => {
     const plain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
       v: fc.oneof(
