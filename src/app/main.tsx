@@ -17,6 +17,8 @@ import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../stora
 import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import { MemoryLocks, WebLocks, type OriginLocks } from "../storage/originLocks.ts";
+import { runLockContract } from "../storage/originLocks.contract.ts";
 import { ARMS } from "../core/robots.ts";
 import { verifyEpisode, type EpisodeCheck } from "../recording/verifyEpisode.ts";
 import { configureParquetWasm } from "../export/index.ts";
@@ -30,6 +32,8 @@ declare global {
       episodes: EpisodeStore;
       verifyEpisode(id: string): Promise<EpisodeCheck>;
       recording: RecordingStore;
+      /** The OriginLocks contract run against this browser's Web Locks: the failures (none expected). */
+      lockContract(): Promise<{ name: string; error: string }[]>;
       /** A bus's transaction counters (e2e: nothing talks to a bus after a stop). */
       busStats(key: string): Promise<BusStatsInfo>;
     };
@@ -77,6 +81,11 @@ async function openEpisodes(): Promise<{ store: EpisodeStore; warning: string | 
   }
 }
 
+/** One recorder per origin: the browser's Web Locks (secure contexts), else locks of this tab alone. */
+function originLocks(): OriginLocks {
+  return "locks" in navigator ? new WebLocks(navigator.locks) : new MemoryLocks();
+}
+
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const serial = pickSerial();
@@ -96,7 +105,8 @@ async function start(): Promise<void> {
     return f ? ARMS[f.arm].kind : "so101";
   };
   const cameras = createCameraStore({ recorder, factory: createCameraFactory(), teleop, robot: followerKind });
-  const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock });
+  const locks = originLocks();
+  const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock, locks });
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
@@ -106,6 +116,7 @@ async function start(): Promise<void> {
       episodes: episodes.store,
       verifyEpisode: (id) => verifyEpisode(episodes.store, id),
       recording,
+      lockContract: () => runLockContract(() => [new WebLocks(navigator.locks), new WebLocks(navigator.locks)]),
       busStats: (key) => rig.getState().api(key).stats(key),
     };
 

@@ -4,7 +4,9 @@ import { messageOf } from "../core/messages.ts";
 import { chooseCodec } from "../capture/CameraEncoder.ts";
 import type { CodecName } from "../capture/codecs.ts";
 import { SnapshotEngine } from "../control/SnapshotEngine.ts";
+import { MemoryLocks } from "../storage/originLocks.ts";
 import { imageStatsFromStorage } from "./episodeImageStats.ts";
+import { RecordingGuard } from "./RecordingGuard.ts";
 import type { RecorderEvent, TakeOutcome } from "./recorderApi.ts";
 import { sessionDataset } from "./sessionDataset.ts";
 import {
@@ -41,6 +43,8 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
   private timerToken = 0;
   /** The episode of the take being recorded (the recorder's events name it). */
   private takeId: string | undefined;
+  /** One recorder per origin: held from a session's start to its end (RecordingGuard.ts). */
+  private readonly guard: RecordingGuard;
 
   constructor(private readonly deps: RecordingSessionDeps) {
     super({
@@ -58,6 +62,13 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       usage: undefined,
       persisted: undefined,
       recovered: [],
+      elsewhere: false,
+    });
+    const recoverLater = () => void this.recover().catch(() => undefined);
+    this.guard = new RecordingGuard(deps.locks ?? new MemoryLocks(), deps.clock, (elsewhere) => this.update({ elsewhere }), recoverLater);
+    // A session ends in "idle" or "done": the origin's recording lock goes back with it.
+    this.subscribe((s) => {
+      if ((s.phase === "idle" || s.phase === "done") && this.guard.holding) this.guard.release();
     });
     deps.recorder.onEvent((e) => this.onRecorderEvent(e)).catch((e: unknown) => this.update({ error: messageOf(e) }));
   }
@@ -144,10 +155,16 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     }
   }
 
-  /** At start-up: episodes interrupted by a crash or reload become "interrupted" and are listed. */
+  /**
+   * At start-up: episodes interrupted by a crash or reload become "interrupted" and are listed —
+   * only under the origin's recording lock: while another tab records, its live take is left alone
+   * and recovery runs once that tab lets the lock go.
+   */
   async recover(): Promise<void> {
-    const recovered = await this.deps.episodes.recoverInterrupted();
-    if (recovered.length > 0) this.update({ recovered });
+    this.guard.watch();
+    const recovered = await this.guard.exclusive(() => this.deps.episodes.recoverInterrupted());
+    if (recovered === undefined) return;
+    if (recovered.length > 0) this.update({ recovered: [...this.snap.recovered, ...recovered] });
     for (const r of recovered) await this.fillImageStats(r.episode);
   }
 
@@ -157,6 +174,8 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
 
   dispose(): void {
     this.cancelPhaseTimer();
+    this.guard.dispose();
+    this.guard.release();
     this.clearListeners();
   }
 
@@ -183,6 +202,8 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
 
   private async prepare(signal: AbortSignal): Promise<void> {
     try {
+      await this.guard.hold();
+      throwIfCancelled(signal);
       const s = this.snap.settings;
       const cameras = this.deps.cameras();
       if (cameras.length === 0) throw new Error("Add at least one camera (Rig screen → Cameras) before recording.");
@@ -303,8 +324,9 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       // Not even the episode's record could be finished (e.g. the disk is full): keep what is
       // complete (rows with every camera's frame) as an "interrupted" episode now; if even that
       // cannot be written, the next start does it.
-      this.update({ phase: "done", error: this.snap.error ?? messageOf(e) });
+      // This tab holds the recording lock until "done", so only its own take is recovered here.
       const recovered = await this.deps.episodes.recoverInterrupted().catch(() => []);
+      this.update({ phase: "done", error: this.snap.error ?? messageOf(e) });
       for (const r of recovered) await this.fillImageStats(r.episode);
       return;
     }

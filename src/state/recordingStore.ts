@@ -7,6 +7,7 @@ import type { RecorderApi } from "../recording/recorderApi.ts";
 import { RecordingSession } from "../recording/RecordingSession.ts";
 import type { RecordingSettings, RecordingSnapshot } from "../recording/sessionTypes.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import type { OriginLocks } from "../storage/originLocks.ts";
 import type { CameraStore } from "./cameraStore.ts";
 import type { RigStore } from "./rigStore.ts";
 import { teleopArms, type TeleopStore } from "./teleopStore.ts";
@@ -41,6 +42,8 @@ export interface RecordingBackends {
   readonly teleop: TeleopStore;
   /** The page clock (the app passes the real one). */
   readonly clock: Clock;
+  /** The origin's locks (one recorder per origin); the app passes the browser's Web Locks. */
+  readonly locks?: OriginLocks;
   /** The page's performance.timeOrigin (the loop's sample times are mapped onto the page clock with it). */
   readonly pageTimeOrigin?: number;
 }
@@ -76,6 +79,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     cameras: () => b.cameras.getState().cameras.map(spec),
     follower: () => teleopArms(b.rig, b.teleop.getState().leaderId, b.teleop.getState().followerId).follower,
     joints: () => loopSamples(b.teleop, b.pageTimeOrigin ?? performance.timeOrigin),
+    ...(b.locks ? { locks: b.locks } : {}),
   });
   const store = createStore<RecordingState>()(() => ({
     ...session.snapshot,

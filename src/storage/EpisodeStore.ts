@@ -116,6 +116,11 @@ export type PersistenceResult = "granted" | "denied" | "unsupported";
 
 export interface EpisodeStore {
   createDataset(init: NewDataset): Promise<DatasetRecord>;
+  /**
+   * The dataset named `init.name` (the oldest, if several), or a new one — checked and created in
+   * one transaction, so two tabs asking for the same new name at once get one dataset.
+   */
+  datasetNamed(init: NewDataset): Promise<{ dataset: DatasetRecord; created: boolean }>;
   getDataset(id: string): Promise<DatasetRecord | undefined>;
   listDatasets(): Promise<DatasetListing>;
   /** Rejects with StorageError "invalid" if the dataset is absent or the patch is not allowed. */

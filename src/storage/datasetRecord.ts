@@ -94,6 +94,17 @@ export function applyDatasetPatch(dataset: DatasetRecord, patch: DatasetPatch, h
   return { ...checked, schemaVersion: DATASET_SCHEMA_VERSION };
 }
 
+/** Of stored dataset records, the oldest readable one named `name` (ties by id); damaged records are passed over. */
+export function oldestNamed(raws: readonly unknown[], name: string): DatasetRecord | undefined {
+  let best: DatasetRecord | undefined;
+  for (const raw of raws) {
+    const d = migrateDataset(raw);
+    if ("error" in d || d.name !== name) continue;
+    if (!best || d.createdAtEpochMs < best.createdAtEpochMs || (d.createdAtEpochMs === best.createdAtEpochMs && d.id < best.id)) best = d;
+  }
+  return best;
+}
+
 /** A stored dataset without its schemaVersion. */
 export function publicDataset(stored: StoredDataset): DatasetRecord {
   const dataset: Partial<StoredDataset> = { ...stored };

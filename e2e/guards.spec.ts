@@ -1,0 +1,45 @@
+import { expect, test } from "./fixtures.ts";
+import { episodes, open, phase, settings } from "./recordingHelpers.ts";
+
+/** Issue 12's guards: one recorder per origin, activities that exclude each other, full disks, bad files. */
+test.describe("guards", () => {
+  test.setTimeout(120_000);
+
+  test("the browser's Web Locks keep the OriginLocks contract", async ({ page }) => {
+    await open(page);
+    expect(await page.evaluate(() => window.__studioTest!.lockContract())).toEqual([]);
+  });
+
+  test("a second tab during a take: the take completes; the second tab says recording runs elsewhere and stays usable", async ({
+    page,
+    context,
+  }) => {
+    await open(page);
+    await settings(page, { dataset: "e2e_two_tabs", seconds: 6, reset: 0, episodes: 1 });
+    await page.getByRole("button", { name: "Start recording" }).click();
+    await expect(phase(page)).toHaveAttribute("data-phase", "recording", { timeout: 30_000 });
+
+    const second = await context.newPage();
+    await open(second);
+    await second.getByRole("link", { name: "Record" }).click();
+    await expect(second.getByTestId("recording-elsewhere")).toContainText("Recording runs in another tab");
+    await expect(second.getByRole("button", { name: "Start recording" })).toBeDisabled();
+    await expect(second.getByTestId("recovered")).toHaveCount(0);
+    // Browsing works meanwhile: the datasets screen lists the live take's dataset.
+    await second.getByRole("link", { name: "Datasets" }).click();
+    await expect(second.getByText("e2e_two_tabs").first()).toBeVisible();
+
+    await expect(phase(page)).toHaveAttribute("data-phase", "done", { timeout: 30_000 });
+    await expect(page.getByTestId("record-error")).toHaveCount(0);
+    const [take] = await episodes(page, "e2e_two_tabs");
+    expect(take!.episode.status).toBe("complete");
+    expect(take!.rows).toBe(180); // 6 s at 30 fps, every row
+    expect(take!.cameras["front"]!.frames).toBe(180);
+
+    // The first tab's session ended: the second may record now.
+    await second.getByRole("link", { name: "Record" }).click();
+    await expect(second.getByTestId("recording-elsewhere")).toHaveCount(0, { timeout: 10_000 });
+    await expect(second.getByRole("button", { name: "Start recording" })).toBeEnabled();
+    await second.close();
+  });
+});
