@@ -1,4 +1,5 @@
 import { expect, test } from "./fixtures.ts";
+import { exportCalibration, importCalibration } from "./profileHelpers.ts";
 import { episodes, open, phase, settings } from "./recordingHelpers.ts";
 
 /** Issue 12's guards: one recorder per origin, activities that exclude each other, full disks, bad files. */
@@ -41,5 +42,38 @@ test.describe("guards", () => {
     await expect(second.getByTestId("recording-elsewhere")).toHaveCount(0, { timeout: 10_000 });
     await expect(second.getByRole("button", { name: "Start recording" })).toBeEnabled();
     await second.close();
+  });
+
+  test("a calibration import during a take is refused with the reason; the take goes on and the calibration is unchanged", async ({
+    page,
+  }) => {
+    await open(page);
+    const follower = "sim-so101_follower";
+    await page.getByRole("link", { name: "Rig" }).click();
+    const before = await exportCalibration(page, follower);
+    const shifted = JSON.parse(before.text) as Record<string, { homing_offset: number }>;
+    for (const m of Object.values(shifted)) m.homing_offset += 200;
+
+    await settings(page, { dataset: "e2e_cal_take", seconds: 0, reset: 0, episodes: 1 });
+    await page.getByRole("button", { name: "Start recording" }).click();
+    await expect(phase(page)).toHaveAttribute("data-phase", "recording", { timeout: 30_000 });
+    await page.getByRole("link", { name: "Rig" }).click();
+    await importCalibration(page, follower, "shifted.json", JSON.stringify(shifted));
+    const result = page.getByTestId("import-result");
+    await expect(result).toContainText("refused; nothing was changed");
+    await expect(result).toContainText(
+      "A recording session drives Simulated SO-101 follower now: importing a calibration is refused while it runs.",
+    );
+    await expect(result).toContainText("Record → Stop");
+
+    await page.getByRole("link", { name: "Record" }).click();
+    await expect(phase(page)).toHaveAttribute("data-phase", "recording");
+    await page.getByRole("button", { name: "Next →" }).click();
+    await expect(phase(page)).toHaveAttribute("data-phase", "done", { timeout: 30_000 });
+    const [take] = await episodes(page, "e2e_cal_take");
+    expect(take!.episode.status).toBe("complete");
+    expect(take!.rows).toBe(take!.episode.length);
+    await page.getByRole("link", { name: "Rig" }).click();
+    expect((await exportCalibration(page, follower)).text).toBe(before.text);
   });
 });

@@ -46,7 +46,7 @@ import { createRig } from "./rig.ts";
 import { realClock, type BusStatsInfo } from "../hardware/index.ts";
 import { createRecorder } from "./recorder.ts";
 import { createCameraFactory } from "./cameras.ts";
-import { ReplaySession } from "../control/index.ts";
+import { ArmActivities, ReplaySession } from "../control/index.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
 
@@ -92,11 +92,13 @@ async function start(): Promise<void> {
   const problems = createProblemsStore();
   const parts = createRig(params.get("worker") !== "off");
   const profiles = await openProfiles();
-  const rig = createRigStore({ router: parts.router, serial, profiles: profiles.store, problems });
+  // Activities exclude each other: nothing writes to an arm that teleop, a recording or a replay drives.
+  const activities = new ArmActivities();
+  const rig = createRigStore({ router: parts.router, serial, profiles: profiles.store, problems, activities });
   parts.bindStore(rig);
   const telemetry = new TelemetryPoller(rig, 100, realClock);
   telemetry.start();
-  const teleop = createTeleopStore(rig, parts.controller);
+  const teleop = createTeleopStore(rig, parts.controller, activities);
   // Recording: the recorder worker captures, encodes and stores; the page sequences takes.
   const episodes = await openEpisodes();
   const recorder = createRecorder();
@@ -107,6 +109,13 @@ async function start(): Promise<void> {
   const cameras = createCameraStore({ recorder, factory: createCameraFactory(), teleop, robot: followerKind });
   const locks = originLocks();
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock, locks });
+  activities.addDriver(() => {
+    const driving = parts.controller.drivingArms();
+    const phase = recording.getState().phase;
+    const recordingNow = phase === "countdown" || phase === "recording" || phase === "saving" || phase === "reset";
+    return driving && recordingNow ? { ...driving, what: "A recording session", stop: "Record → Stop, or Esc" } : undefined;
+  });
+  activities.addDriver(() => parts.controller.drivingArms());
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
