@@ -81,6 +81,16 @@ export type QaFlagKind =
   | "missing_joints"
   | "recording_failed";
 
+/** How a take stopped by a full disk is labelled: the start of its "recording_failed" flag's message. */
+export const CUT_SHORT_STORAGE_FULL = "Cut short: storage full.";
+
+/** The list's label of an episode whose recording failed part-way (undefined: it did not). */
+export function cutShortLabel(qa: readonly QaFlag[]): string | undefined {
+  const failed = qa.find((q) => q.kind === "recording_failed");
+  if (!failed) return undefined;
+  return failed.message.startsWith(CUT_SHORT_STORAGE_FULL) ? "cut short: storage full" : "cut short";
+}
+
 export interface QaFlag {
   kind: QaFlagKind;
   /** Camera key or joint name the flag is about, if any. */

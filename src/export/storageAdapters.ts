@@ -22,7 +22,7 @@ export function isExported(e: EpisodeRecord): boolean {
  * rows and media read lazily. An episode record storage cannot read stops the export with an
  * ExportError naming it, rather than leaving it out unseen.
  */
-export async function exportSourceFromStore(store: EpisodeStore, datasetId: string): Promise<ExportSource> {
+export async function exportSourceFromStore(store: EpisodeStore, datasetId: string): Promise<ExportSource & { leftOut: string[] }> {
   const dataset = await store.getDataset(datasetId);
   if (!dataset) throw new ExportError(`Dataset ${datasetId} is not in this browser's storage.`);
   const listing = await store.listEpisodes(datasetId);
@@ -37,9 +37,23 @@ export async function exportSourceFromStore(store: EpisodeStore, datasetId: stri
   return {
     dataset,
     episodes: listing.episodes.filter(isExported),
+    leftOut: listing.episodes.filter((e) => !isExported(e)).map(leftOutReason),
     rows: (id) => store.readRows(id),
     media: (id, camera) => store.readMedia(id, camera),
   };
+}
+
+/** Why an episode is not exported, for the export's message ("episode 3 (still recording …)"). */
+function leftOutReason(e: EpisodeRecord): string {
+  const why =
+    e.annotations.deleted === true
+      ? "deleted in the episode browser"
+      : e.status === "recording"
+        ? "still being recorded, or cut short and not finished yet: it is finished at the next start of the studio"
+        : e.status === "discarded"
+          ? "discarded"
+          : "no complete rows";
+  return `episode ${e.index} (${why})`;
 }
 
 /** Writes an imported dataset into the store; `abort` deletes it (nothing stored before changes). */
