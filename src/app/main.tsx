@@ -117,7 +117,7 @@ async function start(): Promise<void> {
   });
   activities.addDriver(() => parts.controller.drivingArms());
   configureParquetWasm(parquetWasmUrl);
-  const datasets = createDatasetsStore(episodes.store);
+  const datasets = createDatasetsStore(episodes.store, locks);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
   const episodeBrowser = createEpisodesStore(episodes.store, replay, { clock: realClock });
   if (window.__STUDIO_TEST__)
@@ -173,6 +173,8 @@ async function start(): Promise<void> {
     .recover()
     .catch(() => undefined);
   void recording.getState().refreshUsage();
+  // An import cut off by a closed or crashed page is removed (only while no tab imports).
+  void datasets.getState().removeIncompleteImports();
   // The simulated rig comes with a simulated camera (?camera=none for none).
   if (sim !== "none" && params.get("camera") !== "none") await cameras.getState().addSimulated({ key: "front" });
 }

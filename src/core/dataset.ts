@@ -51,6 +51,11 @@ export interface DatasetRecord {
   tasks: string[];
   createdAtEpochMs: number;
   updatedAtEpochMs: number;
+  /**
+   * Written first by an import and cleared in its last step: a dataset still "importing" when no
+   * import runs was cut off (page closed, crash) and is removed at start-up (docs/storage.md).
+   */
+  importing?: true;
 }
 
 export type EpisodeStatus = "recording" | "complete" | "interrupted" | "discarded";

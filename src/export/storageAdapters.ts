@@ -77,6 +77,7 @@ export class StoreImportTarget implements ImportTarget {
       units: d.units,
       cameras: d.cameras,
       tasks: d.tasks,
+      importing: true,
     });
     this.datasetId = created.id;
   }
@@ -97,8 +98,9 @@ export class StoreImportTarget implements ImportTarget {
     if (JSON.stringify(e.annotations) !== JSON.stringify(emptyAnnotations()))
       await this.store.updateEpisode(ep.id, { annotations: e.annotations });
   }
-  commit(): Promise<void> {
-    return Promise.resolve();
+  /** The last step: the dataset is complete (a reload before it finds it "importing" and removes it). */
+  async commit(): Promise<void> {
+    if (this.datasetId) await this.store.updateDataset(this.datasetId, { importing: false });
   }
   async abort(): Promise<void> {
     if (this.datasetId) await this.store.deleteDataset(this.datasetId);
@@ -122,6 +124,7 @@ export async function datasetSummaries(store: EpisodeStore): Promise<DatasetSumm
   const { datasets } = await store.listDatasets();
   const out: DatasetSummary[] = [];
   for (const dataset of datasets) {
+    if (dataset.importing) continue; // not complete yet (or cut off: removed at start-up)
     const { episodes } = await store.listEpisodes(dataset.id);
     const kept = episodes.filter(isExported);
     out.push({

@@ -46,13 +46,18 @@ export interface NewDataset {
   units: JointUnits;
   cameras: CameraSpec[];
   tasks: string[];
+  /** An import's dataset, until its last episode is stored (see DatasetRecord.importing). */
+  importing?: true;
 }
 
 /**
  * Dataset fields that may change. fps, robotType, jointNames, units and cameras shape every
  * episode, so they may change only while the dataset has no episodes (else StorageError "invalid").
  */
-export type DatasetPatch = Partial<Pick<DatasetRecord, "name" | "tasks" | "fps" | "robotType" | "jointNames" | "units" | "cameras">>;
+export type DatasetPatch = Partial<Pick<DatasetRecord, "name" | "tasks" | "fps" | "robotType" | "jointNames" | "units" | "cameras">> & {
+  /** false: the import is complete (the marker is removed). */
+  importing?: boolean;
+};
 
 export interface NewEpisode {
   id?: string;

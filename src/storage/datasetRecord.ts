@@ -56,6 +56,7 @@ export function toStoredDataset(init: NewDataset, id: string, nowEpochMs: number
     tasks: init.tasks,
     createdAtEpochMs: nowEpochMs,
     updatedAtEpochMs: nowEpochMs,
+    ...(init.importing ? { importing: true } : {}),
   };
   const checked = attempt(() => readDataset(record));
   if ("error" in checked) {
@@ -140,6 +141,7 @@ function readDataset(raw: unknown): DatasetRecord {
     tasks: array(r["tasks"], "tasks").map((t, i) => string(t, `tasks[${i}]`)),
     createdAtEpochMs: timestamp(r["createdAtEpochMs"], "createdAtEpochMs"),
     updatedAtEpochMs: timestamp(r["updatedAtEpochMs"], "updatedAtEpochMs"),
+    ...(r["importing"] === true ? { importing: true as const } : {}),
   };
 }
 
