@@ -76,4 +76,31 @@ test.describe("guards", () => {
     await page.getByRole("link", { name: "Rig" }).click();
     expect((await exportCalibration(page, follower)).text).toBe(before.text);
   });
+
+  test("a crashed import is rolled back on reload: the half-imported dataset is removed and a notice says so", async ({ page }) => {
+    await open(page);
+    // What a page killed mid-import leaves: the dataset still marked "importing", with the episodes stored so far.
+    await page.evaluate(async () => {
+      const store = window.__studioTest!.episodes;
+      const ds = await store.createDataset({
+        name: "half_imported",
+        fps: 30,
+        robotType: "so101_follower",
+        jointNames: ["a.pos"],
+        units: "degrees",
+        cameras: [],
+        tasks: ["t"],
+        importing: true,
+      });
+      await store.createEpisode({ datasetId: ds.id, task: "t", startedAtEpochMs: 0, t0Ms: 0 });
+    });
+    await page.getByRole("link", { name: "Datasets" }).click();
+    await expect(page.getByTestId("dataset-row")).toHaveCount(0); // never listed as if complete
+    await page.reload(); // still on the Datasets screen
+    await expect(page.getByTestId("removed-imports")).toContainText(
+      'An import cut off by a closed or crashed page ("half_imported") was removed',
+    );
+    const left = await page.evaluate(async () => (await window.__studioTest!.episodes.listDatasets()).datasets.map((d) => d.name));
+    expect(left).not.toContain("half_imported");
+  });
 });
