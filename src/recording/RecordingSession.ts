@@ -18,6 +18,10 @@ import {
   type RecordingSnapshot,
 } from "./sessionTypes.ts";
 
+/** Said when a cut take could not even be marked finished (the disk refuses every write). */
+const UNFINISHED =
+  "The take keeps its complete rows but could not be marked finished: free space (Datasets → delete a dataset), then reload — it is listed as interrupted.";
+
 /** Phases a stop ends (into "done"). */
 const IN_SESSION: ReadonlySet<RecordingPhase> = new Set(["countdown", "recording", "saving", "reset"]);
 
@@ -321,12 +325,12 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     try {
       outcome = await this.deps.recorder.stop();
     } catch (e) {
-      // Not even the episode's record could be finished (e.g. the disk is full): keep what is
-      // complete (rows with every camera's frame) as an "interrupted" episode now; if even that
-      // cannot be written, the next start does it.
-      // This tab holds the recording lock until "done", so only its own take is recovered here.
+      // Not even the episode's record could be finished (a full disk refuses every write): keep
+      // what is complete as "interrupted" now, or (if that cannot be written either) at the next
+      // start. This tab holds the recording lock until "done": only its own take is recovered.
       const recovered = await this.deps.episodes.recoverInterrupted().catch(() => []);
-      this.update({ phase: "done", error: this.snap.error ?? messageOf(e) });
+      const unfinished = recovered.length === 0 ? ` ${UNFINISHED}` : "";
+      this.update({ phase: "done", error: (this.snap.error ?? messageOf(e)) + unfinished });
       for (const r of recovered) await this.fillImageStats(r.episode);
       return;
     }
