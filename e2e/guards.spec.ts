@@ -103,4 +103,40 @@ test.describe("guards", () => {
     const left = await page.evaluate(async () => (await window.__studioTest!.episodes.listDatasets()).datasets.map((d) => d.name));
     expect(left).not.toContain("half_imported");
   });
+
+  test("a take cut by a full disk ends at once with its complete rows; unfinished in Chromium, it is listed as interrupted after a reload", async ({
+    page,
+  }) => {
+    await open(page);
+    // A small camera, so what stops the take is the disk, not an encoder that fell behind.
+    const panel = page.getByTestId("cameras-panel");
+    await panel.getByRole("button", { name: "Remove front" }).click();
+    await panel.getByLabel("Camera name").fill("front");
+    await panel.getByLabel("Camera size").selectOption({ label: "320×240" });
+    await panel.getByRole("button", { name: "Add simulated camera" }).click();
+    await expect(page.getByTestId("camera-preview")).toHaveCount(1);
+    await settings(page, { dataset: "e2e_full", seconds: 0, reset: 0, episodes: 1 });
+    const cdp = await page.context().newCDPSession(page);
+    const origin = new URL(page.url()).origin;
+    const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin, quotaSize: usage + 600_000 });
+    await page.getByRole("button", { name: "Start recording" }).click();
+    // Ends at once (the take is open-ended): the session is over, saying why and what to do.
+    await expect(phase(page)).toHaveAttribute("data-phase", "done", { timeout: 90_000 });
+    const error = page.getByTestId("record-error");
+    await expect(error).toContainText("storage for this site is full");
+    await expect(error).toContainText("could not be marked finished: free space");
+    // Space freed (the quota back), then a reload: the take is recovered with its complete rows and listed.
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin });
+    await page.reload();
+    await page.getByRole("link", { name: "Record" }).click();
+    await expect(page.getByTestId("recovered")).toContainText("Recovered 1 take", { timeout: 20_000 });
+    const [take] = await episodes(page, "e2e_full");
+    expect(take!.episode.status).toBe("interrupted");
+    expect(take!.rows).toBe(take!.episode.length);
+    expect(take!.rows).toBeGreaterThan(0);
+    expect(take!.cameras["front"]!.frames).toBe(take!.rows);
+    await page.getByRole("link", { name: "Episodes" }).click();
+    await expect(page.getByTestId("episode-item").filter({ hasText: "interrupted" })).toHaveCount(1);
+  });
 });
