@@ -20,6 +20,8 @@ import { IdbProfileStore, MemoryProfileStore, type ProfileStore } from "../stora
 import { IdbEpisodeStore } from "../storage/IdbEpisodeStore.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import { MemoryLocks, WebLocks, type OriginLocks } from "../storage/originLocks.ts";
+import { runLockContract } from "../storage/originLocks.contract.ts";
 import { ARMS } from "../core/robots.ts";
 import { verifyEpisode, type EpisodeCheck } from "../recording/verifyEpisode.ts";
 import { configureParquetWasm } from "../export/index.ts";
@@ -34,6 +36,8 @@ declare global {
       verifyEpisode(id: string): Promise<EpisodeCheck>;
       recording: RecordingStore;
       teleop: TeleopStore;
+      /** The OriginLocks contract run against this browser's Web Locks: the failures (none expected). */
+      lockContract(): Promise<{ name: string; error: string }[]>;
       /** A bus's transaction counters (e2e: nothing talks to a bus after a stop). */
       busStats(key: string): Promise<BusStatsInfo>;
     };
@@ -46,7 +50,7 @@ import { createRig } from "./rig.ts";
 import { realClock, type BusStatsInfo } from "../hardware/index.ts";
 import { createRecorder } from "./recorder.ts";
 import { createCameraFactory } from "./cameras.ts";
-import { DEFAULT_REMOTE_GATE, ReplaySession } from "../control/index.ts";
+import { ArmActivities, DEFAULT_REMOTE_GATE, ReplaySession } from "../control/index.ts";
 import { connectOperator, connectStation } from "../remote/WebRtcLink.ts";
 import { parseIceServers } from "../remote/iceServers.ts";
 import { cameraFrames } from "./cameraFrames.ts";
@@ -85,17 +89,24 @@ async function openEpisodes(): Promise<{ store: EpisodeStore; warning: string | 
   }
 }
 
+/** One recorder per origin: the browser's Web Locks (secure contexts), else locks of this tab alone. */
+function originLocks(): OriginLocks {
+  return "locks" in navigator ? new WebLocks(navigator.locks) : new MemoryLocks();
+}
+
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const serial = pickSerial();
   const problems = createProblemsStore(realClock);
   const parts = createRig(params.get("worker") !== "off");
   const profiles = await openProfiles();
-  const rig = createRigStore({ router: parts.router, serial, profiles: profiles.store, problems });
+  // Activities exclude each other: nothing writes to an arm that teleop, a recording or a replay drives.
+  const activities = new ArmActivities();
+  const rig = createRigStore({ router: parts.router, serial, profiles: profiles.store, problems, activities });
   parts.bindStore(rig);
   const telemetry = new TelemetryPoller(rig, 100, realClock);
   telemetry.start();
-  const teleop = createTeleopStore(rig, parts.controller);
+  const teleop = createTeleopStore(rig, parts.controller, activities);
   // Recording: the recorder worker captures, encodes and stores; the page sequences takes.
   const episodes = await openEpisodes();
   const recorder = createRecorder();
@@ -104,7 +115,8 @@ async function start(): Promise<void> {
     return f ? ARMS[f.arm].kind : "so101";
   };
   const cameras = createCameraStore({ recorder, factory: createCameraFactory(), teleop, robot: followerKind });
-  const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock });
+  const locks = originLocks();
+  const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock, locks });
   const rollout = createRolloutStore({
     clock: realClock,
     controller: parts.controller,
@@ -114,8 +126,15 @@ async function start(): Promise<void> {
     client: (url) => new WebSocketPolicyClient(url),
     frame: cameraFrames(cameras),
   });
+  activities.addDriver(() => {
+    const driving = parts.controller.drivingArms();
+    const phase = recording.getState().phase;
+    const recordingNow = phase === "countdown" || phase === "recording" || phase === "saving" || phase === "reset";
+    return driving && recordingNow ? { ...driving, what: "A recording session", stop: "Record → Stop, or Esc" } : undefined;
+  });
+  activities.addDriver(() => parts.controller.drivingArms());
   configureParquetWasm(parquetWasmUrl);
-  const datasets = createDatasetsStore(episodes.store);
+  const datasets = createDatasetsStore(episodes.store, locks);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
   const episodeBrowser = createEpisodesStore(episodes.store, replay, { clock: realClock });
   // Remote teleoperation: WebRTC through the signaling server, STUN/TURN from the Remote screen's settings.
@@ -146,6 +165,7 @@ async function start(): Promise<void> {
       verifyEpisode: (id) => verifyEpisode(episodes.store, id),
       recording,
       teleop,
+      lockContract: () => runLockContract(() => [new WebLocks(navigator.locks), new WebLocks(navigator.locks)]),
       busStats: (key) => rig.getState().api(key).stats(key),
     };
 
@@ -204,6 +224,8 @@ async function start(): Promise<void> {
     .recover()
     .catch(() => undefined);
   void recording.getState().refreshUsage();
+  // An import cut off by a closed or crashed page is removed (only while no tab imports).
+  void datasets.getState().removeIncompleteImports();
   // The simulated rig comes with a simulated camera (?camera=none for none).
   if (sim !== "none" && params.get("camera") !== "none") await cameras.getState().addSimulated({ key: "front" });
 }

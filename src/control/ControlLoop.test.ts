@@ -44,6 +44,25 @@ describe("ControlLoop on the simulated SO-101 (manual clock)", () => {
     expect(follower.sim.servos.every((s) => s.torqueOn)).toBe(true);
   });
 
+  it("torque is read back with the health; torque lost mid-teleop stops the loop with a message and writes no more goals", async () => {
+    const { clock, leader, follower } = await rig();
+    const loop = new ControlLoop(leader.arm, follower.arm, { ...DEFAULT_LOOP, rateHz: 100 }, { clock });
+    await drive(clock, loop.start());
+    await clock.advance(1000);
+    expect(loop.snapshot.state).toBe("tracking");
+    expect(loop.snapshot.health.map((h) => h.torque)).toEqual([true, true, true, true, true, true]);
+    // Something else turns the elbow's torque off (a register write, a motor protecting itself).
+    const servo = follower.sim.servos[2]!;
+    servo.write(40, new Uint8Array([0]), clock.now());
+    expect(servo.torqueOn).toBe(false);
+    await clock.advance(150);
+    expect(loop.snapshot.state).toBe("fault");
+    expect(loop.snapshot.reason).toMatch(/^SO-101 follower lost torque \(elbow_flex\): .* Teleoperation stopped/);
+    const goals = follower.writes.filter((w) => w.register === "Goal_Position").length;
+    await clock.advance(500);
+    expect(follower.writes.filter((w) => w.register === "Goal_Position").length).toBe(goals);
+  });
+
   it("start gate: a 400-step gap at 30 units/s closes in about (gap − gate)/rate, never faster", async () => {
     const { clock, leader, follower } = await rig();
     // Hold the leader still so the gap is known: 400 steps ≈ 35.2° on the shoulder pan.

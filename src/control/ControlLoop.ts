@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.ts";
 import { LatestSample, type LoopEnd, SAMPLE_TRACKING } from "../core/LatestSample.ts";
 import { clampToRange, type JointRange, jointRanges, limitStep, maxDistance, rampToward, toNormalized, toRawGoal } from "../core/teleop.ts";
 import { type MotorReading, realClock } from "../hardware/index.ts";
-import { decodeHealthSpan, HealthMonitor, healthSpan, type MotorHealth } from "./health.ts";
+import { decodeHealthSpan, HealthMonitor, healthSpan, TORQUE_CHECK_MS, torqueLost, type MotorHealth } from "./health.ts";
 import { PeriodStats } from "./periodStats.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
 import { type Trajectory, TrajectoryPlayer, type TrajectoryProgress } from "./trajectory.ts";
@@ -60,6 +60,9 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   private readonly monitor: HealthMonitor;
   private readonly span: { start: number; length: number };
   private health: MotorHealth[] = [];
+  /** The follower's Torque_Enable as last read back, per motor (undefined: not read, or no answer). */
+  private torque: (boolean | undefined)[] = [];
+  private lastTorqueCheck = -Infinity;
   private lastRampAt = NaN;
   private lastTickEnd = 0;
   private trajectory: TrajectoryPlayer | undefined;
@@ -383,10 +386,12 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     if (gen !== this.gen) return;
     const now = this.clock.now();
     const { warnings, stop } = this.monitor.check(this.health, now);
-    if (stop) {
-      await this.fault(stop);
+    const lost = await this.checkTorque(gen, now);
+    if (stop || lost) {
+      await this.fault((stop ?? lost)!);
       return;
     }
+    if (gen !== this.gen) return;
     const missing = leaderReads.filter((r) => !r.ok).length + followerReads.filter((r) => !r.ok).length;
     let state = this.snap.state;
     const held = this.remoteVerdict !== "track";
@@ -479,12 +484,25 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     return this.trajectory.progress(now, state === "tracking", this.followerN);
   }
 
+  /**
+   * About every TORQUE_CHECK_MS, the follower's Torque_Enable read back: why to stop when a motor
+   * answered "off" (a write from elsewhere, or the motor's own protection), else undefined.
+   */
+  private async checkTorque(gen: number, now: number): Promise<string | undefined> {
+    if (now - this.lastTorqueCheck < TORQUE_CHECK_MS) return undefined;
+    this.lastTorqueCheck = now;
+    const readings = await this.follower.bus.syncRead("Torque_Enable", this.ids);
+    if (gen !== this.gen) return undefined;
+    this.torque = readings.map((r) => (r.ok ? r.value !== 0 : undefined));
+    return torqueLost(this.follower.arm, this.torque);
+  }
+
   /** The follower's position plus temperature, voltage and load in one SYNC READ of the span that covers them. */
   private async readFollower(): Promise<MotorReading[]> {
     const raw = await this.follower.bus.syncReadBytes(this.span.start, this.span.length, this.ids);
     const { readings, health } = decodeHealthSpan(this.follower.arm, this.span.start, raw, this.rawPositions);
     toNormalized(this.follower, this.rawPositions, this.followerN);
-    this.health = health;
+    this.health = health.map((h, i) => ({ ...h, torque: this.torque[i] }));
     return readings;
   }
 

@@ -2,6 +2,7 @@ import { allocateSampleBuffer, LatestSample, SampleFrame } from "../core/LatestS
 import { messageOf } from "../core/messages.ts";
 import { ARMS } from "../core/robots.ts";
 import { clampToRange } from "../core/teleop.ts";
+import type { Driving } from "./ArmActivities.ts";
 import type { CommandSource, Trajectory } from "./ControlLoop.ts";
 import type { LoopChunk } from "./actionChunks.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
@@ -56,6 +57,8 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
   private pendingTargets: number[] | undefined;
   private sending = false;
   private remoteOptions: RemoteGateOptions | undefined;
+  /** The buses the current (or starting) loop drives and reads: follower, then leader. */
+  private busKeys: string[] = [];
 
   constructor(private readonly deps: TeleopControllerDeps) {
     super({ phase: "idle", status: undefined, shared: undefined, error: undefined, targets: [] });
@@ -65,10 +68,19 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
     return isDriving(this.snap.status);
   }
 
+  /** What the loop drives now (starting counts), for ArmActivities: a replay when it plays a trajectory. */
+  drivingArms(): Driving | undefined {
+    if (this.snap.phase !== "starting" && !this.driving) return undefined;
+    return this.snap.status?.source === "trajectory"
+      ? { busKeys: this.busKeys, what: "A replay", stop: "Episodes → Stop replay, or Teleop → Stop" }
+      : { busKeys: this.busKeys, what: "Teleoperation", stop: "Teleop → Stop" };
+  }
+
   start(req: TeleopStartRequest): Promise<void> {
     if (this.starting) return this.starting;
     if (this.driving) return Promise.resolve();
     const token = ++this.token;
+    this.busKeys = [req.follower.busKey, ...(req.leader ? [req.leader.busKey] : [])];
     // Targets start again from the follower's pose once the new loop reports it (never stale ones).
     this.update({ phase: "starting", error: undefined, targets: [] });
     const p: Promise<void> = this.serial(async () => {

@@ -20,6 +20,21 @@ export interface MotorHealth {
   readonly voltageV: number;
   /** % of max torque (Feetech) or mA (Dynamixel). */
   readonly load: number;
+  /** Torque_Enable as last read back (about every 100 ms while the loop runs); undefined until read or when the read failed. */
+  readonly torque?: boolean | undefined;
+}
+
+/** How often a running loop reads the follower's Torque_Enable back (ms on the loop's clock). */
+export const TORQUE_CHECK_MS = 100;
+
+/** The loop's reason to stop when motors answered that their torque is off (undefined: every answer says on). */
+export function torqueLost(arm: ArmDefinition, torque: readonly (boolean | undefined)[]): string | undefined {
+  const off = arm.motors.filter((_, i) => torque[i] === false).map((m) => m.name);
+  if (off.length === 0) return undefined;
+  return (
+    `${arm.label} lost torque (${off.join(", ")}): something turned it off, or a motor cut it to protect itself. ` +
+    "Teleoperation stopped; check the arm and its power, then start again"
+  );
 }
 
 /** The register span that covers position, temperature, voltage and load: one SYNC READ per tick. */

@@ -13,3 +13,4 @@ export { isDriving, TeleopController } from "./TeleopController.ts";
 export type { TeleopView } from "./TeleopController.ts";
 export { ReplaySession } from "./ReplaySession.ts";
 export type { ReplayView } from "./ReplaySession.ts";
+export { ArmActivities } from "./ArmActivities.ts";

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import fc from "fast-check";
 import {
+  CALIBRATION_MAX_BYTES,
+  calibrationSizeError,
   type CalibrationTable,
   halfTurnHomingOffset,
   type MotorCalibration,
@@ -39,6 +41,29 @@ describe("lerobot calibration file", () => {
     const r = parseCalibration(typeof data === "string" ? data : JSON.stringify(data), arm);
     return r.ok ? [] : r.errors;
   };
+
+  it("bounds: a huge file is refused unparsed, many motors before any per-motor work, long names and values echoed clipped", () => {
+    const huge = JSON.stringify(Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`motor_${i}`, {}])));
+    const parse = vi.spyOn(JSON, "parse");
+    expect(errorsOf(huge)).toEqual([expect.stringMatching(/^The file is \d+ KB; a calibration file is about 1 KB/)]);
+    expect(parse).not.toHaveBeenCalled();
+    parse.mockRestore();
+    expect(calibrationSizeError(CALIBRATION_MAX_BYTES)).toBeUndefined();
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`m${i}`, 0]));
+    expect(errorsOf(many)).toEqual(["The file names 40 motors; SO-101 follower has 6. Choose the calibration file of this arm."]);
+    const longName = { ...good(), ["n".repeat(30_000)]: {} };
+    const longValue = good();
+    longValue["gripper"]!["homing_offset"] = "v".repeat(30_000);
+    const errors = [...errorsOf(longName), ...errorsOf(longValue)];
+    expect(errors).toHaveLength(2);
+    for (const e of errors) expect(e.length).toBeLessThan(300);
+    expect(errors[1]).toMatch(/^"gripper.homing_offset": must be an integer, got "v+… \(\d+ more characters\)\.$/);
+    // Many problems: the first ten, then how many more.
+    const bad = Object.fromEntries(Object.entries(good()).map(([k, v]) => [k, { ...v, id: "x", drive_mode: "x", extra: 1 }]));
+    const listed = errorsOf(bad);
+    expect(listed).toHaveLength(11);
+    expect(listed[10]).toMatch(/^…and \d+ more problems like these\.$/);
+  });
 
   it("refuses bad files with a message naming the field", () => {
     expect(errorsOf("{not json")[0]).toMatch(/not valid JSON/);

@@ -4,7 +4,7 @@
  * homing, and the checks run on a recorded range of motion.
  */
 import type { ArmDefinition, JointName, ProtocolName } from "./robots.ts";
-import { messageOf } from "./messages.ts";
+import { clip, echo, firstLines, messageOf } from "./messages.ts";
 
 export interface MotorCalibration {
   readonly id: number;
@@ -91,11 +91,13 @@ export type ParseResult =
  * the field it concerns; nothing is accepted unless the whole file is right.
  */
 export function parseCalibration(text: string, arm: ArmDefinition): ParseResult {
+  const tooLarge = calibrationSizeError(text.length);
+  if (tooLarge) return { ok: false, errors: [tooLarge] };
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    return { ok: false, errors: [`The file is not valid JSON (${messageOf(e)}).`] };
+    return { ok: false, errors: [`The file is not valid JSON (${clip(messageOf(e), 120)}).`] };
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return { ok: false, errors: ["The file must hold one JSON object keyed by motor name (shoulder_pan, …)."] };
@@ -103,8 +105,13 @@ export function parseCalibration(text: string, arm: ArmDefinition): ParseResult 
   const errors: string[] = [];
   const entries = Object.entries(data as Record<string, unknown>);
   const expected = new Map(arm.motors.map((m) => [m.name as string, m]));
+  if (entries.length > CALIBRATION_MAX_MOTORS)
+    return {
+      ok: false,
+      errors: [`The file names ${entries.length} motors; ${arm.label} has ${expected.size}. Choose the calibration file of this arm.`],
+    };
   for (const [name] of entries) {
-    if (!expected.has(name)) errors.push(`"${name}": unknown motor for ${arm.label} (expected ${[...expected.keys()].join(", ")}).`);
+    if (!expected.has(name)) errors.push(`${echo(name)}: unknown motor for ${arm.label} (expected ${[...expected.keys()].join(", ")}).`);
   }
   for (const name of expected.keys()) {
     if (!entries.some(([n]) => n === name)) errors.push(`"${name}": missing from the file.`);
@@ -122,11 +129,10 @@ export function parseCalibration(text: string, arm: ArmDefinition): ParseResult 
     const bad = (field: string, why: string) => errors.push(`"${name}.${field}": ${why}`);
     for (const field of FIELDS) {
       if (!(field in v)) bad(field, "missing.");
-      else if (typeof v[field] !== "number" || !Number.isInteger(v[field]))
-        bad(field, `must be an integer, got ${JSON.stringify(v[field])}.`);
+      else if (typeof v[field] !== "number" || !Number.isInteger(v[field])) bad(field, `must be an integer, got ${echo(v[field])}.`);
     }
     for (const key of Object.keys(v)) {
-      if (!(FIELDS as readonly string[]).includes(key)) bad(key, "unknown field.");
+      if (!(FIELDS as readonly string[]).includes(key)) bad(clip(key), "unknown field.");
     }
     const n = (field: (typeof FIELDS)[number]) => (typeof v[field] === "number" ? (v[field] as number) : NaN);
     const [id, driveMode, offset, min, max] = [n("id"), n("drive_mode"), n("homing_offset"), n("range_min"), n("range_max")];
@@ -143,7 +149,20 @@ export function parseCalibration(text: string, arm: ArmDefinition): ParseResult 
     if (Number.isInteger(min) && Number.isInteger(max) && min >= max) bad("range_min", `${min} must be less than range_max ${max}.`);
     table[name] = { id, drive_mode: driveMode, homing_offset: offset, range_min: min, range_max: max };
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, table };
+  return errors.length > 0 ? { ok: false, errors: firstLines(errors) } : { ok: true, table };
+}
+
+/** A lerobot calibration file is well under 2 KB; anything past these bounds is refused before it is parsed. */
+export const CALIBRATION_MAX_BYTES = 64 * 1024;
+const CALIBRATION_MAX_MOTORS = 32;
+
+/** Why a calibration file of `bytes` is refused unread (undefined: small enough to read). */
+export function calibrationSizeError(bytes: number): string | undefined {
+  if (bytes <= CALIBRATION_MAX_BYTES) return undefined;
+  return (
+    `The file is ${(bytes / 1024).toFixed(0)} KB; a calibration file is about 1 KB (at most ${CALIBRATION_MAX_BYTES / 1024} KB here). ` +
+    "Choose the .json lerobot wrote for this arm."
+  );
 }
 
 /**

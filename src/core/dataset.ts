@@ -51,6 +51,11 @@ export interface DatasetRecord {
   tasks: string[];
   createdAtEpochMs: number;
   updatedAtEpochMs: number;
+  /**
+   * Written first by an import and cleared in its last step: a dataset still "importing" when no
+   * import runs was cut off (page closed, crash) and is removed at start-up (docs/storage.md).
+   */
+  importing?: true;
 }
 
 export type EpisodeStatus = "recording" | "complete" | "interrupted" | "discarded";
@@ -92,6 +97,16 @@ export type QaFlagKind =
 export interface QaWindow {
   from: number;
   to: number;
+}
+
+/** How a take stopped by a full disk is labelled: the start of its "recording_failed" flag's message. */
+export const CUT_SHORT_STORAGE_FULL = "Cut short: storage full.";
+
+/** The list's label of an episode whose recording failed part-way (undefined: it did not). */
+export function cutShortLabel(qa: readonly QaFlag[]): string | undefined {
+  const failed = qa.find((q) => q.kind === "recording_failed");
+  if (!failed) return undefined;
+  return failed.message.startsWith(CUT_SHORT_STORAGE_FULL) ? "cut short: storage full" : "cut short";
 }
 
 export interface QaFlag {

@@ -52,6 +52,19 @@ describe("ExportJobs", () => {
     for (const [path, bytes] of want) expect(Buffer.compare(sink.files.get(path)!, bytes), path).toBe(0);
   });
 
+  it("names every episode it leaves out and why (still recording, deleted in the browser)", async () => {
+    const { store, datasetId } = await twoEpisodes();
+    const { episodes } = await store.listEpisodes(datasetId);
+    await store.updateEpisode(episodes[1]!.id, { annotations: { ...episodes[1]!.annotations, deleted: true } });
+    await store.createEpisode({ datasetId, task: "t", startedAtEpochMs: 0, t0Ms: 0 });
+    const end = await new ExportJobs(store).start({ datasetId, version: "v3.0", to: { kind: "sink", sink: new MemorySink() } }).finished;
+    expect(end.state).toBe("done");
+    expect(end.message).toBe(
+      "Exported 1 episodes, 20 frames (v3.0). Left out: episode 1 (deleted in the episode browser); " +
+        "episode 2 (still being recorded, or cut short and not finished yet: it is finished at the next start of the studio).",
+    );
+  });
+
   it("a second start of the same export returns the same run; any other export is refused and the first one goes on", async () => {
     const { store, datasetId } = await twoEpisodes();
     const other = await storeWith(buildSource(videos, { lengths: [10] }), store, "other-");

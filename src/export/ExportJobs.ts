@@ -21,6 +21,7 @@ import { exportDataset } from "./exportDataset.ts";
 import type { HubSinkOptions } from "./hub.ts";
 import type { DatasetSink, ExportOptions, ExportProgress } from "./layout.ts";
 import type { DirectoryHandleLike } from "./sinks.ts";
+import type { ExportSource } from "./source.ts";
 import { exportSourceFromStore } from "./storageAdapters.ts";
 import { exportToFolder, exportToHub, exportToZip } from "./targets.ts";
 
@@ -166,11 +167,16 @@ export class ExportJobs extends SnapshotEngine<ExportJobsSnapshot> {
     this.clearListeners();
   }
 
-  /** The export itself; resolves with the message for the user. */
+  /** The export itself; resolves with the message for the user, naming every episode it left out and why. */
   private async work(current: Current, giveArchive: (stream: ReadableStream<Uint8Array>) => void): Promise<string> {
+    const { leftOut, ...source } = await exportSourceFromStore(this.store, current.run.request.datasetId);
+    const done = await this.write(current, source, giveArchive);
+    return leftOut.length === 0 ? done : `${done} Left out: ${leftOut.join("; ")}.`;
+  }
+
+  private async write(current: Current, source: ExportSource, giveArchive: (stream: ReadableStream<Uint8Array>) => void): Promise<string> {
     const request = current.run.request;
     const signal = current.abort.signal;
-    const source = await exportSourceFromStore(this.store, request.datasetId);
     throwIfAborted(signal);
     current.datasetName = source.dataset.name;
     if (source.episodes.length === 0) {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryEpisodeStore } from "../storage/index.ts";
+import { MemoryLocks } from "../storage/originLocks.ts";
 import { MemoryFiles } from "./import/files.ts";
 import { ImportBusyError, importedName, ImportJobs, type ImportJobView } from "./ImportJobs.ts";
 import { MemorySink, ZipSink } from "./sinks.ts";
@@ -30,6 +31,33 @@ async function reexport(store: MemoryEpisodeStore, datasetId: string): Promise<M
 }
 
 describe("ImportJobs", () => {
+  it("an import cut off mid-way (the page died) is marked 'importing', hidden, and removed by the next page — never while another tab imports", async () => {
+    const store = new MemoryEpisodeStore();
+    const locks = new MemoryLocks();
+    // The page "dies" while storing the second episode: that call never returns.
+    let episodes = 0;
+    const createEpisode = store.createEpisode.bind(store);
+    store.createEpisode = (init) => (++episodes === 2 ? new Promise(() => undefined) : createEpisode(init));
+    void new ImportJobs(store, locks).start({ kind: "files", files: new MemoryFiles(dataset) });
+    await expect.poll(() => episodes).toBe(2);
+    const [stuck] = (await store.listDatasets()).datasets;
+    expect(stuck!.importing).toBe(true);
+    // Another tab while the import still runs (its lock is held): nothing is removed.
+    expect(await new ImportJobs(store, locks).removeIncomplete()).toEqual([]);
+    expect((await store.listDatasets()).datasets).toHaveLength(1);
+    // The next page (the dead page's locks are gone): the cut-off dataset and its episode are removed.
+    expect(await new ImportJobs(store, new MemoryLocks()).removeIncomplete()).toEqual([stuck!.name]);
+    expect((await store.listDatasets()).datasets).toEqual([]);
+    expect((await store.listEpisodes(stuck!.id)).episodes).toEqual([]);
+    // A complete import is not marked and stays.
+    store.createEpisode = createEpisode;
+    const done = await new ImportJobs(store, new MemoryLocks()).start({ kind: "files", files: new MemoryFiles(dataset) }).finished;
+    expect(done.state).toBe("done");
+    expect((await store.getDataset(done.datasetId!))!.importing).toBeUndefined();
+    expect(await new ImportJobs(store, new MemoryLocks()).removeIncomplete()).toEqual([]);
+    expect((await store.listDatasets()).datasets).toHaveLength(1);
+  });
+
   it("is running synchronously at start, counts episodes, and ends done with the dataset stored", async () => {
     const store = new MemoryEpisodeStore();
     const jobs = new ImportJobs(store);

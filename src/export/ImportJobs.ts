@@ -12,6 +12,7 @@ import { isCancelled, throwIfCancelled } from "../core/lifecycle.ts";
 import { messageOf } from "../core/messages.ts";
 import { SnapshotEngine } from "../core/SnapshotEngine.ts";
 import type { EpisodeStore } from "../storage/index.ts";
+import { MemoryLocks, type OriginLocks } from "../storage/originLocks.ts";
 import type { JobState } from "./ExportJobs.ts";
 import { FolderFiles, ZipFiles, type DatasetFiles, type ReadableDirectoryLike } from "./import/files.ts";
 import { importDataset } from "./import/importDataset.ts";
@@ -63,13 +64,36 @@ export interface ImportRun {
   readonly finished: Promise<ImportJobView>;
 }
 
+/** Held (origin-wide) while an import runs: start-up clean-up never removes a dataset another tab is importing. */
+const IMPORT_LOCK = "robot-studio.import";
+
 export class ImportJobs extends SnapshotEngine<ImportJobsSnapshot> {
   private readonly store: EpisodeStore;
+  private readonly locks: OriginLocks;
   private current: { run: ImportRun; abort: AbortController } | undefined;
 
-  constructor(store: EpisodeStore) {
+  /** `locks`: the origin's (the app: Web Locks); default: this engine's alone. */
+  constructor(store: EpisodeStore, locks: OriginLocks = new MemoryLocks()) {
     super({ job: undefined });
     this.store = store;
+    this.locks = locks;
+  }
+
+  /**
+   * At start-up: datasets still marked "importing" while no import runs in any tab were cut off
+   * (a closed or crashed page) and are deleted with everything of them. Their names, for a notice.
+   */
+  async removeIncomplete(): Promise<string[]> {
+    const lease = await this.locks.tryAcquire(IMPORT_LOCK);
+    if (!lease) return []; // another tab imports now: its dataset is not cut off
+    try {
+      const { datasets } = await this.store.listDatasets();
+      const cut = datasets.filter((d) => d.importing);
+      for (const d of cut) await this.store.deleteDataset(d.id);
+      return cut.map((d) => d.name);
+    } finally {
+      await lease.release();
+    }
   }
 
   /** Starts the import, or returns the same run if this very input is being imported. Throws ImportBusyError if another one is. */
@@ -114,6 +138,16 @@ export class ImportJobs extends SnapshotEngine<ImportJobsSnapshot> {
   }
 
   private async work(input: ImportInput, signal: AbortSignal): Promise<ImportJobView> {
+    const lease = await this.locks.tryAcquire(IMPORT_LOCK);
+    if (!lease) throw new Error("Another tab of the studio is importing a dataset. Wait until it finishes, then import here.");
+    try {
+      return await this.importFrom(input, signal);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async importFrom(input: ImportInput, signal: AbortSignal): Promise<ImportJobView> {
     const files =
       input.kind === "zip"
         ? await ZipFiles.open(input.file, input.name)

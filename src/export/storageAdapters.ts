@@ -23,7 +23,7 @@ export function isExported(e: EpisodeRecord): boolean {
  * rows and media read lazily. An episode record storage cannot read stops the export with an
  * ExportError naming it, rather than leaving it out unseen.
  */
-export async function exportSourceFromStore(store: EpisodeStore, datasetId: string): Promise<ExportSource> {
+export async function exportSourceFromStore(store: EpisodeStore, datasetId: string): Promise<ExportSource & { leftOut: string[] }> {
   const dataset = await store.getDataset(datasetId);
   if (!dataset) throw new ExportError(`Dataset ${datasetId} is not in this browser's storage.`);
   const listing = await store.listEpisodes(datasetId);
@@ -38,9 +38,23 @@ export async function exportSourceFromStore(store: EpisodeStore, datasetId: stri
   return {
     dataset,
     episodes: listing.episodes.filter(isExported),
+    leftOut: listing.episodes.filter((e) => !isExported(e)).map(leftOutReason),
     rows: (id) => store.readRows(id),
     media: (id, camera) => store.readMedia(id, camera),
   };
+}
+
+/** Why an episode is not exported, for the export's message ("episode 3 (still recording …)"). */
+function leftOutReason(e: EpisodeRecord): string {
+  const why =
+    e.annotations.deleted === true
+      ? "deleted in the episode browser"
+      : e.status === "recording"
+        ? "still being recorded, or cut short and not finished yet: it is finished at the next start of the studio"
+        : e.status === "discarded"
+          ? "discarded"
+          : "no complete rows";
+  return `episode ${e.index} (${why})`;
 }
 
 /** Writes an imported dataset into the store; `abort` deletes it (nothing stored before changes). */
@@ -64,6 +78,7 @@ export class StoreImportTarget implements ImportTarget {
       units: d.units,
       cameras: d.cameras,
       tasks: d.tasks,
+      importing: true,
     });
     this.datasetId = created.id;
   }
@@ -84,8 +99,9 @@ export class StoreImportTarget implements ImportTarget {
     if (JSON.stringify(e.annotations) !== JSON.stringify(emptyAnnotations()))
       await this.store.updateEpisode(ep.id, { annotations: e.annotations });
   }
-  commit(): Promise<void> {
-    return Promise.resolve();
+  /** The last step: the dataset is complete (a reload before it finds it "importing" and removes it). */
+  async commit(): Promise<void> {
+    if (this.datasetId) await this.store.updateDataset(this.datasetId, { importing: false });
   }
   async abort(): Promise<void> {
     if (this.datasetId) await this.store.deleteDataset(this.datasetId);
@@ -109,6 +125,7 @@ export async function datasetSummaries(store: EpisodeStore): Promise<DatasetSumm
   const { datasets } = await store.listDatasets();
   const out: DatasetSummary[] = [];
   for (const dataset of datasets) {
+    if (dataset.importing) continue; // not complete yet (or cut off: removed at start-up)
     const { episodes } = await store.listEpisodes(dataset.id);
     const kept = episodes.filter(isExported);
     out.push({

@@ -19,9 +19,9 @@ function lateClock(inner: ManualClock, lateMs: number): Clock {
   };
 }
 
-async function setup(options: { lateMs?: number; cameras?: string[]; frameDelayMs?: number } = {}) {
+async function setup(options: { lateMs?: number; cameras?: string[]; frameDelayMs?: number; quotaBytes?: number } = {}) {
   const clock = new ManualClock(0);
-  const store = new MemoryEpisodeStore();
+  const store = new MemoryEpisodeStore(options.quotaBytes === undefined ? {} : { quotaBytes: options.quotaBytes });
   const keys = options.cameras ?? ["front"];
   const dataset = await testDataset(store, keys, FPS);
   const cams: FakeTakeCamera[] = [];
@@ -97,6 +97,20 @@ async function jointA(store: MemoryEpisodeStore, id: string): Promise<number[]> 
 const completions = (events: RecorderEvent[]) => events.filter((e) => e.type === "takeComplete");
 
 describe("RecorderHost", () => {
+  it("a full disk ends the take at once: finished with its complete rows and labelled 'Cut short: storage full'", async () => {
+    const t = await setup({ quotaBytes: 5000 });
+    await t.host.start(t.spec());
+    await t.clock.advanceTo(T0 + 5000);
+    const failed = t.events.find((e) => e.type === "takeFailed");
+    expect(failed).toMatchObject({ type: "takeFailed", episodeId: t.episode.id, code: "quota" });
+    const outcome = await t.stop();
+    expect(outcome.episode.status).toBe("complete");
+    expect(outcome.episode.length).toBeGreaterThan(0);
+    expect(outcome.qa).toEqual([{ kind: "recording_failed", message: expect.stringMatching(/^Cut short: storage full\. /) as unknown }]);
+    expect((await t.store.getEpisode(t.episode.id))!.qa).toEqual(outcome.qa);
+    t.dispose();
+  });
+
   it("a 2 s take has exactly 60 rows: the row clock ends it and tells the page", async () => {
     const t = await setup({ cameras: ["front", "wrist"] });
     await t.host.start(t.spec(2 * FPS));

@@ -1,4 +1,5 @@
 import { every, type Clock } from "../core/clock.ts";
+import { CUT_SHORT_STORAGE_FULL } from "../core/dataset.ts";
 import { ClockMapper } from "../core/frameSync.ts";
 import { messageOf } from "../core/messages.ts";
 import { realClock } from "../hardware/precisionTimer.ts";
@@ -360,7 +361,8 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
       // Failed: keep what reached storage (complete rows only) and say why.
       const failure = take.failure;
       await take.recorder.settled();
-      const qa = [{ kind: "recording_failed" as const, message: failure.message }];
+      const message = failure.code === "quota" ? `${CUT_SHORT_STORAGE_FULL} ${failure.message}` : failure.message;
+      const qa = [{ kind: "recording_failed" as const, message }];
       const episode = await this.store.finishEpisode(take.recorder.episode.id, { sync: null, qa, imageStats: {} });
       return { episode, sync: null, qa, failure };
     } finally {

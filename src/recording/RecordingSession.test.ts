@@ -3,6 +3,8 @@ import { ManualClock } from "../core/clock.ts";
 import type { CameraSpec } from "../core/dataset.ts";
 import { allocateSampleBuffer } from "../core/LatestSample.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
+import { MemoryLocks } from "../storage/originLocks.ts";
+import { RECORDING_ELSEWHERE } from "./RecordingGuard.ts";
 import { RecordingSession } from "./RecordingSession.ts";
 import { COUNTDOWN_MS, type RecordingSettings } from "./sessionTypes.ts";
 import { FakeRecorder, testDataset } from "./testing/fakes.ts";
@@ -24,9 +26,11 @@ const STATS: ImageStats = {
 
 const camera = (key: string): CameraSpec => ({ key, source: "simulated", deviceId: "", label: key, width: 64, height: 48, fps: 30 });
 
-function setup(settings: Partial<RecordingSettings> = {}) {
-  const clock = new ManualClock(10_000);
-  const store = new MemoryEpisodeStore();
+/** `tab`: the origin another tab shares (its clock, storage and locks). */
+function setup(settings: Partial<RecordingSettings> = {}, tab?: { clock: ManualClock; store: MemoryEpisodeStore; locks: MemoryLocks }) {
+  const clock = tab?.clock ?? new ManualClock(10_000);
+  const store = tab?.store ?? new MemoryEpisodeStore();
+  const locks = tab?.locks ?? new MemoryLocks();
   const recorder = new FakeRecorder(store);
   let cameras = [camera("front")];
   let jointsGate: Promise<void> | undefined;
@@ -45,6 +49,7 @@ function setup(settings: Partial<RecordingSettings> = {}) {
     chooseCodec: () => Promise.resolve({ codec: "h264", probes: [], warning: "AV1 cannot keep up; recording in H.264 instead." }),
     imageStats: () => Promise.resolve({ front: STATS }),
     epochNow: () => 0,
+    locks,
   });
   session.configure({ codec: "vp9", episodeSeconds: 2, resetSeconds: 1, episodes: 2, datasetName: "d", ...settings });
   const phase = () => session.snapshot.phase;
@@ -62,6 +67,7 @@ function setup(settings: Partial<RecordingSettings> = {}) {
   return {
     clock,
     store,
+    locks,
     recorder,
     session,
     phase,
@@ -362,5 +368,41 @@ describe("RecordingSession", () => {
     expect(Object.keys((await store.getEpisode(ep.id))!.imageStats)).toEqual(["front"]);
     session.dismissRecovered();
     expect(session.snapshot.recovered).toEqual([]);
+  });
+
+  it("a second tab never recovers a live take: it says recording runs elsewhere, cannot start, and recovers once the first tab is gone", async () => {
+    const a = setup({ episodeSeconds: 0, episodes: 1 });
+    await a.session.start();
+    await a.clock.advance(COUNTDOWN_MS);
+    expect(a.phase()).toBe("recording");
+    const live = a.recorder.take!.episode.id;
+    const b = setup({ episodeSeconds: 0, episodes: 1 }, { clock: a.clock, store: a.store, locks: a.locks });
+    await b.session.recover();
+    expect((await a.store.getEpisode(live))!.status).toBe("recording");
+    expect(b.session.snapshot.recovered).toEqual([]);
+    expect(b.session.snapshot.elsewhere).toBe(true);
+    await b.session.start();
+    expect(b.phase()).toBe("idle");
+    expect(b.session.snapshot.error).toBe(RECORDING_ELSEWHERE);
+    // The first tab's take goes on and is kept; its session ends and the lock is free again.
+    await a.session.next();
+    expect(a.phase()).toBe("done");
+    expect((await a.store.getEpisode(live))!.status).toBe("complete");
+    await a.clock.advance(2000);
+    expect(b.session.snapshot.elsewhere).toBe(false);
+    await b.session.start();
+    expect(b.phase()).toBe("countdown");
+    // Now the second tab records and "crashes" (its locks are dropped, as the browser does for a dead tab).
+    await b.clock.advance(COUNTDOWN_MS);
+    const crashed = b.recorder.take!.episode.id;
+    const c = setup({}, { clock: a.clock, store: a.store, locks: a.locks });
+    await c.session.recover();
+    expect(c.session.snapshot.elsewhere).toBe(true);
+    b.session.dispose();
+    await a.clock.advance(2000);
+    await a.clock.settle();
+    expect(c.session.snapshot.elsewhere).toBe(false);
+    expect(c.session.snapshot.recovered.map((r) => r.episode.id)).toEqual([crashed]);
+    expect((await a.store.getEpisode(crashed))!.status).toBe("interrupted");
   });
 });

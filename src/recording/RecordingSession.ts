@@ -4,7 +4,9 @@ import { messageOf } from "../core/messages.ts";
 import { chooseCodec } from "../capture/CameraEncoder.ts";
 import type { CodecName } from "../capture/codecs.ts";
 import { SnapshotEngine } from "../control/SnapshotEngine.ts";
+import { MemoryLocks } from "../storage/originLocks.ts";
 import { imageStatsFromStorage } from "./episodeImageStats.ts";
+import { RecordingGuard } from "./RecordingGuard.ts";
 import type { RecorderEvent, TakeOutcome } from "./recorderApi.ts";
 import { sessionDataset } from "./sessionDataset.ts";
 import {
@@ -15,6 +17,10 @@ import {
   type RecordingSettings,
   type RecordingSnapshot,
 } from "./sessionTypes.ts";
+
+/** Said when a cut take could not even be marked finished (the disk refuses every write). */
+const UNFINISHED =
+  "The take keeps its complete rows but could not be marked finished: free space (Datasets → delete a dataset), then reload — it is listed as interrupted.";
 
 /** Phases a stop ends (into "done"). */
 const IN_SESSION: ReadonlySet<RecordingPhase> = new Set(["countdown", "recording", "saving", "reset"]);
@@ -41,6 +47,8 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
   private timerToken = 0;
   /** The episode of the take being recorded (the recorder's events name it). */
   private takeId: string | undefined;
+  /** One recorder per origin: held from a session's start to its end (RecordingGuard.ts). */
+  private readonly guard: RecordingGuard;
 
   constructor(private readonly deps: RecordingSessionDeps) {
     super({
@@ -60,6 +68,13 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       usage: undefined,
       persisted: undefined,
       recovered: [],
+      elsewhere: false,
+    });
+    const recoverLater = () => void this.recover().catch(() => undefined);
+    this.guard = new RecordingGuard(deps.locks ?? new MemoryLocks(), deps.clock, (elsewhere) => this.update({ elsewhere }), recoverLater);
+    // A session ends in "idle" or "done": the origin's recording lock goes back with it.
+    this.subscribe((s) => {
+      if ((s.phase === "idle" || s.phase === "done") && this.guard.holding) this.guard.release();
     });
     deps.recorder.onEvent((e) => this.onRecorderEvent(e)).catch((e: unknown) => this.update({ error: messageOf(e) }));
   }
@@ -147,10 +162,16 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     }
   }
 
-  /** At start-up: episodes interrupted by a crash or reload become "interrupted" and are listed. */
+  /**
+   * At start-up: episodes interrupted by a crash or reload become "interrupted" and are listed —
+   * only under the origin's recording lock: while another tab records, its live take is left alone
+   * and recovery runs once that tab lets the lock go.
+   */
   async recover(): Promise<void> {
-    const recovered = await this.deps.episodes.recoverInterrupted();
-    if (recovered.length > 0) this.update({ recovered });
+    this.guard.watch();
+    const recovered = await this.guard.exclusive(() => this.deps.episodes.recoverInterrupted());
+    if (recovered === undefined) return;
+    if (recovered.length > 0) this.update({ recovered: [...this.snap.recovered, ...recovered] });
     for (const r of recovered) await this.fillImageStats(r.episode);
   }
 
@@ -160,6 +181,8 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
 
   dispose(): void {
     this.cancelPhaseTimer();
+    this.guard.dispose();
+    this.guard.release();
     this.clearListeners();
   }
 
@@ -186,6 +209,8 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
 
   private async prepare(signal: AbortSignal): Promise<void> {
     try {
+      await this.guard.hold();
+      throwIfCancelled(signal);
       const s = this.snap.settings;
       const cameras = this.deps.cameras();
       if (cameras.length === 0) throw new Error("Add at least one camera (Rig screen → Cameras) before recording.");
@@ -304,11 +329,12 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     try {
       outcome = await this.deps.recorder.stop();
     } catch (e) {
-      // Not even the episode's record could be finished (e.g. the disk is full): keep what is
-      // complete (rows with every camera's frame) as an "interrupted" episode now; if even that
-      // cannot be written, the next start does it.
-      this.update({ phase: "done", error: this.snap.error ?? messageOf(e) });
+      // Not even the episode's record could be finished (a full disk refuses every write): keep
+      // what is complete as "interrupted" now, or (if that cannot be written either) at the next
+      // start. This tab holds the recording lock until "done": only its own take is recovered.
       const recovered = await this.deps.episodes.recoverInterrupted().catch(() => []);
+      const unfinished = recovered.length === 0 ? ` ${UNFINISHED}` : "";
+      this.update({ phase: "done", error: (this.snap.error ?? messageOf(e)) + unfinished });
       for (const r of recovered) await this.fillImageStats(r.episode);
       return;
     }

@@ -33,19 +33,17 @@ export async function sessionDataset(store: EpisodeStore, r: SessionDatasetReque
   const name = datasetKey(r.name);
   const cameras = r.cameras.map((c) => ({ ...c }));
   const jointNames = ARMS[r.follower.arm].motors.map((m) => `${m.name}.pos`);
-  const { datasets } = await store.listDatasets();
-  const existing = datasets.find((d) => d.name === name);
-  if (!existing) {
-    return store.createDataset({
-      name,
-      fps: r.fps,
-      robotType: r.follower.arm,
-      jointNames,
-      units: r.follower.bodyNormMode,
-      cameras,
-      tasks: [r.task],
-    });
-  }
+  // Looked up and created in one transaction: two tabs starting on the same new name get one dataset.
+  const { dataset: existing, created } = await store.datasetNamed({
+    name,
+    fps: r.fps,
+    robotType: r.follower.arm,
+    jointNames,
+    units: r.follower.bodyNormMode,
+    cameras,
+    tasks: [r.task],
+  });
+  if (created) return existing;
   const same =
     existing.fps === r.fps && existing.jointNames.join() === jointNames.join() && cameraShape(existing.cameras) === cameraShape(cameras);
   if (same) return store.updateDataset(existing.id, { tasks: [r.task, ...existing.tasks.filter((t) => t !== r.task)] });

@@ -6,6 +6,7 @@ import type { CameraLoad, CodecChoice } from "../capture/CameraEncoder.ts";
 import type { CodecName } from "../capture/codecs.ts";
 import type { EpisodeStore, RecoveredEpisode, StorageUsage } from "../storage/EpisodeStore.ts";
 import type { TakeClock } from "./LiveLanguage.ts";
+import type { OriginLocks } from "../storage/originLocks.ts";
 import type { RecorderApi } from "./recorderApi.ts";
 import type { SessionFollower } from "./sessionDataset.ts";
 
@@ -58,6 +59,8 @@ export interface RecordingSnapshot {
   readonly usage: StorageUsage | undefined;
   readonly persisted: "granted" | "denied" | "unsupported" | undefined;
   readonly recovered: readonly RecoveredEpisode[];
+  /** Another tab or window of the studio records now (this one cannot start; see RecordingGuard). */
+  readonly elsewhere: boolean;
 }
 
 export interface RecordingSessionDeps {
@@ -75,6 +78,8 @@ export interface RecordingSessionDeps {
   readonly chooseCodec?: (cameras: readonly CameraLoad[]) => Promise<CodecChoice>;
   /** Image statistics from a stored episode's video (default: decoded with WebCodecs). */
   readonly imageStats?: (store: EpisodeStore, episode: EpisodeRecord) => Promise<Record<string, ImageStats>>;
+  /** The origin's locks (the app: Web Locks); default: locks of this session alone. */
+  readonly locks?: OriginLocks;
   /** Wall-clock time for the episode records (default Date.now). */
   readonly epochNow?: () => number;
 }

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
-import { messageOf } from "../core/messages.ts";
+import { clip, messageOf } from "../core/messages.ts";
 import {
   datasetSummaries,
   ExportJobs,
@@ -14,6 +14,7 @@ import {
   type ReadableDirectoryLike,
 } from "../export/index.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import type { OriginLocks } from "../storage/originLocks.ts";
 
 export type { DatasetSummary } from "../export/index.ts";
 export type ExportJob = ExportJobView;
@@ -40,6 +41,10 @@ export interface DatasetsState {
   importZip(file: Blob, name: string): Promise<void>;
   importFolder(dir: ReadableDirectoryLike): Promise<void>;
   readonly importing: ImportJobView | undefined;
+  /** At start-up: imports cut off by a closed or crashed page are removed; a notice names them. */
+  removeIncompleteImports(): Promise<void>;
+  /** What the start-up clean-up removed (undefined: nothing). */
+  readonly removedImports: string | undefined;
 }
 
 export type DatasetsStore = StoreApi<DatasetsState>;
@@ -49,9 +54,9 @@ export type DatasetsStore = StoreApi<DatasetsState>;
  * the ExportJobs and ImportJobs engines (src/export/) to React. One export and one import at a
  * time; a second one is refused with a message in `error`.
  */
-export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
+export function createDatasetsStore(store: EpisodeStore, locks?: OriginLocks): DatasetsStore {
   const exports = new ExportJobs(store);
-  const imports = new ImportJobs(store);
+  const imports = new ImportJobs(store, locks);
 
   const s = createStore<DatasetsState>()((set, get) => {
     const startExport = (request: ExportRequest): ExportRun | undefined => {
@@ -80,6 +85,21 @@ export function createDatasetsStore(store: EpisodeStore): DatasetsStore {
       job: exports.snapshot.job,
       importing: imports.snapshot.job,
       error: undefined,
+      removedImports: undefined,
+      async removeIncompleteImports() {
+        try {
+          const names = await imports.removeIncomplete();
+          if (names.length > 0)
+            set({
+              removedImports:
+                `${names.length === 1 ? "An import" : `${names.length} imports`} cut off by a closed or crashed page ` +
+                `(${names.map((n) => `"${clip(n)}"`).join(", ")}) ${names.length === 1 ? "was" : "were"} removed: nothing of ${names.length === 1 ? "it" : "them"} is kept. Import the dataset again.`,
+            });
+        } catch (e) {
+          set({ error: messageOf(e) });
+        }
+        await get().refresh();
+      },
       async refresh() {
         try {
           set({ datasets: await datasetSummaries(store), error: undefined });

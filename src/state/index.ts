@@ -14,6 +14,7 @@ export type { TeleopStatus } from "../control/index.ts";
 export { createCameraStore, validCameraKey } from "./cameraStore.ts";
 export type { CameraEntry, CameraStore } from "./cameraStore.ts";
 export { createRecordingStore } from "./recordingStore.ts";
+export { RECORDING_ELSEWHERE } from "../recording/RecordingGuard.ts";
 export type { RecordingPhase, RecordingSettings, RecordingStore } from "./recordingStore.ts";
 export type { LiveEntry, LiveLanguageStore } from "./liveLanguageStore.ts";
 export type { SyncReport } from "../core/dataset.ts";

@@ -8,6 +8,7 @@ import { followTakes, LiveLanguage } from "../recording/LiveLanguage.ts";
 import { RecordingSession } from "../recording/RecordingSession.ts";
 import type { RecordingSettings, RecordingSnapshot } from "../recording/sessionTypes.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import type { OriginLocks } from "../storage/originLocks.ts";
 import type { CameraStore } from "./cameraStore.ts";
 import { createLiveLanguageStore, type LiveLanguageStore } from "./liveLanguageStore.ts";
 import type { RigStore } from "./rigStore.ts";
@@ -45,6 +46,8 @@ export interface RecordingBackends {
   readonly teleop: TeleopStore;
   /** The page clock (the app passes the real one). */
   readonly clock: Clock;
+  /** The origin's locks (one recorder per origin); the app passes the browser's Web Locks. */
+  readonly locks?: OriginLocks;
   /** The page's performance.timeOrigin (the loop's sample times are mapped onto the page clock with it). */
   readonly pageTimeOrigin?: number;
 }
@@ -80,6 +83,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     cameras: () => b.cameras.getState().cameras.map(spec),
     follower: () => teleopArms(b.rig, b.teleop.getState().leaderId, b.teleop.getState().followerId).follower,
     joints: () => loopSamples(b.teleop, b.pageTimeOrigin ?? performance.timeOrigin),
+    ...(b.locks ? { locks: b.locks } : {}),
   });
   const live = new LiveLanguage({ clock: b.clock, store: b.episodes });
   followTakes(session, live);

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type { ArmId } from "../core/robots.ts";
-import type { CalibrationSession, MotorSetupSession } from "../control/index.ts";
+import { ArmActivities, type CalibrationSession, type MotorSetupSession } from "../control/index.ts";
 import type { BusInfo, FoundMotor, RigApi, RigEvent, RigRouter, SerialPortLike, SimCommand, SimState } from "../hardware/index.ts";
 import type { ProfileStore, RobotProfile, UserUrdf } from "../storage/index.ts";
 import type { NoticeSeverity, ProblemsStore } from "./problemsStore.ts";
@@ -36,6 +36,8 @@ export interface RigBackends {
   readonly serial: SerialLike | undefined;
   readonly profiles: ProfileStore;
   readonly problems: ProblemsStore;
+  /** What drives which arm now (teleop, recording, replay): writes to a driven arm are refused. Default: none drives. */
+  readonly activities?: ArmActivities;
   readonly now?: () => number;
   readonly newId?: () => string;
 }
@@ -85,6 +87,7 @@ export interface RigContext {
   readonly set: (partial: Partial<RigState> | ((s: RigState) => Partial<RigState>)) => void;
   readonly get: () => RigState;
   readonly backends: RigBackends;
+  readonly activities: ArmActivities;
   readonly report: (severity: NoticeSeverity, message: string, key?: string) => number;
   readonly now: () => number;
   readonly newId: () => string;
@@ -113,6 +116,7 @@ export function createRigStore(backends: RigBackends): RigStore {
       set,
       get,
       backends,
+      activities: backends.activities ?? new ArmActivities(),
       report: (severity: NoticeSeverity, message: string, key?: string) => backends.problems.getState().report(severity, message, key),
       now: backends.now ?? (() => Date.now()),
       newId: backends.newId ?? (() => crypto.randomUUID()),

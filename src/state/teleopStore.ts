@@ -1,6 +1,14 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 import { selectArm } from "../core/robots.ts";
-import type { CommandSource, RemoteCommandIn, RemoteGateOptions, TeleopArmSpec, TeleopController, TeleopView } from "../control/index.ts";
+import type {
+  ArmActivities,
+  CommandSource,
+  RemoteCommandIn,
+  RemoteGateOptions,
+  TeleopArmSpec,
+  TeleopController,
+  TeleopView,
+} from "../control/index.ts";
 import type { RobotProfile } from "../storage/index.ts";
 import type { RigStore } from "./rigStore.ts";
 
@@ -51,7 +59,7 @@ export function teleopArms(rig: RigStore, leaderId: string | undefined, follower
 }
 
 /** Binds the page's TeleopController to React, and turns the Rig's profiles into what a start needs. */
-export function createTeleopStore(rig: RigStore, controller: TeleopController): TeleopStore {
+export function createTeleopStore(rig: RigStore, controller: TeleopController, activities?: ArmActivities): TeleopStore {
   const store = createStore<TeleopState>()((set, get) => ({
     ...controller.snapshot,
     leaderId: undefined,
@@ -84,6 +92,10 @@ export function createTeleopStore(rig: RigStore, controller: TeleopController): 
             : "The chosen leader is gone.",
         );
       }
+      // The calibration wizard holds its arm: nothing drives it meanwhile.
+      const name = (key: string) => rig.getState().profiles.find((p) => p.id === key)?.name ?? key;
+      const held = activities?.driveRefusal([f.busKey, ...(l ? [l.busKey] : [])], name);
+      if (held) return fail(held);
       await controller.start({ ...(l ? { leader: l } : {}), follower: f, rateHz: get().rateHz });
       // The source chosen before the start (with no leader the loop drives from targets anyway).
       if (l && get().preferredSource !== "leader" && get().status?.source !== get().preferredSource)

@@ -46,13 +46,18 @@ export interface NewDataset {
   units: JointUnits;
   cameras: CameraSpec[];
   tasks: string[];
+  /** An import's dataset, until its last episode is stored (see DatasetRecord.importing). */
+  importing?: true;
 }
 
 /**
  * Dataset fields that may change. fps, robotType, jointNames, units and cameras shape every
  * episode, so they may change only while the dataset has no episodes (else StorageError "invalid").
  */
-export type DatasetPatch = Partial<Pick<DatasetRecord, "name" | "tasks" | "fps" | "robotType" | "jointNames" | "units" | "cameras">>;
+export type DatasetPatch = Partial<Pick<DatasetRecord, "name" | "tasks" | "fps" | "robotType" | "jointNames" | "units" | "cameras">> & {
+  /** false: the import is complete (the marker is removed). */
+  importing?: boolean;
+};
 
 export interface NewEpisode {
   id?: string;
@@ -116,6 +121,11 @@ export type PersistenceResult = "granted" | "denied" | "unsupported";
 
 export interface EpisodeStore {
   createDataset(init: NewDataset): Promise<DatasetRecord>;
+  /**
+   * The dataset named `init.name` (the oldest, if several), or a new one — checked and created in
+   * one transaction, so two tabs asking for the same new name at once get one dataset.
+   */
+  datasetNamed(init: NewDataset): Promise<{ dataset: DatasetRecord; created: boolean }>;
   getDataset(id: string): Promise<DatasetRecord | undefined>;
   listDatasets(): Promise<DatasetListing>;
   /** Rejects with StorageError "invalid" if the dataset is absent or the patch is not allowed. */

@@ -1,8 +1,8 @@
-import type { IDBPTransaction, StoreNames } from "idb";
+import type { StoreNames } from "idb";
 import type { DatasetRecord, EpisodeRecord, MediaBatch, RowBatch } from "../core/dataset.ts";
 import { askPersistence, browserEstimate, browserPersist, readUsage, type EstimateFn, type PersistFn } from "./browserStorage.ts";
 import { openStudioDB } from "./db.ts";
-import { applyDatasetPatch, migrateDataset, publicDataset, toStoredDataset } from "./datasetRecord.ts";
+import { applyDatasetPatch, migrateDataset, oldestNamed, publicDataset, toStoredDataset } from "./datasetRecord.ts";
 import {
   applyEpisodePatch,
   applyFinish,
@@ -15,7 +15,8 @@ import {
   publicEpisode,
   type StoredEpisode,
 } from "./episodeRecord.ts";
-import { droppedBy, trimMediaBatch, trimmedProgress, trimRowBatch, type TailStep } from "./episodeTrim.ts";
+import { droppedBy, trimmedProgress } from "./episodeTrim.ts";
+import { DATASET_STORES, deleteEpisodeData, EPISODE_STORES, trimTail, type Tx } from "./idbEpisodeData.ts";
 import { appendError, compactRows, compareKeys, damagedError } from "./storeHelpers.ts";
 import { StorageError, toStorageError } from "./errors.ts";
 import type {
@@ -47,15 +48,6 @@ export interface EpisodeStoreOptions {
 /** Batches read per transaction when walking an episode's data (bounded memory). */
 const ROWS_PER_READ = 32;
 const MEDIA_PER_READ = 4;
-
-type Tx<S extends StoreNames<StudioDB>[], M extends IDBTransactionMode> = IDBPTransaction<StudioDB, S, M>;
-type DataTx = Tx<["episodes", "rows", "media"], "readwrite">;
-
-const rowsOf = (episodeId: string) => IDBKeyRange.bound([episodeId, -Infinity], [episodeId, Infinity]);
-/** Every camera's media of an episode: arrays sort after strings, so [id, []] is above every [id, camera, seq]. */
-const mediaOf = (episodeId: string) => IDBKeyRange.bound([episodeId], [episodeId, []]);
-const cameraMediaOf = (episodeId: string, camera: string) =>
-  IDBKeyRange.bound([episodeId, camera, -Infinity], [episodeId, camera, Infinity]);
 
 /**
  * Datasets, episodes, joint rows and encoded video in the studio's IndexedDB database (schema
@@ -99,6 +91,16 @@ export class IdbEpisodeStore implements EpisodeStore {
       await tx.store.add(stored);
     });
     return publicDataset(stored);
+  }
+
+  async datasetNamed(init: NewDataset): Promise<{ dataset: DatasetRecord; created: boolean }> {
+    return this.run(["datasets"], "readwrite", "create the dataset", async (tx) => {
+      const found = oldestNamed(await tx.store.getAll(), init.name);
+      if (found) return { dataset: found, created: false };
+      const stored = toStoredDataset(init, init.id ?? this.newId(), this.now());
+      await tx.store.add(stored);
+      return { dataset: publicDataset(stored), created: true };
+    });
   }
 
   async getDataset(id: string): Promise<DatasetRecord | undefined> {
@@ -352,49 +354,4 @@ function readEpisode(id: string, raw: unknown, appending?: string): StoredEpisod
   const result = migrateEpisode(raw);
   if ("error" in result) throw damagedError("episode", id, result.error);
   return result;
-}
-
-/** Transactions over several stores chosen at run time (typed loosely so one helper serves them). */
-type AnyTx = Tx<StoreNames<StudioDB>[], "readwrite">;
-const EPISODE_STORES: StoreNames<StudioDB>[] = ["episodes", "rows", "media"];
-const DATASET_STORES: StoreNames<StudioDB>[] = ["datasets", "episodes", "rows", "media"];
-
-async function deleteEpisodeData(tx: AnyTx, id: string): Promise<void> {
-  await tx.objectStore("rows").delete(rowsOf(id));
-  await tx.objectStore("media").delete(mediaOf(id));
-  await tx.objectStore("episodes").delete(id);
-}
-
-/** Removes rows and frames beyond `length`, walking each stream back from its end; returns media bytes removed. */
-async function trimTail(tx: DataTx, episode: StoredEpisode, length: number): Promise<number> {
-  let removed = 0;
-  if (episode.progress.rows.count > length) {
-    let cursor = await tx.objectStore("rows").openCursor(rowsOf(episode.id), "prev");
-    while (cursor) {
-      const step: TailStep<RowBatch> = trimRowBatch(cursor.value, length);
-      if (step.action === "keep") break;
-      if (step.action === "delete") await cursor.delete();
-      else {
-        await cursor.update(step.batch);
-        break;
-      }
-      cursor = await cursor.continue();
-    }
-  }
-  for (const [camera, stream] of Object.entries(episode.progress.cameras)) {
-    if (stream.count <= length) continue;
-    let cursor = await tx.objectStore("media").openCursor(cameraMediaOf(episode.id, camera), "prev");
-    while (cursor) {
-      const step = trimMediaBatch(cursor.value, length);
-      if (step.action === "keep") break;
-      removed += step.bytes;
-      if (step.action === "delete") await cursor.delete();
-      else {
-        await cursor.update(step.batch);
-        break;
-      }
-      cursor = await cursor.continue();
-    }
-  }
-  return removed;
 }

@@ -1,6 +1,6 @@
 import type { DatasetRecord, EpisodeRecord, MediaBatch, RowBatch } from "../core/dataset.ts";
 import { askPersistence, type PersistFn } from "./browserStorage.ts";
-import { applyDatasetPatch, migrateDataset, publicDataset, toStoredDataset } from "./datasetRecord.ts";
+import { applyDatasetPatch, migrateDataset, oldestNamed, publicDataset, toStoredDataset } from "./datasetRecord.ts";
 import {
   applyEpisodePatch,
   applyFinish,
@@ -71,8 +71,21 @@ export class MemoryEpisodeStore implements EpisodeStore {
     this.closed = true;
   }
 
+  async datasetNamed(init: NewDataset): Promise<{ dataset: DatasetRecord; created: boolean }> {
+    await this.enter("create the dataset");
+    const found = oldestNamed(
+      [...this.datasets.values()].map((d) => structuredClone(d)),
+      init.name,
+    );
+    return found ? { dataset: found, created: false } : { dataset: this.addDataset(init), created: true };
+  }
+
   async createDataset(init: NewDataset): Promise<DatasetRecord> {
     await this.enter("create the dataset");
+    return this.addDataset(init);
+  }
+
+  private addDataset(init: NewDataset): DatasetRecord {
     const stored = toStoredDataset(init, init.id ?? this.newId(), this.now());
     if (this.datasets.has(stored.id))
       throw new StorageError("invalid", `A dataset with id "${stored.id}" already exists; nothing was created.`);

@@ -56,6 +56,7 @@ export function toStoredDataset(init: NewDataset, id: string, nowEpochMs: number
     tasks: init.tasks,
     createdAtEpochMs: nowEpochMs,
     updatedAtEpochMs: nowEpochMs,
+    ...(init.importing ? { importing: true } : {}),
   };
   const checked = attempt(() => readDataset(record));
   if ("error" in checked) {
@@ -94,6 +95,17 @@ export function applyDatasetPatch(dataset: DatasetRecord, patch: DatasetPatch, h
   return { ...checked, schemaVersion: DATASET_SCHEMA_VERSION };
 }
 
+/** Of stored dataset records, the oldest readable one named `name` (ties by id); damaged records are passed over. */
+export function oldestNamed(raws: readonly unknown[], name: string): DatasetRecord | undefined {
+  let best: DatasetRecord | undefined;
+  for (const raw of raws) {
+    const d = migrateDataset(raw);
+    if ("error" in d || d.name !== name) continue;
+    if (!best || d.createdAtEpochMs < best.createdAtEpochMs || (d.createdAtEpochMs === best.createdAtEpochMs && d.id < best.id)) best = d;
+  }
+  return best;
+}
+
 /** A stored dataset without its schemaVersion. */
 export function publicDataset(stored: StoredDataset): DatasetRecord {
   const dataset: Partial<StoredDataset> = { ...stored };
@@ -129,6 +141,7 @@ function readDataset(raw: unknown): DatasetRecord {
     tasks: array(r["tasks"], "tasks").map((t, i) => string(t, `tasks[${i}]`)),
     createdAtEpochMs: timestamp(r["createdAtEpochMs"], "createdAtEpochMs"),
     updatedAtEpochMs: timestamp(r["updatedAtEpochMs"], "updatedAtEpochMs"),
+    ...(r["importing"] === true ? { importing: true as const } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ type RawRecord = { id: string } & Record<string, unknown>;
 interface Harness {
   store: EpisodeStore;
   putRaw(store: "datasets" | "episodes", record: RawRecord): Promise<void>;
+  /** The same storage as another tab sees it (IndexedDB: a second connection). */
+  secondTab(): Promise<EpisodeStore>;
   close(): void;
 }
 
@@ -37,12 +39,13 @@ const IMPLEMENTATIONS: Record<string, () => Promise<Harness>> = {
         await db.put(s, r);
         db.close();
       },
+      secondTab: () => IdbEpisodeStore.open(name, options()),
       close: () => store.close(),
     };
   },
   MemoryEpisodeStore: async () => {
     const store = new MemoryEpisodeStore(options());
-    return { store, putRaw: async (s, r) => store.putRaw(s, r), close: () => store.close() };
+    return { store, putRaw: async (s, r) => store.putRaw(s, r), secondTab: () => Promise.resolve(store), close: () => store.close() };
   },
 };
 
@@ -108,6 +111,22 @@ for (const [implName, makeHarness] of Object.entries(IMPLEMENTATIONS)) {
         expect(error).toBeInstanceOf(StorageError);
         expect(error).toMatchObject({ code: "invalid", message: expect.stringMatching(why) });
         expect(await s.listDatasets()).toStrictEqual({ datasets: [], skipped: [] });
+      });
+
+      it("datasetNamed: two tabs asking for the same new name at once get one dataset; an existing name is found, not created", async () => {
+        const other = await h.secondTab();
+        const [a, b] = await Promise.all([s.datasetNamed(DATASET), other.datasetNamed({ ...DATASET, tasks: ["other"] })]);
+        expect([a.created, b.created].sort()).toStrictEqual([false, true]);
+        expect(a.dataset.id).toBe(b.dataset.id);
+        expect((await s.listDatasets()).datasets).toHaveLength(1);
+        const again = await s.datasetNamed({ ...DATASET, fps: 15 });
+        expect(again).toStrictEqual({ dataset: await s.getDataset(a.dataset.id), created: false });
+        // Older duplicates (stored before names were unique): the oldest is the one.
+        await h.putRaw("datasets", { ...(await s.getDataset(a.dataset.id))!, id: "zz-dup", createdAtEpochMs: 1, schemaVersion: 1 });
+        expect((await s.datasetNamed(DATASET)).dataset.id).toBe("zz-dup");
+        const fresh = await s.datasetNamed({ ...DATASET, name: "another" });
+        expect(fresh.created).toBe(true);
+        expect(fresh.dataset).toStrictEqual(await s.getDataset(fresh.dataset.id));
       });
 
       it("refuses a second dataset with the same id and an update of an absent one", async () => {

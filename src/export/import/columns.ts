@@ -2,10 +2,10 @@
 import * as arrow from "apache-arrow";
 import { ImportError } from "../errors.ts";
 import { readParquet } from "../parquet.ts";
-import { readBytes, type DatasetFiles } from "./files.ts";
+import { READ_LIMITS, readBytes, type DatasetFiles } from "./files.ts";
 
 export async function parquet(files: DatasetFiles, path: string): Promise<arrow.Table> {
-  const bytes = await readBytes(files, path);
+  const bytes = await readBytes(files, path, READ_LIMITS.parquet);
   try {
     return await readParquet(bytes);
   } catch (e) {

@@ -1,5 +1,6 @@
 /** Joint rows of imported episodes: each data file read once, one episode's rows at a time, checked to be contiguous. */
 import type { RowBatch } from "../../core/dataset.ts";
+import { clip } from "../../core/messages.ts";
 import { ImportError } from "../errors.ts";
 import { ACTION_VALID, STATE_VALID } from "../layout.ts";
 import { floats, ints, parquet, vectors } from "./columns.ts";
@@ -14,9 +15,12 @@ export class DataCursor {
   private index: number[] = [];
   private readonly files: DatasetFiles;
   private readonly width: number;
-  constructor(files: DatasetFiles, width: number) {
+  /** Features info.json declares as data columns: each data file must have them all. */
+  private readonly declared: readonly string[];
+  constructor(files: DatasetFiles, width: number, declared: readonly string[]) {
     this.files = files;
     this.width = width;
+    this.declared = declared;
   }
 
   private masked(t: arrow.Table, name: string, mask: string): Float32Array {
@@ -29,6 +33,13 @@ export class DataCursor {
     if (ep.dataPath !== this.path) {
       this.table = await parquet(this.files, ep.dataPath);
       this.path = ep.dataPath;
+      const absent = this.declared.filter((key) => !this.table!.getChild(key));
+      if (absent.length > 0)
+        throw new ImportError(
+          `meta/info.json declares ${absent.map((k) => clip(k)).join(", ")}, but ${ep.dataPath} has no such column. ` +
+            "The dataset's files do not match its metadata; copy or download it again.",
+          ep.dataPath,
+        );
       this.index = ints(this.table, "index", ep.dataPath);
     }
     const t = this.table!;

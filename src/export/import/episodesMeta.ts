@@ -9,7 +9,7 @@ import { array, integer, isRecord, object, string, type Raw } from "../../storag
 import { ImportError } from "../errors.ts";
 import { floats, ints, parquet } from "./columns.ts";
 import { inFile } from "./fields.ts";
-import { readText, type DatasetFiles } from "./files.ts";
+import { READ_LIMITS, readText, type DatasetFiles } from "./files.ts";
 
 export interface EpisodeMeta {
   index: number;
@@ -184,7 +184,7 @@ export async function readEpisodesV3(
 /** The records of a .jsonl file, each read with field readers; errors name the file and line. */
 async function jsonl<T>(files: DatasetFiles, path: string, read: (record: Raw) => T): Promise<T[]> {
   const out: T[] = [];
-  (await readText(files, path)).split("\n").forEach((line, i) => {
+  (await readText(files, path, READ_LIMITS.jsonl)).split("\n").forEach((line, i) => {
     if (line.trim().length === 0) return;
     let parsed: unknown;
     try {

@@ -10,16 +10,58 @@ export interface DatasetFiles {
   /** All file paths, sorted. */
   readonly paths: string[];
   has(path: string): boolean;
-  /** The file's bytes as a Blob (lazy where the source allows); ImportError if missing. */
-  blob(path: string): Promise<Blob>;
+  /**
+   * The file's bytes as a Blob (lazy where the source allows); ImportError if missing, or if it is
+   * larger than `maxBytes` — checked before reading, and a zip entry is never decompressed past it.
+   */
+  blob(path: string, maxBytes?: number): Promise<Blob>;
 }
 
-export async function readBytes(files: DatasetFiles, path: string): Promise<Uint8Array> {
-  return new Uint8Array(await (await files.blob(path)).arrayBuffer());
+const MB = 1024 * 1024;
+
+/** What the importer reads into memory at most, per file (docs/storage.md); larger files are refused before they are read. */
+export const READ_LIMITS = {
+  /** meta/info.json (a few KB in any LeRobot dataset). */
+  info: MB,
+  /** A .jsonl metadata file (v2.1 episodes, tasks, stats). */
+  jsonl: 256 * MB,
+  /** A parquet file (data, v3.0 metadata); lerobot writes data files of about 100 MB. */
+  parquet: 1024 * MB,
+} as const;
+
+/** Entries a zip may list, and the bytes of its central directory. */
+const ZIP_MAX_ENTRIES = 1_000_000;
+const ZIP_MAX_DIRECTORY = 256 * MB;
+
+export async function readBytes(files: DatasetFiles, path: string, maxBytes: number): Promise<Uint8Array> {
+  return new Uint8Array(await (await files.blob(path, maxBytes)).arrayBuffer());
 }
 
-export async function readText(files: DatasetFiles, path: string): Promise<string> {
-  return new TextDecoder().decode(await readBytes(files, path));
+export async function readText(files: DatasetFiles, path: string, maxBytes: number): Promise<string> {
+  return new TextDecoder().decode(await readBytes(files, path, maxBytes));
+}
+
+function tooLarge(path: string, bytes: number | undefined, maxBytes: number): ImportError {
+  const size = bytes === undefined ? "larger" : `${(bytes / MB).toFixed(1)} MB`;
+  return new ImportError(
+    `${path} is ${size} (decompressed), more than the ${(maxBytes / MB).toFixed(0)} MB such a file may have; it was not read. ` +
+      "The dataset is damaged or was not written by LeRobot; copy or download it again.",
+    path,
+  );
+}
+
+/** The stream's bytes, erroring as soon as they pass `maxBytes` (a zip bomb stops there, not at the end of memory). */
+function bounded(stream: ReadableStream<Uint8Array>, maxBytes: number, onTooLarge: () => Error): ReadableStream<Uint8Array> {
+  let total = 0;
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        total += chunk.byteLength;
+        if (total > maxBytes) controller.error(onTooLarge());
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 function missing(path: string): ImportError {
@@ -44,9 +86,10 @@ export class MemoryFiles implements DatasetFiles {
   has(path: string): boolean {
     return this.map.has(path);
   }
-  blob(path: string): Promise<Blob> {
+  blob(path: string, maxBytes = Infinity): Promise<Blob> {
     const b = this.map.get(path);
     if (!b) return Promise.reject(missing(path));
+    if (b.byteLength > maxBytes) return Promise.reject(tooLarge(path, b.byteLength, maxBytes));
     return Promise.resolve(new Blob([b as Uint8Array<ArrayBuffer>]));
   }
 }
@@ -85,10 +128,12 @@ export class FolderFiles implements DatasetFiles {
   has(path: string): boolean {
     return this.handles.has(path);
   }
-  async blob(path: string): Promise<Blob> {
+  async blob(path: string, maxBytes = Infinity): Promise<Blob> {
     const h = this.handles.get(path);
     if (!h) throw missing(path);
-    return h.getFile();
+    const file = await h.getFile();
+    if (file.size > maxBytes) throw tooLarge(path, file.size, maxBytes);
+    return file;
   }
 }
 
@@ -138,6 +183,8 @@ export class ZipFiles implements DatasetFiles {
       cdOffset = Number(z64.getBigUint64(48, true));
     }
     if (cdOffset + cdSize > zip.size) throw notZip("truncated");
+    if (count > ZIP_MAX_ENTRIES || cdSize > ZIP_MAX_DIRECTORY)
+      throw notZip(`it lists ${count} entries in ${(cdSize / MB).toFixed(0)} MB; at most ${ZIP_MAX_ENTRIES} entries are read`);
     const cd = new Uint8Array(await zip.slice(cdOffset, cdOffset + cdSize).arrayBuffer());
     const v = new DataView(cd.buffer);
     const entries = new Map<string, ZipEntry>();
@@ -186,9 +233,10 @@ export class ZipFiles implements DatasetFiles {
     return this.entries.has(path);
   }
 
-  async blob(path: string): Promise<Blob> {
+  async blob(path: string, maxBytes = Infinity): Promise<Blob> {
     const e = this.entries.get(path);
     if (!e) throw missing(path);
+    if (e.size > maxBytes) throw tooLarge(path, e.size, maxBytes);
     const head = new DataView(await this.zip.slice(e.localOffset, e.localOffset + 30).arrayBuffer());
     if (head.byteLength < 30 || head.getUint32(0, true) !== 0x04034b50)
       throw new ImportError(`${path} in the zip is damaged (no local header). Re-create the zip.`, path);
@@ -198,11 +246,18 @@ export class ZipFiles implements DatasetFiles {
     if (e.method === 0) return raw;
     if (e.method === 8) {
       try {
-        const out = raw.stream().pipeThrough(new DecompressionStream("deflate-raw"));
+        // Never past the declared size: an entry that inflates beyond what the directory says stops there.
+        const lied = () =>
+          new ImportError(
+            `${path} in the zip inflates past the ${e.size} bytes its directory declares: the zip is damaged (or built to fill memory). Re-create it.`,
+            path,
+          );
+        const out = bounded(raw.stream().pipeThrough(new DecompressionStream("deflate-raw")), e.size, lied);
         const blob = await new Response(out).blob();
         if (blob.size !== e.size) throw new Error(`${blob.size} bytes instead of ${e.size}`);
         return blob;
       } catch (err) {
+        if (err instanceof ImportError) throw err;
         throw new ImportError(`${path} in the zip could not be decompressed: ${err instanceof Error ? err.message : String(err)}.`, path, {
           cause: err,
         });

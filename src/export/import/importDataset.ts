@@ -11,7 +11,7 @@ import { ImportError } from "../errors.ts";
 import { DataCursor, toRowBatches } from "./dataCursor.ts";
 import { readEpisodesV3, readMetaV21, readTasksV3, type EpisodeMeta } from "./episodesMeta.ts";
 import type { DatasetFiles } from "./files.ts";
-import { readInfo } from "./info.ts";
+import { readInfo, type DatasetInfo } from "./info.ts";
 import { readEpisodeLanguage } from "./language.ts";
 import { VideoCursor } from "./videoCursor.ts";
 
@@ -51,7 +51,8 @@ const abortCheck = (signal?: AbortSignal) => {
 };
 
 export async function importDataset(files: DatasetFiles, target: ImportTarget, opts: ImportOptions = {}): Promise<ImportSummary> {
-  const { version, fps, robotType, jointNames, cameras, dataPath, videoPath, chunksSize } = await readInfo(files);
+  const info = await readInfo(files);
+  const { version, fps, robotType, jointNames, cameras, dataPath, videoPath, chunksSize } = info;
   const width = jointNames.length;
 
   // Episodes and tasks.
@@ -63,6 +64,7 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
   } else {
     ({ tasks, episodes } = await readMetaV21(files, cameras, dataPath, videoPath, chunksSize, fps));
   }
+  checkTotals(info, episodes);
   // Every referenced file must be there before anything is stored.
   for (const ep of episodes) {
     if (!files.has(ep.dataPath))
@@ -86,7 +88,7 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
     createdAtEpochMs: now,
     updatedAtEpochMs: now,
   };
-  const data = new DataCursor(files, width);
+  const data = new DataCursor(files, width, info.columns);
   const videos = new Map(cameras.map((c) => [c.key, new VideoCursor(files, fps)]));
   let begun = false;
   let frames = 0;
@@ -151,4 +153,21 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
     for (const v of videos.values()) v.close();
   }
   return { dataset, episodes: episodes.length, frames, version, warnings };
+}
+
+/** An empty dataset, or info.json totals the episodes' metadata do not add up to, is refused before anything is stored. */
+function checkTotals(info: DatasetInfo, episodes: readonly EpisodeMeta[]): void {
+  if (episodes.length === 0)
+    throw new ImportError("The dataset has no episodes (its meta/episodes lists none): there is nothing to import.", "meta/episodes");
+  const frames = episodes.reduce((n, e) => n + e.length, 0);
+  const wrong: string[] = [];
+  if (info.totalEpisodes !== undefined && info.totalEpisodes !== episodes.length)
+    wrong.push(`${info.totalEpisodes} episodes (meta/episodes lists ${episodes.length})`);
+  if (info.totalFrames !== undefined && info.totalFrames !== frames) wrong.push(`${info.totalFrames} frames (the episodes hold ${frames})`);
+  if (wrong.length > 0)
+    throw new ImportError(
+      `meta/info.json says ${wrong.join(" and ")}: part of the dataset is missing or its metadata is wrong. ` +
+        "Copy or download the dataset again; nothing was imported.",
+      "meta/info.json",
+    );
 }

@@ -3,10 +3,11 @@
  * cameras, path templates), checked field by field; anything else is ignored.
  */
 import type { CameraSpec } from "../../core/dataset.ts";
+import { clip, echo, messageOf } from "../../core/messages.ts";
 import { array, integer, isRecord, nonEmptyString, object, string, type Raw } from "../../storage/fields.ts";
 import { ImportError } from "../errors.ts";
 import { inFile } from "./fields.ts";
-import { readText, type DatasetFiles } from "./files.ts";
+import { READ_LIMITS, readText, type DatasetFiles } from "./files.ts";
 
 const INFO = "meta/info.json";
 
@@ -21,6 +22,11 @@ export interface DatasetInfo {
   dataPath: string;
   videoPath: string;
   chunksSize: number;
+  /** Declared features stored as data columns (not video): each must be a column of every data file. */
+  columns: string[];
+  /** total_episodes and total_frames, when info.json states them (checked against the episodes' metadata). */
+  totalEpisodes: number | undefined;
+  totalFrames: number | undefined;
 }
 
 function parseInfo(text: string): Raw {
@@ -28,7 +34,7 @@ function parseInfo(text: string): Raw {
   try {
     o = JSON.parse(text);
   } catch (e) {
-    throw new ImportError(`${INFO} is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, INFO, { cause: e });
+    throw new ImportError(`${INFO} is not valid JSON (${clip(messageOf(e), 120)}).`, INFO, { cause: e });
   }
   if (!isRecord(o)) throw new ImportError(`${INFO} is not a JSON object.`, INFO);
   return o;
@@ -56,13 +62,10 @@ export async function readInfo(files: DatasetFiles): Promise<DatasetInfo> {
       "",
     );
   }
-  const info = parseInfo(await readText(files, INFO));
+  const info = parseInfo(await readText(files, INFO, READ_LIMITS.info));
   const version = info["codebase_version"];
   if (version !== "v3.0" && version !== "v2.1") {
-    throw new ImportError(
-      `${INFO} says codebase_version ${JSON.stringify(version)}; only LeRobot v3.0 and v2.1 datasets can be imported.`,
-      INFO,
-    );
+    throw new ImportError(`${INFO} says codebase_version ${echo(version)}; only LeRobot v3.0 and v2.1 datasets can be imported.`, INFO);
   }
   return inFile(INFO, () => {
     const fps = integer(info["fps"], "fps", 1);
@@ -84,10 +87,10 @@ export async function readInfo(files: DatasetFiles): Promise<DatasetInfo> {
     const cameras: CameraSpec[] = [];
     for (const [key, f] of features) {
       if (f.dtype === "image")
-        throw new ImportError(`Feature ${key} stores images as PNG frames; only video datasets can be imported.`, INFO);
+        throw new ImportError(`Feature ${clip(key)} stores images as PNG frames; only video datasets can be imported.`, INFO);
       if (f.dtype !== "video") continue;
       if (!key.startsWith("observation.images."))
-        throw new ImportError(`Video feature ${key} is not named observation.images.<camera>.`, INFO);
+        throw new ImportError(`Video feature ${clip(key)} is not named observation.images.<camera>.`, INFO);
       cameras.push({
         key: key.slice("observation.images.".length),
         source: "imported",
@@ -107,6 +110,9 @@ export async function readInfo(files: DatasetFiles): Promise<DatasetInfo> {
       dataPath: nonEmptyString(info["data_path"], "data_path"),
       videoPath: cameras.length === 0 ? "" : nonEmptyString(info["video_path"], "video_path"),
       chunksSize: info["chunks_size"] === undefined ? 1000 : integer(info["chunks_size"], "chunks_size", 1),
+      columns: features.filter(([, f]) => f.dtype !== "video").map(([key]) => key),
+      totalEpisodes: info["total_episodes"] === undefined ? undefined : integer(info["total_episodes"], "total_episodes", 0),
+      totalFrames: info["total_frames"] === undefined ? undefined : integer(info["total_frames"], "total_frames", 0),
     };
   });
 }

@@ -8,7 +8,7 @@ import { type BusEntry, type RigContext, type RigState, simProfileId } from "../
 
 type Base = Pick<
   RigContext,
-  "set" | "get" | "backends" | "report" | "now" | "newId" | "portOf" | "profile" | "saveProfile" | "updateProfile"
+  "set" | "get" | "backends" | "activities" | "report" | "now" | "newId" | "portOf" | "profile" | "saveProfile" | "updateProfile"
 >;
 
 function sameIdentity(a: PortIdentity | undefined, b: SerialPortInfo & { serialNumber?: string }): boolean {
@@ -252,7 +252,12 @@ export function busesSlice(ctx: Base) {
     },
 
     readRegister: (key, id, register) => router.api(key).read(key, id, register),
-    writeRegister: (key, id, register, value) => router.api(key).write(key, id, register, value),
+    async writeRegister(key, id, register, value) {
+      // Torque, offsets, limits: a register written under a running loop fights it (or turns it off).
+      const refused = ctx.activities.refusal(key, `writing ${register}`, profile(key)?.name);
+      if (refused) throw new Error(refused);
+      await router.api(key).write(key, id, register, value);
+    },
     simulate: (key, command) => router.api(key).simulate(key, command),
 
     async reconfigure(key) {

@@ -5,7 +5,7 @@ import { configureArm } from "../../control/index.ts";
 import type { RobotProfile } from "../../storage/index.ts";
 import type { RigContext, RigState } from "../rigStore.ts";
 
-type Base = Pick<RigContext, "set" | "get" | "backends" | "report" | "now">;
+type Base = Pick<RigContext, "set" | "get" | "backends" | "activities" | "report" | "now">;
 
 /** Robot profiles: listing, changes (one at a time per profile, on the newest copy), calibration files in and out. */
 export function profilesSlice(ctx: Base) {
@@ -76,6 +76,9 @@ export function profilesSlice(ctx: Base) {
     async importCalibration(profileId, text) {
       const p = profile(profileId);
       if (!p) return ["No such robot profile."];
+      // Writing homing offsets turns the arm's torque off: never while something drives it.
+      const refused = ctx.activities.refusal(profileId, "importing a calibration", p.name);
+      if (refused) return [refused];
       const parsed = parseCalibration(text, ARMS[p.arm]);
       if (!parsed.ok) return parsed.errors;
       const bus = get().buses.find((b) => b.key === profileId && b.status === "connected");

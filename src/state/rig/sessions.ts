@@ -8,8 +8,10 @@ import type { RigContext, RigState } from "../rigStore.ts";
 export function sessionsSlice(
   ctx: RigContext,
 ): Pick<RigState, "startCalibration" | "saveCalibration" | "closeCalibration" | "startMotorSetup" | "closeMotorSetup"> {
-  const { set, get, backends, report, now, portOf, profile, updateProfile, addBus } = ctx;
+  const { set, get, backends, activities, report, now, portOf, profile, updateProfile, addBus } = ctx;
   const router = backends.router;
+  /** Gives the arm the calibration wizard holds back to the other activities. */
+  let releaseCalibration = () => undefined as void;
   return {
     startCalibration(profileId) {
       const p = profile(profileId);
@@ -19,6 +21,13 @@ export function sessionsSlice(
         return undefined;
       }
       get().calibration?.session.dispose();
+      releaseCalibration();
+      try {
+        releaseCalibration = activities.claim(profileId, "the calibration wizard", p.name);
+      } catch (e) {
+        report("error", messageOf(e));
+        return undefined;
+      }
       const session = new CalibrationSession(router.api(profileId), profileId, ARMS[p.arm], p.calibration);
       set({ calibration: { profileId, session } });
       return session;
@@ -42,14 +51,23 @@ export function sessionsSlice(
       const c = get().calibration;
       if (!c) return;
       set({ calibration: undefined });
-      await c.session.cancel();
-      c.session.dispose();
+      try {
+        await c.session.cancel();
+      } finally {
+        c.session.dispose();
+        releaseCalibration();
+      }
     },
 
     async startMotorSetup(armId, simulated) {
       const arm = ARMS[armId];
       const family = PROTOCOL_FAMILIES[arm.protocol];
       const key = `setup-${armId}`;
+      const refused = activities.refusal(undefined, "setting up motors");
+      if (refused) {
+        report("error", `Motor setup: ${refused}`);
+        return;
+      }
       try {
         if (simulated) {
           const info = await router.connectSim(key, armId, { setupBench: true });

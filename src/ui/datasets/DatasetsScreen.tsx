@@ -184,6 +184,7 @@ export function DatasetsScreen() {
   const job = useStore(datasets, (s) => s.job);
   const error = useStore(datasets, (s) => s.error);
   const importing = useStore(datasets, (s) => s.importing);
+  const removedImports = useStore(datasets, (s) => s.removedImports);
   const [version, setVersion] = useState<Version>("v3.0");
   useEffect(() => {
     void datasets.getState().refresh();
@@ -214,6 +215,11 @@ export function DatasetsScreen() {
         >
           {importing.state === "running" && importing.total > 0 ? <progress max={importing.total} value={importing.done} /> : null}{" "}
           {importing.message}
+        </p>
+      )}
+      {removedImports && (
+        <p className="warn" role="status" data-testid="removed-imports">
+          {removedImports}
         </p>
       )}
       {error && <p className="bad">{error}</p>}

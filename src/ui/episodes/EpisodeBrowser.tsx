@@ -1,6 +1,6 @@
 import { memo, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import type { EpisodeRecord } from "../../core/dataset.ts";
+import { cutShortLabel, type EpisodeRecord } from "../../core/dataset.ts";
 import { allTags, filterEpisodes, type EpisodeSort } from "../../core/episodeFilter.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { formatTime } from "./EpisodePlayer.tsx";
@@ -66,7 +66,13 @@ const EpisodeItem = memo(function EpisodeItem({
       <div className="episode-meta">
         <div>
           <b className="mono">#{e.index}</b> <span className="mono small">{formatTime(e.length / e.fps)}</span>{" "}
-          {e.status === "interrupted" && <span className="pill warn-pill">interrupted</span>} <Outcome s={e.annotations.success} />
+          {e.status === "interrupted" && <span className="pill warn-pill">interrupted</span>}{" "}
+          {cutShortLabel(e.qa) && (
+            <span className="pill warn-pill" data-testid="cut-short">
+              {cutShortLabel(e.qa)}
+            </span>
+          )}{" "}
+          <Outcome s={e.annotations.success} />
           {e.annotations.interventions && <Rollout spans={e.annotations.interventions} length={e.length} />}
           {e.qa.length > 0 && (
             <span className="pill warn-pill" title={e.qa.map((q) => q.message).join("\n")}>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { useStore } from "zustand";
-import type { RecordingPhase, RecordingSettings, SyncReport } from "../../state/index.ts";
+import { RECORDING_ELSEWHERE, type RecordingPhase, type RecordingSettings, type SyncReport } from "../../state/index.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { CameraGrid } from "../cameras/CameraGrid.tsx";
 import { LiveLanguageBar } from "./LiveLanguageBar.tsx";
@@ -190,9 +190,20 @@ export function RecordScreen() {
           </button>
         </div>
       )}
+      {s.elsewhere && (
+        <p className="notice" role="status" data-testid="recording-elsewhere">
+          {RECORDING_ELSEWHERE}
+        </p>
+      )}
       <Settings settings={s.settings} disabled={inSession} />
       <div className="row">
-        <button type="button" className="primary" disabled={inSession} onClick={() => void s.start()}>
+        <button
+          type="button"
+          className="primary"
+          disabled={inSession || s.elsewhere}
+          onClick={() => void s.start()}
+          title={s.elsewhere ? RECORDING_ELSEWHERE : undefined}
+        >
           Start recording
         </button>
         <button

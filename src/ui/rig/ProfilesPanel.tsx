@@ -1,5 +1,6 @@
 import { useRef, useState } from "react";
 import { ARMS } from "../../core/robots.ts";
+import { calibrationSizeError } from "../../core/calibration.ts";
 import type { RobotProfile } from "../../state/index.ts";
 import { formatDateTime } from "../common/format.ts";
 import { useRig } from "../StudioContext.tsx";
@@ -38,7 +39,9 @@ export function ProfilesPanel() {
   const onFile = async (file: File | undefined) => {
     const id = fileFor.current;
     if (!file || !id) return;
-    const errors = await importCalibration(id, await file.text());
+    // A file far larger than any calibration is refused unread (it could hold the tab for minutes).
+    const tooLarge = calibrationSizeError(file.size);
+    const errors = tooLarge ? [tooLarge] : await importCalibration(id, await file.text());
     setImportResult({ id, ok: errors.length === 0, lines: errors.length === 0 ? [`Imported ${file.name}.`] : errors });
     if (fileInput.current) fileInput.current.value = "";
   };
