@@ -6,6 +6,8 @@ import { downloadZip, expect, openStudio, test } from "./fixtures.ts";
 
 const DATASET = "e2e_language";
 const TASK = "Pick the cube live";
+/** An imported dataset is named after its zip (downloadZip saves "dataset.zip"), not after a task. */
+const IMPORTED = "dataset";
 const PERSISTENT = 'STRUCT("role" VARCHAR, "content" VARCHAR, style VARCHAR, "timestamp" FLOAT, camera VARCHAR, tool_calls VARCHAR[])[]';
 const EVENTS = 'STRUCT("role" VARCHAR, "content" VARCHAR, style VARCHAR, camera VARCHAR, tool_calls VARCHAR[])[]';
 
@@ -198,7 +200,7 @@ test.describe("language", () => {
       // Import it back: the annotations are on the timeline of the imported dataset, editable.
       await page.getByLabel("Import a LeRobot dataset zip").setInputFiles(zip);
       await expect(page.getByTestId("import-status")).toHaveAttribute("data-state", "done", { timeout: 60_000 });
-      await openEpisode(page, TASK, 0);
+      await openEpisode(page, IMPORTED, 0);
       await expect(page.getByTestId("span-item")).toHaveCount(1);
       await expect(page.getByTestId("span-item").first().getByLabel("Span text")).toHaveValue("grasp the cube");
       await expect(page.getByTestId("span-item").first()).toContainText(`${subtask.frame}–${recorded[0]!.length}`);
@@ -213,7 +215,7 @@ test.describe("language", () => {
       await expect(page.getByTestId("event-item").first().getByLabel("Event text")).toHaveValue("slower please");
       await expect(page.getByTestId("tag")).toHaveText([/live-e2e/]);
       await expect(page.getByRole("radio", { name: "success" })).toBeChecked();
-      const imported = await storedEpisodes(page, TASK);
+      const imported = await storedEpisodes(page, IMPORTED);
       expect(imported[0]!.annotations.events).toMatchObject([{ frame: said.frame, kind: "interjection", text: "a bit more to the left" }]);
       expect(imported[1]!.annotations.spans.map((s) => [s.startFrame, s.text])).toEqual(spans1.map((s) => [s.start, s.text]));
       expect(imported[1]!.annotations.events).toMatchObject([{ frame: 25, kind: "interjection", text: "slower please" }]);
