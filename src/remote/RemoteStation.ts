@@ -102,6 +102,8 @@ const IDLE_LINK: StationLinkView = { ...NO_LINK_STATS, received: 0, unsynced: 0,
 
 export class RemoteStation extends SnapshotEngine<StationSnapshot> {
   private held: HeldPeer = {};
+  /** The driver last told to the operator (session info is sent again when it changes). */
+  private sentDriver: SessionInfo["driver"] | undefined;
   private seq = 0;
   private lastTake = "";
   private received = 0;
@@ -219,12 +221,18 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
       cameras: i.cameras,
       watchdogMs: this.deps.gate.watchdogMs,
       maxAgeMs: this.deps.gate.maxAgeMs,
-      driver: s?.source === "remote" && !this.snap.local ? "remote" : "local",
+      driver: this.driver(s),
     };
   }
 
+  private driver(s: ReturnType<StationPorts["sample"]>): SessionInfo["driver"] {
+    return s?.source === "remote" && !this.snap.local ? "remote" : "local";
+  }
+
   private sendInfo(): void {
-    this.held.control?.emit({ event: "session", params: this.info() });
+    const info = this.info();
+    this.sentDriver = info.driver;
+    this.held.control?.emit({ event: "session", params: info });
   }
 
   private tick(): void {
@@ -233,6 +241,8 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
     if (!link || !control) return;
     const ports = this.deps.ports;
     const s = ports.sample();
+    // Who drives reaches the operator when the loop reports it (a start's reply may predate the switch).
+    if (this.driver(s) !== this.sentDriver) this.sendInfo();
     const names = ports.info().joints;
     if (s) {
       const gate = s.gate;
