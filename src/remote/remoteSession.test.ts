@@ -26,7 +26,7 @@ function skewed(clock: ManualClock) {
 }
 
 /** A station whose "loop" is the real gate ticking at 100 Hz on the manual clock. */
-function stationPorts(clock: ManualClock) {
+function stationPorts(clock: ManualClock, switchDelayMs = 0) {
   const follower = [0, 0, 0, 0, 0, 50];
   const command = [...follower];
   let gate: RemoteCommandGate | undefined;
@@ -58,7 +58,9 @@ function stationPorts(clock: ManualClock) {
     },
     offer: (cmd) => gate?.offer({ seq: cmd.seq, sentAt: cmd.sentAtEpochMs - 1000, joints: cmd.joints }, clock.now()),
     drive: async () => {
-      source = "remote";
+      // The real loop reports the new source a little after the start returns (its status is pushed).
+      if (switchDelayMs > 0) clock.timeout(switchDelayMs, () => (source = "remote"));
+      else source = "remote";
       await Promise.resolve();
     },
     takeOver: async () => {
@@ -79,10 +81,10 @@ function stationPorts(clock: ManualClock) {
   return { ports, applied, keys, gate: () => gate, source: () => source };
 }
 
-async function pair(options: FakeLinkOptions = {}) {
+async function pair(options: FakeLinkOptions = {}, switchDelayMs = 0) {
   const clock = new ManualClock(0);
   const wire = fakeLinkPair(clock, options);
-  const st = stationPorts(clock);
+  const st = stationPorts(clock, switchDelayMs);
   const station = new RemoteStation({
     clock,
     ports: st.ports,
@@ -135,6 +137,16 @@ describe("remote sessions over the fake link", () => {
     expect(operator.snapshot.link.cmdAgeP50Ms).toBeGreaterThan(20);
     expect(operator.snapshot.link.cmdAgeP99Ms).toBeLessThan(100);
     expect(operator.snapshot.link.rttMs).toBeGreaterThanOrEqual(50);
+  });
+
+  it("the operator learns it drives when the station's loop reports the switch, even after the start's reply", async () => {
+    const { clock, operator, st } = await pair({ delayMs: 5 }, 200);
+    await clock.drive(operator.start(), 2000, 1);
+    expect(st.source()).toBe("manual");
+    expect(operator.snapshot.session?.driver).toBe("local");
+    await clock.advance(400);
+    expect(st.source()).toBe("remote");
+    expect(operator.snapshot.session?.driver).toBe("remote");
   });
 
   it("recording keys and e-stop reach the station; the operator sees the take state", async () => {
