@@ -208,11 +208,15 @@ describe("a follower alone", () => {
     await drive(clock, loop.start());
     await clock.advance(100);
     expect(loop.snapshot.state).toBe("tracking"); // targets start at its pose: nothing to gate
+    // The pose manual targets started from is published (the page adopts it, never its own older reading).
+    const from = loop.snapshot.manualFrom!;
+    expect(from.epoch).toBe(1);
     const range = loop.ranges[1]!;
     expect(range.max).toBeGreaterThan(range.min);
     const frame = new SampleFrame(6);
     loop.sample.read(frame);
     const targets = Array.from(frame.follower);
+    targets.forEach((v, i) => expect(Math.abs(v - from.targets[i]!)).toBeLessThan(1));
     targets[1] = range.max + 500; // far past the end of the joint
     loop.setTargets(targets);
     await clock.advance(2000);

@@ -162,7 +162,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     )
       return;
     if (gen !== this.gen) return;
-    if (this.snap.source === "manual") this.manual.set(this.followerN);
+    if (this.snap.source === "manual") this.resetManual();
     this.enterGating();
     this.update({ state: "gating" });
     this.unsubscribe.push(this.follower.bus.onLost(() => void this.fault(`${this.follower.arm.label} was disconnected`, "disconnected")));
@@ -186,7 +186,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     if (source === "trajectory" && !this.trajectory) throw new RangeError("No trajectory to play: use playTrajectory().");
     if (source === "remote" && !this.remote) throw new RangeError("No remote operator is connected.");
     if (source === "policy" && !this.chunks?.active) throw new RangeError("No action chunk to play: use playChunk().");
-    if (source === "manual") this.manual.set(this.followerN);
+    if (source === "manual") this.resetManual();
     if (source !== "trajectory") this.trajectory = undefined;
     if (source !== "policy") this.chunks?.clear();
     const gate = source !== "manual" && this.snap.state === "tracking";
@@ -196,6 +196,12 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       state: gate ? "gating" : this.snap.state,
       trajectory: source === "trajectory" ? this.snap.trajectory : undefined,
     });
+  }
+
+  /** Manual targets = the follower's pose (never a jump), published with a new epoch. */
+  private resetManual(): void {
+    this.manual.set(this.followerN);
+    this.update({ manualFrom: { epoch: (this.snap.manualFrom?.epoch ?? 0) + 1, targets: Array.from(this.manual) } });
   }
 
   /** The gate a remote operator's commands come through (source "remote"); undefined detaches it. */

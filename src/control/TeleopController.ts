@@ -9,6 +9,8 @@ import { SnapshotEngine } from "./SnapshotEngine.ts";
 import type { RemoteGateOptions } from "./RemoteCommandGate.ts";
 import type { RemoteCommandIn, TeleopArmSpec, TeleopHost, TeleopStatus } from "./TeleopService.ts";
 
+const NO_TARGETS: readonly number[] = [];
+
 export interface TeleopStartRequest {
   readonly leader?: TeleopArmSpec | undefined;
   readonly follower: TeleopArmSpec;
@@ -56,6 +58,7 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
   private queue: Promise<unknown> = Promise.resolve();
   private pendingTargets: number[] | undefined;
   private sending = false;
+  private manualEpoch = 0;
   private remoteOptions: RemoteGateOptions | undefined;
   /** The buses the current (or starting) loop drives and reads: follower, then leader. */
   private busKeys: string[] = [];
@@ -83,6 +86,7 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
     this.busKeys = [req.follower.busKey, ...(req.leader ? [req.leader.busKey] : [])];
     // Targets start again from the follower's pose once the new loop reports it (never stale ones).
     this.update({ phase: "starting", error: undefined, targets: [] });
+    this.manualEpoch = 0;
     const p: Promise<void> = this.serial(async () => {
       const host = this.deps.hostFor(req.follower.busKey);
       if (this.host && this.host !== host) await this.host.stopTeleop();
@@ -100,7 +104,7 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
         sampleBuffer: buffer,
       });
       if (token !== this.token) return;
-      this.update({ status, shared, targets: status.source === "manual" ? this.followerPose(status) : [] });
+      this.update({ status, shared, targets: this.targetsFor(status) });
     }).then(
       () => this.settle(p, undefined),
       (e: unknown) => this.settle(p, token === this.token ? messageOf(e) : undefined),
@@ -147,13 +151,11 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
   /** Status pushed by a host (~10 Hz); a host that does not run the current loop is not listened to. */
   report(from: TeleopHost, status: TeleopStatus): void {
     if (from !== this.host) return;
-    // Manual control starts from where the follower is, as soon as its pose is known.
-    const targets = status.source === "manual" && this.snap.targets.length === 0 ? this.followerPose(status) : this.snap.targets;
-    this.update({ status, targets });
+    this.update({ status, targets: this.targetsFor(status) });
   }
 
+  /** Switching to manual: the targets come from the loop's report of where it holds (see report). */
   async setSource(source: CommandSource): Promise<void> {
-    if (source === "manual") this.update({ targets: this.followerPose(this.snap.status) });
     try {
       await this.host?.setSource(source);
     } catch (e) {
@@ -233,6 +235,20 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
   /** A remote operator's command, to the host's gate (it drops stale and out-of-sequence ones); not awaited, never queued here. */
   offerRemote(cmd: RemoteCommandIn): void {
     void this.host?.offerRemote(cmd).catch(() => undefined);
+  }
+
+  /**
+   * Manual targets for a report: none unless the loop is on manual; the loop's own reset of them
+   * (a switch, a hand-over, a start) wins over the page's targets and its older reading of the pose.
+   */
+  private targetsFor(status: TeleopStatus): readonly number[] {
+    if (status.source !== "manual") return NO_TARGETS;
+    const reset = status.manualFrom;
+    if (reset && reset.epoch !== this.manualEpoch) {
+      this.manualEpoch = reset.epoch;
+      return [...reset.targets];
+    }
+    return this.snap.targets.length === 0 ? this.followerPose(status) : this.snap.targets;
   }
 
   /** Where the follower is, as manual targets (switching to manual never makes it jump). */

@@ -79,6 +79,12 @@ export interface LoopSnapshot {
   readonly policy?: ChunkProgress | undefined;
   /** The leader being handed over to a person (driven to the follower's pose, then released). */
   readonly handover?: HandoverProgress | undefined;
+  /**
+   * The follower pose the loop last set its manual targets to (on a switch to manual, a hand-over,
+   * a start): `epoch` grows with each reset, so a page adopts these targets instead of its own
+   * older reading of the pose (which would make the follower jump at the next nudge).
+   */
+  readonly manualFrom?: { readonly epoch: number; readonly targets: readonly number[] } | undefined;
 }
 
 export interface LoopDeps {

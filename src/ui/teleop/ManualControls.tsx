@@ -80,7 +80,13 @@ export function ManualControls() {
 
   useJointKeys(nudge, speed);
 
-  if (targets.length === 0) return <p className="muted">Start teleoperation to drive the follower by keyboard or sliders.</p>;
+  const running = useStore(teleop, (s) => s.status?.state === "gating" || s.status?.state === "tracking");
+  if (targets.length === 0)
+    return (
+      <p className="muted">
+        {running ? "Reading where the follower is…" : "Start teleoperation to drive the follower by keyboard or sliders."}
+      </p>
+    );
   return (
     <div className="manual" data-testid="manual-controls">
       <div className="row">
