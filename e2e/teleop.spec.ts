@@ -14,14 +14,24 @@ test.describe("teleoperation on the simulated rig", () => {
     await page.getByRole("link", { name: "Teleop" }).click();
     await page.getByRole("button", { name: "Start teleoperation" }).click();
     await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "tracking");
-    // Over a few seconds of motion, every joint stays within a few degrees of the leader.
+    // Over a few seconds of motion, every joint stays within a few degrees of the leader (both
+    // columns read from one rendered sample: two separate reads could straddle a re-render).
     for (let i = 0; i < 10; i++) {
-      const [l, f] = [await joints(page, "leader"), await joints(page, "follower")];
-      expect(l).toHaveLength(6);
-      l.forEach((v, j) => expect(Math.abs(v - f[j]!)).toBeLessThan(10));
+      const rows = await page
+        .getByTestId("teleop-joint")
+        .evaluateAll((trs) =>
+          trs.map((tr) =>
+            [tr.querySelector('[data-testid="leader"]')?.textContent, tr.querySelector('[data-testid="follower"]')?.textContent].map(
+              Number,
+            ),
+          ),
+        );
+      expect(rows).toHaveLength(6);
+      rows.forEach(([l, f]) => expect(Math.abs(l! - f!)).toBeLessThan(10));
       await page.waitForTimeout(200);
     }
-    await expect(page.getByTestId("loop-stats")).toContainText(/\b(9\d|10\d) Hz/);
+    // The loop reports its measured rate (how close to 100 Hz depends on the machine: not asserted here; see npm run bench).
+    await expect(page.getByTestId("loop-stats")).toContainText(/\b[1-9]\d* Hz · p99 period error \d+\.\d\d ms/);
     await page.getByRole("button", { name: "Stop", exact: true }).click();
     await expect(page.getByTestId("teleop-state")).toHaveAttribute("data-state", "stopped");
   });

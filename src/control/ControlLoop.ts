@@ -1,30 +1,23 @@
 import type { Clock } from "../core/clock.ts";
 import { LatestSample, type LoopEnd, SAMPLE_TRACKING } from "../core/LatestSample.ts";
-import { clampToRange, type JointRange, jointRanges, limitStep, maxDistance, rampToward, toNormalized, toRawGoal } from "../core/teleop.ts";
+import { clampToRange, type JointRange, jointRanges, limitStep, toRawGoal } from "../core/teleop.ts";
 import { type MotorReading, realClock } from "../hardware/index.ts";
-import { decodeHealthSpan, HealthMonitor, healthSpan, TORQUE_CHECK_MS, torqueLost, type MotorHealth } from "./health.ts";
+import { Deadlines } from "./deadlines.ts";
+import { FollowerIo, readLeader, StartGate } from "./loopIo.ts";
 import { PeriodStats } from "./periodStats.ts";
 import { SnapshotEngine } from "./SnapshotEngine.ts";
 import { type Trajectory, TrajectoryPlayer, type TrajectoryProgress } from "./trajectory.ts";
 import { ChunkPlayer, type LoopChunk } from "./actionChunks.ts";
 import { isActuated, LeaderHandover } from "./leaderHandover.ts";
 
+import { DEFAULT_LOOP, IDLE_SNAPSHOT, type CommandSource, type LeaderArm, type LoopArm, type LoopDeps } from "./loopTypes.ts";
+import type { LoopOptions, LoopSnapshot, LoopState } from "./loopTypes.ts";
+import { messageOf } from "../core/messages.ts";
+import type { RemoteCommandGate } from "./RemoteCommandGate.ts";
+
 export type { Trajectory, TrajectoryProgress };
 export { DEFAULT_LOOP } from "./loopTypes.ts";
 export type { CommandSource, LeaderArm, LeaderBus, LoopArm, LoopBus, LoopDeps, LoopOptions, LoopSnapshot, LoopState } from "./loopTypes.ts";
-import {
-  DEFAULT_LOOP,
-  IDLE_SNAPSHOT,
-  type LeaderArm,
-  type LoopArm,
-  type LoopDeps,
-  type LoopOptions,
-  type LoopSnapshot,
-  type LoopState,
-  type CommandSource,
-} from "./loopTypes.ts";
-import { messageOf } from "../core/messages.ts";
-import type { RemoteCommandGate } from "./RemoteCommandGate.ts";
 
 /**
  * The teleoperation loop: each tick one SYNC READ per bus (leader, follower), the command in
@@ -44,32 +37,21 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   /** The current run; a write from any other run is never issued. */
   private gen = 0;
   private starting: Promise<void> | undefined;
-  private inFlight: Promise<void> | undefined;
   private readonly n: number;
-  private readonly ids: number[];
   private readonly leaderN: Float64Array;
   private readonly followerN: Float64Array;
-  private readonly rawPositions: Float64Array;
   private readonly command: Float64Array;
-  private readonly ramp: Float64Array;
+  private readonly gate: StartGate;
   private readonly safe: Float64Array;
   private readonly raw: Float64Array;
   private readonly manual: Float64Array;
   private readonly maxSteps: Float64Array;
   private readonly stats: PeriodStats;
-  private readonly monitor: HealthMonitor;
-  private readonly span: { start: number; length: number };
-  private health: MotorHealth[] = [];
-  /** The follower's Torque_Enable as last read back, per motor (undefined: not read, or no answer). */
-  private torque: (boolean | undefined)[] = [];
-  private lastTorqueCheck = -Infinity;
-  private lastRampAt = NaN;
-  private lastTickEnd = 0;
+  private readonly io: FollowerIo;
   private trajectory: TrajectoryPlayer | undefined;
   private chunks: ChunkPlayer | undefined;
   private handover: LeaderHandover | undefined;
-  private cancelTimer: (() => void) | undefined;
-  private cancelWatchdog: (() => void) | undefined;
+  private readonly deadlines: Deadlines;
   private readonly unsubscribe: (() => void)[] = [];
   /** Source "remote": the operator's commands, through the station's gate (RemoteCommandGate). */
   private remote: RemoteCommandGate | undefined;
@@ -88,13 +70,11 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     }
     this.clock = deps.clock ?? realClock;
     this.n = names.length;
-    this.ids = follower.arm.motors.map((m) => m.id);
+    this.io = new FollowerIo(follower);
     const vec = () => new Float64Array(this.n).fill(NaN);
     this.leaderN = vec();
-    this.followerN = vec();
-    this.rawPositions = vec();
+    this.followerN = this.io.position;
     this.command = vec();
-    this.ramp = vec();
     this.safe = vec();
     this.raw = vec();
     this.manual = vec();
@@ -102,9 +82,9 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       typeof options.maxStep === "number" ? options.maxStep : (options.maxStep[i] ?? Infinity),
     );
     this.ranges = jointRanges(follower);
+    this.gate = new StartGate(this.n, options, this.periodMs);
+    this.deadlines = new Deadlines(this.clock, this.periodMs, options.watchdogMs);
     this.stats = new PeriodStats(1000 / options.rateHz);
-    this.monitor = new HealthMonitor(follower.arm);
-    this.span = healthSpan(follower.arm);
     this.sample = new LatestSample(deps.sampleBuffer ?? new ArrayBuffer(LatestSample.bytesFor(this.n)), this.n);
   }
 
@@ -147,17 +127,17 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   }
 
   private async begin(gen: number): Promise<void> {
-    const readings = await this.readFollower();
+    const readings = await this.io.read();
     if (gen !== this.gen) return;
     if (readings.some((r) => !r.ok)) throw new Error(`${this.follower.arm.label} did not answer every motor: check it before starting.`);
     // Goal = where it is, then torque on: taking torque never makes the arm jump.
     toRawGoal(this.follower, this.followerN, this.raw);
-    if (!(await this.write(gen, "Goal_Position", this.entries(this.raw)))) return;
+    if (!(await this.write(gen, "Goal_Position", this.io.entries(this.raw)))) return;
     if (
       !(await this.write(
         gen,
         "Torque_Enable",
-        this.ids.map((id) => [id, 1] as const),
+        this.io.ids.map((id) => [id, 1] as const),
       ))
     )
       return;
@@ -169,10 +149,11 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     const leader = this.leader;
     if (leader) this.unsubscribe.push(leader.bus.onLost(() => void this.fault(`${leader.arm.label} was disconnected`, "disconnected")));
     this.sample.begin(this.periodMs);
-    this.lastTickEnd = this.clock.now();
-    this.armWatchdog(gen);
-    const t0 = this.clock.now();
-    this.schedule(gen, t0, 0);
+    this.deadlines.start({
+      tick: () => this.tick(gen),
+      overrun: (late) => this.update({ overruns: this.snap.overruns + late }),
+      stalled: () => void this.fault("the control loop stalled"),
+    });
   }
 
   /**
@@ -282,12 +263,12 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     this.halt();
     this.update({ state: "estopped", reason });
     this.sample.end("estopped", reason);
-    await this.torqueOff();
+    await this.io.torqueOff();
   }
 
   /** Resolves when no start and no tick of this loop is in flight. */
   settled(): Promise<void> {
-    return Promise.all([this.starting, this.inFlight]).then(
+    return Promise.all([this.starting, this.deadlines.inFlight]).then(
       () => undefined,
       () => undefined,
     );
@@ -298,18 +279,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     this.halt();
     this.update({ state: "fault", reason });
     this.sample.end(kind, reason);
-    await this.torqueOff();
-  }
-
-  private async torqueOff(): Promise<void> {
-    try {
-      await this.follower.bus.syncWrite(
-        "Torque_Enable",
-        this.ids.map((id) => [id, 0] as const),
-      );
-    } catch {
-      // the port is gone: the motors lose power or hold until it comes back
-    }
+    await this.io.torqueOff();
   }
 
   private halt(): void {
@@ -317,10 +287,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     const h = this.handover;
     this.handover = undefined;
     if (h && !h.done) void h.abort();
-    this.cancelTimer?.();
-    this.cancelTimer = undefined;
-    this.cancelWatchdog?.();
-    this.cancelWatchdog = undefined;
+    this.deadlines.stop();
     for (const u of this.unsubscribe.splice(0)) u();
   }
 
@@ -331,68 +298,35 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
     return true;
   }
 
-  private armWatchdog(gen: number): void {
-    const every = Math.max(10, this.options.watchdogMs / 4);
-    const check = () => {
-      if (gen !== this.gen) return;
-      if (this.clock.now() - this.lastTickEnd > this.options.watchdogMs) {
-        void this.fault("the control loop stalled");
-        return;
-      }
-      this.cancelWatchdog = this.clock.timeout(every, check);
-    };
-    this.cancelWatchdog = this.clock.timeout(every, check);
-  }
-
   private enterGating(): void {
-    this.ramp.fill(NaN);
-    this.lastRampAt = NaN;
+    this.gate.reset();
     this.trajectory?.rewind();
   }
 
-  private schedule(gen: number, t0: number, k: number): void {
-    this.cancelTimer = this.clock.runAt(t0 + k * this.periodMs, () => {
-      const tick = this.tick(gen, t0, k);
-      this.inFlight = tick;
-      void tick.finally(() => {
-        if (this.inFlight === tick) this.inFlight = undefined;
-      });
-    });
-  }
-
-  private async tick(gen: number, t0: number, k: number): Promise<void> {
-    if (gen !== this.gen) return;
+  /** One tick of run `gen`; false once that run has ended (or this tick ended it). */
+  private async tick(gen: number): Promise<boolean> {
+    if (gen !== this.gen) return false;
     this.stats.tickStarted(this.clock.now());
     try {
       await this.step(gen);
     } catch (e) {
       if (gen === this.gen) await this.fault(messageOf(e));
-      return;
+      return false;
     }
-    const end = this.clock.now();
-    this.lastTickEnd = end;
-    if (gen !== this.gen) return;
-    // Next deadline in the future; deadlines passed while this tick ran are overruns.
-    let next = k + 1;
-    const late = Math.floor((end - t0) / this.periodMs) + 1 - next;
-    if (late > 0) {
-      next += late;
-      this.update({ overruns: this.snap.overruns + late });
-    }
-    this.schedule(gen, t0, next);
+    return true;
   }
 
   private async step(gen: number): Promise<void> {
     // Leader and follower are on different buses: read them at the same time.
     const leader = this.leader;
     const [leaderReads, followerReads] = await Promise.all([
-      leader ? this.readPositions(leader, this.leaderN) : Promise.resolve([] as MotorReading[]),
-      this.readFollower(),
+      leader ? readLeader(leader, this.leaderN) : Promise.resolve([] as MotorReading[]),
+      this.io.read(),
     ]);
     if (gen !== this.gen) return;
     const now = this.clock.now();
-    const { warnings, stop } = this.monitor.check(this.health, now);
-    const lost = await this.checkTorque(gen, now);
+    const { warnings, stop } = this.io.checkHealth(now);
+    const lost = await this.io.checkTorque(now, () => gen === this.gen);
     if (stop || lost) {
       await this.fault((stop ?? lost)!);
       return;
@@ -414,28 +348,13 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       }
     }
     for (let i = 0; i < this.n; i++) this.command[i] = clampToRange(target[i]!, this.ranges[i]);
-    if (state === "gating") {
-      if (maxDistance(this.command, this.followerN, this.n) <= this.options.gate) {
-        state = "tracking";
-        this.trajectory?.begin(now);
-      } else {
-        // Walk toward the command at the configured speed (by elapsed time) until inside the gate.
-        const dt = Number.isNaN(this.lastRampAt) ? this.periodMs : Math.min(100, now - this.lastRampAt);
-        this.lastRampAt = now;
-        rampToward(
-          this.ramp,
-          this.command,
-          this.followerN,
-          this.options.rampPerSecond,
-          dt,
-          Math.max(this.options.gate, this.options.rampPerSecond * 0.25),
-        );
-        this.command.set(this.ramp);
-      }
+    if (state === "gating" && this.gate.step(this.command, this.followerN, now)) {
+      state = "tracking";
+      this.trajectory?.begin(now);
     }
     const clipped = limitStep(this.command, this.followerN, this.maxSteps, this.safe);
     toRawGoal(this.follower, this.safe, this.raw);
-    if (!(await this.write(gen, "Goal_Position", this.entries(this.raw)))) return;
+    if (!(await this.write(gen, "Goal_Position", this.io.entries(this.raw)))) return;
     if (gen !== this.gen) return;
     const handover = this.handover;
     if (handover && leader && isActuated(leader)) {
@@ -460,7 +379,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
       clippedSteps: this.snap.clippedSteps + (state === "tracking" ? clipped : 0),
       missingReads: this.snap.missingReads + missing,
       rateHz: this.stats.rate(now),
-      health: this.health,
+      health: this.io.health,
       warnings,
       p99PeriodErrorMs: this.snap.ticks % 50 === 0 ? this.stats.p99() : this.snap.p99PeriodErrorMs,
       trajectory: this.progress(now, state),
@@ -488,49 +407,5 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   private progress(now: number, state: LoopState): TrajectoryProgress | undefined {
     if (!this.trajectory || this.snap.source !== "trajectory") return undefined;
     return this.trajectory.progress(now, state === "tracking", this.followerN);
-  }
-
-  /**
-   * About every TORQUE_CHECK_MS, the follower's Torque_Enable read back: why to stop when a motor
-   * answered "off" (a write from elsewhere, or the motor's own protection), else undefined.
-   */
-  private async checkTorque(gen: number, now: number): Promise<string | undefined> {
-    if (now - this.lastTorqueCheck < TORQUE_CHECK_MS) return undefined;
-    this.lastTorqueCheck = now;
-    const readings = await this.follower.bus.syncRead("Torque_Enable", this.ids);
-    if (gen !== this.gen) return undefined;
-    this.torque = readings.map((r) => (r.ok ? r.value !== 0 : undefined));
-    return torqueLost(this.follower.arm, this.torque);
-  }
-
-  /** The follower's position plus temperature, voltage and load in one SYNC READ of the span that covers them. */
-  private async readFollower(): Promise<MotorReading[]> {
-    const raw = await this.follower.bus.syncReadBytes(this.span.start, this.span.length, this.ids);
-    const { readings, health } = decodeHealthSpan(this.follower.arm, this.span.start, raw, this.rawPositions);
-    toNormalized(this.follower, this.rawPositions, this.followerN);
-    this.health = health.map((h, i) => ({ ...h, torque: this.torque[i] }));
-    return readings;
-  }
-
-  private async readPositions(arm: LeaderArm, out: Float64Array): Promise<MotorReading[]> {
-    const readings = await arm.bus.syncRead(
-      "Present_Position",
-      arm.arm.motors.map((m) => m.id),
-    );
-    toNormalized(
-      arm,
-      readings.map((r) => (r.ok ? r.value : NaN)),
-      out,
-    );
-    return readings;
-  }
-
-  private entries(raw: Float64Array): [number, number][] {
-    const out: [number, number][] = [];
-    for (let i = 0; i < this.n; i++) {
-      const v = raw[i]!;
-      if (!Number.isNaN(v)) out.push([this.ids[i]!, Math.round(v)]);
-    }
-    return out;
   }
 }
