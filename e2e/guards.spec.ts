@@ -104,7 +104,7 @@ test.describe("guards", () => {
     expect(left).not.toContain("half_imported");
   });
 
-  test("a take cut by a full disk ends at once with its complete rows; unfinished in Chromium, it is listed as interrupted after a reload", async ({
+  test("a take cut by a full disk ends at once with its complete rows; unfinished in Chromium, it is listed as cut short at once and recovered with the label after a reload", async ({
     page,
   }) => {
     await open(page);
@@ -126,6 +126,9 @@ test.describe("guards", () => {
     const error = page.getByTestId("record-error");
     await expect(error).toContainText("storage for this site is full");
     await expect(error).toContainText("could not be marked finished: free space");
+    // Already in this session the list says why the take ended (a note outside the full database).
+    await page.getByRole("link", { name: "Episodes" }).click();
+    await expect(page.getByTestId("cut-short")).toHaveText("cut short: storage full");
     // Space freed (the quota back), then a reload: the take is recovered with its complete rows and listed.
     await cdp.send("Storage.overrideQuotaForOrigin", { origin });
     await page.reload();
@@ -137,6 +140,8 @@ test.describe("guards", () => {
     expect(take!.rows).toBeGreaterThan(0);
     expect(take!.cameras["front"]!.frames).toBe(take!.rows);
     await page.getByRole("link", { name: "Episodes" }).click();
-    await expect(page.getByTestId("episode-item").filter({ hasText: "interrupted" })).toHaveCount(1);
+    const item = page.getByTestId("episode-item").filter({ hasText: "interrupted" });
+    await expect(item).toHaveCount(1);
+    await expect(item.getByTestId("cut-short")).toHaveText("cut short: storage full");
   });
 });

@@ -22,6 +22,7 @@ import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import { MemoryLocks, WebLocks, type OriginLocks } from "../storage/originLocks.ts";
 import { runLockContract } from "../storage/originLocks.contract.ts";
+import { LocalUnfinishedTakes } from "../storage/UnfinishedTakes.ts";
 import { ARMS } from "../core/robots.ts";
 import { verifyEpisode, type EpisodeCheck } from "../recording/verifyEpisode.ts";
 import { configureParquetWasm } from "../export/index.ts";
@@ -116,7 +117,9 @@ async function start(): Promise<void> {
   };
   const cameras = createCameraStore({ recorder, factory: createCameraFactory(), teleop, robot: followerKind });
   const locks = originLocks();
-  const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock, locks });
+  // Takes a full disk kept from being finished: noted in localStorage, listed as cut short, written at recovery.
+  const unfinished = LocalUnfinishedTakes.browser();
+  const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock, locks, unfinished });
   const rollout = createRolloutStore({
     clock: realClock,
     controller: parts.controller,
@@ -136,7 +139,7 @@ async function start(): Promise<void> {
   configureParquetWasm(parquetWasmUrl);
   const datasets = createDatasetsStore(episodes.store, locks);
   const replay = new ReplaySession({ controller: parts.controller, startTeleop: () => teleop.getState().start() });
-  const episodeBrowser = createEpisodesStore(episodes.store, replay, { clock: realClock });
+  const episodeBrowser = createEpisodesStore(episodes.store, replay, { clock: realClock, unfinished });
   // Remote teleoperation: WebRTC through the signaling server, STUN/TURN from the Remote screen's settings.
   const ICE_KEY = "studio.remote.iceServers";
   const ice = { load: () => localStorage.getItem(ICE_KEY) ?? "", save: (text: string) => localStorage.setItem(ICE_KEY, text) };

@@ -9,6 +9,8 @@ import { imageStatsFromStorage } from "./episodeImageStats.ts";
 import { RecordingGuard } from "./RecordingGuard.ts";
 import type { RecorderEvent, TakeOutcome } from "./recorderApi.ts";
 import { sessionDataset } from "./sessionDataset.ts";
+import { applyUnfinishedNotes, noteUnfinished } from "./unfinishedNotes.ts";
+import { MemoryUnfinishedTakes, type UnfinishedTakes } from "../storage/UnfinishedTakes.ts";
 import {
   COUNTDOWN_MS,
   DEFAULT_SETTINGS,
@@ -20,7 +22,7 @@ import {
 
 /** Said when a cut take could not even be marked finished (the disk refuses every write). */
 const UNFINISHED =
-  "The take keeps its complete rows but could not be marked finished: free space (Datasets → delete a dataset), then reload — it is listed as interrupted.";
+  "The take keeps its complete rows but could not be marked finished: free space (Datasets → delete a dataset), then reload — it is listed as cut short.";
 
 /** Phases a stop ends (into "done"). */
 const IN_SESSION: ReadonlySet<RecordingPhase> = new Set(["countdown", "recording", "saving", "reset"]);
@@ -49,6 +51,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
   private takeId: string | undefined;
   /** One recorder per origin: held from a session's start to its end (RecordingGuard.ts). */
   private readonly guard: RecordingGuard;
+  private readonly unfinished: UnfinishedTakes;
 
   constructor(private readonly deps: RecordingSessionDeps) {
     super({
@@ -72,6 +75,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     });
     const recoverLater = () => void this.recover().catch(() => undefined);
     this.guard = new RecordingGuard(deps.locks ?? new MemoryLocks(), deps.clock, (elsewhere) => this.update({ elsewhere }), recoverLater);
+    this.unfinished = deps.unfinished ?? new MemoryUnfinishedTakes();
     // A session ends in "idle" or "done": the origin's recording lock goes back with it.
     this.subscribe((s) => {
       if ((s.phase === "idle" || s.phase === "done") && this.guard.holding) this.guard.release();
@@ -169,8 +173,9 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
    */
   async recover(): Promise<void> {
     this.guard.watch();
-    const recovered = await this.guard.exclusive(() => this.deps.episodes.recoverInterrupted());
-    if (recovered === undefined) return;
+    const found = await this.guard.exclusive(() => this.deps.episodes.recoverInterrupted());
+    if (found === undefined) return;
+    const recovered = await applyUnfinishedNotes(this.deps.episodes, this.unfinished, found);
     if (recovered.length > 0) this.update({ recovered: [...this.snap.recovered, ...recovered] });
     for (const r of recovered) await this.fillImageStats(r.episode);
   }
@@ -322,6 +327,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
   private async endTake(): Promise<void> {
     if (this.snap.phase !== "recording") return;
     this.cancelPhaseTimer();
+    const episodeId = this.takeId;
     this.takeId = undefined;
     const stoppedAt = this.deps.clock.now();
     this.update({ phase: "saving", phaseEndsAt: undefined, take: undefined });
@@ -333,6 +339,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       // what is complete as "interrupted" now, or (if that cannot be written either) at the next
       // start. This tab holds the recording lock until "done": only its own take is recovered.
       const recovered = await this.deps.episodes.recoverInterrupted().catch(() => []);
+      if (episodeId) await noteUnfinished(this.deps.episodes, this.unfinished, episodeId, e, recovered);
       const unfinished = recovered.length === 0 ? ` ${UNFINISHED}` : "";
       this.update({ phase: "done", error: (this.snap.error ?? messageOf(e)) + unfinished });
       for (const r of recovered) await this.fillImageStats(r.episode);

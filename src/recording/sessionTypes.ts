@@ -7,6 +7,7 @@ import type { CodecName } from "../capture/codecs.ts";
 import type { EpisodeStore, RecoveredEpisode, StorageUsage } from "../storage/EpisodeStore.ts";
 import type { TakeClock } from "./LiveLanguage.ts";
 import type { OriginLocks } from "../storage/originLocks.ts";
+import type { UnfinishedTakes } from "../storage/UnfinishedTakes.ts";
 import type { RecorderApi } from "./recorderApi.ts";
 import type { SessionFollower } from "./sessionDataset.ts";
 
@@ -80,6 +81,8 @@ export interface RecordingSessionDeps {
   readonly imageStats?: (store: EpisodeStore, episode: EpisodeRecord) => Promise<Record<string, ImageStats>>;
   /** The origin's locks (the app: Web Locks); default: locks of this session alone. */
   readonly locks?: OriginLocks;
+  /** Notes of takes a full disk kept from being finished (the app: localStorage); default: in memory. */
+  readonly unfinished?: UnfinishedTakes;
   /** Wall-clock time for the episode records (default Date.now). */
   readonly epochNow?: () => number;
 }

@@ -12,6 +12,7 @@ import type { DecoderFactory, FrameSink } from "../recording/review/FrameSeeker.
 import { webCodecsDecoder } from "../recording/review/webCodecsDecoder.ts";
 import { LocalStorageJournal, type EditJournal } from "../storage/EditJournal.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import { LocalUnfinishedTakes, type UnfinishedTakes } from "../storage/UnfinishedTakes.ts";
 import { browserSlice, replaceDataset, replaceEpisodes } from "./episodes/browser.ts";
 
 export type { SaveState } from "../recording/review/AnnotationSession.ts";
@@ -81,6 +82,8 @@ export interface EpisodesOptions {
   readonly decoders?: DecoderFactory;
   /** Where edits not saved yet outlive the page. Default: the page's localStorage, where there is one. */
   readonly journal?: EditJournal | undefined;
+  /** Notes of takes a full disk kept from being finished. Default: the page's localStorage. */
+  readonly unfinished?: UnfinishedTakes | undefined;
 }
 
 /**
@@ -92,6 +95,7 @@ export interface EpisodesOptions {
 export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession | undefined, options: EpisodesOptions): EpisodesStore {
   const clock = options.clock;
   const journal = "journal" in options ? options.journal : LocalStorageJournal.browser();
+  const unfinished = "unfinished" in options ? options.unfinished : LocalUnfinishedTakes.browser();
   const player = new EpisodePlayer({ store, clock, decoders: options.decoders ?? webCodecsDecoder });
   let session: AnnotationSession | undefined;
   let unbind: (() => void) | undefined;
@@ -138,7 +142,7 @@ export function createEpisodesStore(store: EpisodeStore, replay: ReplaySession |
   };
 
   const s = createStore<EpisodesState>()((set, get) => ({
-    ...browserSlice({ set, get, store, sessionsOf, ready: () => recovered }),
+    ...browserSlice({ set, get, store, sessionsOf, ready: () => recovered, unfinished }),
 
     ...player.snapshot,
     async openEpisode(id) {

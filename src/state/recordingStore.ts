@@ -9,6 +9,7 @@ import { RecordingSession } from "../recording/RecordingSession.ts";
 import type { RecordingSettings, RecordingSnapshot } from "../recording/sessionTypes.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
 import type { OriginLocks } from "../storage/originLocks.ts";
+import type { UnfinishedTakes } from "../storage/UnfinishedTakes.ts";
 import type { CameraStore } from "./cameraStore.ts";
 import { createLiveLanguageStore, type LiveLanguageStore } from "./liveLanguageStore.ts";
 import type { RigStore } from "./rigStore.ts";
@@ -48,6 +49,8 @@ export interface RecordingBackends {
   readonly clock: Clock;
   /** The origin's locks (one recorder per origin); the app passes the browser's Web Locks. */
   readonly locks?: OriginLocks;
+  /** Notes of takes a full disk kept from being finished; the app passes localStorage's. */
+  readonly unfinished?: UnfinishedTakes | undefined;
   /** The page's performance.timeOrigin (the loop's sample times are mapped onto the page clock with it). */
   readonly pageTimeOrigin?: number;
 }
@@ -84,6 +87,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
     follower: () => teleopArms(b.rig, b.teleop.getState().leaderId, b.teleop.getState().followerId).follower,
     joints: () => loopSamples(b.teleop, b.pageTimeOrigin ?? performance.timeOrigin),
     ...(b.locks ? { locks: b.locks } : {}),
+    ...(b.unfinished ? { unfinished: b.unfinished } : {}),
   });
   const live = new LiveLanguage({ clock: b.clock, store: b.episodes });
   followTakes(session, live);

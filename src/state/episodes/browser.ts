@@ -5,6 +5,7 @@ import { DEFAULT_FILTER } from "../../core/episodeFilter.ts";
 import { messageOf } from "../../core/messages.ts";
 import type { AnnotationSession } from "../../recording/review/AnnotationSession.ts";
 import type { EpisodeStore } from "../../storage/EpisodeStore.ts";
+import { withUnfinishedNote, type UnfinishedTakes } from "../../storage/UnfinishedTakes.ts";
 import type { EpisodesState } from "../episodesStore.ts";
 
 /** What the browser slice needs from the rest of the episodes store. */
@@ -16,6 +17,8 @@ export interface BrowserContext {
   readonly sessionsOf: (ids: readonly string[]) => AnnotationSession[];
   /** Settles once edits an earlier page left unsaved are saved (the listing waits for it). */
   readonly ready: () => Promise<void>;
+  /** Takes a full disk kept from being finished: listed with their "cut short: storage full" flag. */
+  readonly unfinished?: UnfinishedTakes | undefined;
 }
 
 export type BrowserSlice = Pick<
@@ -74,7 +77,7 @@ export function replaceDataset(set: BrowserContext["set"], updated: DatasetRecor
  * follows a bulk edit (its pending edits are saved first).
  */
 export function browserSlice(ctx: BrowserContext): BrowserSlice {
-  const { set, get, store, sessionsOf, ready } = ctx;
+  const { set, get, store, sessionsOf, ready, unfinished } = ctx;
 
   const bulk = async (ids: readonly string[], fn: (e: EpisodeRecord) => AnnotationDoc) => {
     // Edits not saved yet go first, so the bulk edit starts from them and does not undo them.
@@ -118,7 +121,7 @@ export function browserSlice(ctx: BrowserContext): BrowserSlice {
         const current = get().datasetId;
         const pick = datasets.find((d) => d.id === current) ?? datasets.find((d) => d.id === recalled()) ?? datasets[datasets.length - 1];
         set({ datasets, datasetId: pick?.id });
-        const episodes = pick ? (await store.listEpisodes(pick.id)).episodes : [];
+        const episodes = pick ? (await store.listEpisodes(pick.id)).episodes.map((e) => withUnfinishedNote(e, unfinished)) : [];
         if (get().datasetId === pick?.id) set({ episodes, error: undefined });
       } catch (e) {
         set({ error: `The episodes cannot be listed: ${messageOf(e)}` });
