@@ -8,6 +8,7 @@ import {
   createRecordingStore,
   createRemoteStore,
   createRolloutStore,
+  createOnnxPolicyStore,
   type RecordingStore,
   type TeleopStore,
   createRigStore,
@@ -55,6 +56,9 @@ import { connectOperator, connectStation } from "../remote/WebRtcLink.ts";
 import { parseIceServers } from "../remote/iceServers.ts";
 import { cameraFrames } from "./cameraFrames.ts";
 import { WebSocketPolicyClient } from "../hardware/policy/WebSocketPolicyClient.ts";
+import { OnnxPolicySource } from "../control/OnnxPolicySource.ts";
+import { IdbOnnxPolicyStore } from "../storage/IdbOnnxPolicyStore.ts";
+import { createOnnxBackend } from "./onnxBackend.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
 
@@ -117,6 +121,12 @@ async function start(): Promise<void> {
   const cameras = createCameraStore({ recorder, factory: createCameraFactory(), teleop, robot: followerKind });
   const locks = originLocks();
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock, locks });
+  // ONNX policies run in a worker; the chosen model is kept in IndexedDB for the next visit.
+  const onnxSource = new OnnxPolicySource(createOnnxBackend(), realClock, new IdbOnnxPolicyStore(), () =>
+    cameras.getState().cameras.map((c) => c.key),
+  );
+  void onnxSource.restore();
+  const onnx = createOnnxPolicyStore(onnxSource);
   const rollout = createRolloutStore({
     clock: realClock,
     controller: parts.controller,
@@ -124,6 +134,7 @@ async function start(): Promise<void> {
     recording,
     episodes: episodes.store,
     client: (url) => new WebSocketPolicyClient(url),
+    onnx: onnxSource,
     frame: cameraFrames(cameras),
   });
   activities.addDriver(() => {
@@ -191,6 +202,7 @@ async function start(): Promise<void> {
           cameras,
           recording,
           rollout,
+          onnx,
           datasets,
           episodes: episodeBrowser,
           remote,
