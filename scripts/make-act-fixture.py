@@ -36,7 +36,7 @@ STD = np.array([20.0, 20.0, 20.0, 20.0, 40.0, 25.0], dtype=np.float32)
 IMAGE = 32  # image_0 is [batch, 3, 32, 32]
 
 
-def model(action_dim=6, state_name="state", image_dtype=TensorProto.FLOAT):
+def model(action_dim=6, state_name="state", image_dtype=TensorProto.FLOAT, images=1, size=IMAGE):
     d = len(JOINTS)
     steps = (np.arange(1, HORIZON + 1, dtype=np.float32) * K).reshape(HORIZON, 1)
     w = (1.0 - steps).astype(np.float32)  # [H, 1]
@@ -54,21 +54,26 @@ def model(action_dim=6, state_name="state", image_dtype=TensorProto.FLOAT):
         helper.make_node("Unsqueeze", [state_name, "axis1"], ["s3"]),  # [B, 1, d]
         helper.make_node("Mul", ["s3", "w"], ["ws"]),  # [B, H, d]
         helper.make_node("Add", ["ws", "g"], ["a"]),
-        # the image's mean × 0, broadcast over the chunk: [B] → [B, 1, 1]
-        helper.make_node("Cast", ["image_0"], ["img"], to=TensorProto.FLOAT),
-        helper.make_node("ReduceMean", ["img"], ["m"], axes=[1, 2, 3], keepdims=0),
-        helper.make_node("Mul", ["m", "zero"], ["m0"]),
-        helper.make_node("Unsqueeze", ["m0", "axes12"], ["m3"]),
-        helper.make_node("Add", ["a", "m3"], ["a_all"]),
-        helper.make_node("Gather", ["a_all", "keep"], ["action_chunk"], axis=2),
     ]
+    prev = "a"
+    for k in range(images):
+        # each image's mean × 0, broadcast over the chunk: [B] → [B, 1, 1]
+        nodes += [
+            helper.make_node("Cast", [f"image_{k}"], [f"img{k}"], to=TensorProto.FLOAT),
+            helper.make_node("ReduceMean", [f"img{k}"], [f"m{k}"], axes=[1, 2, 3], keepdims=0),
+            helper.make_node("Mul", [f"m{k}", "zero"], [f"z{k}"]),
+            helper.make_node("Unsqueeze", [f"z{k}", "axes12"], [f"u{k}"]),
+            helper.make_node("Add", [prev, f"u{k}"], [f"a{k}"]),
+        ]
+        prev = f"a{k}"
+    nodes.append(helper.make_node("Gather", [prev, "keep"], ["action_chunk"], axis=2))
     graph = helper.make_graph(
         nodes,
         "act_fixture",
         [
             helper.make_tensor_value_info(state_name, TensorProto.FLOAT, ["batch", d]),
-            helper.make_tensor_value_info("image_0", image_dtype, ["batch", 3, IMAGE, IMAGE]),
-        ],
+        ]
+        + [helper.make_tensor_value_info(f"image_{k}", image_dtype, ["batch", 3, size, size]) for k in range(images)],
         [helper.make_tensor_value_info("action_chunk", TensorProto.FLOAT, ["batch", HORIZON, action_dim])],
         inits,
     )
@@ -107,6 +112,8 @@ def main():
     onnx.save(model(action_dim=5), os.path.join(out, "act_tiny_5dof.onnx"))  # 5 actions for a 6-joint arm
     onnx.save(model(state_name="observation.state"), os.path.join(out, "act_tiny_misnamed.onnx"))  # no `state` input
     onnx.save(model(image_dtype=TensorProto.UINT8), os.path.join(out, "act_tiny_uint8.onnx"))  # image_0 uint8, not float32
+    # ACT-sized inputs for the benchmark: two 224×224 images (the same function of the state).
+    onnx.save(model(images=2, size=224), os.path.join(out, "act_tiny_2x224.onnx"))
     with open(os.path.join(out, "act_tiny.stats.json"), "w") as f:
         json.dump(stats(), f, indent=2)
         f.write("\n")

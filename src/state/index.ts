@@ -30,4 +30,4 @@ export { createRolloutStore } from "./rolloutStore.ts";
 export type { RolloutPhase, RolloutSettings, RolloutStore } from "./rolloutStore.ts";
 export type { PolicyMapping } from "../control/policyIo.ts";
 export { createOnnxPolicyStore } from "./onnxPolicyStore.ts";
-export type { OnnxPolicyStore, OnnxSourceSnapshot } from "./onnxPolicyStore.ts";
+export type { OnnxPolicyStore } from "./onnxPolicyStore.ts";
