@@ -136,7 +136,7 @@ export function PolicySourcePicker({ disabled }: { disabled: boolean }) {
             disabled={disabled}
             onChange={() => configure({ source: "server" })}
           />{" "}
-          Policy server (URL)
+          Remote server (openpi protocol, address below)
         </label>
         <label>
           <input
