@@ -15,6 +15,10 @@ export default defineConfig({
   // an extra HTTPS listener on the LAN (port 5443) for phones; see docs/phone-camera.md.
   plugins: [react(), phoneCameraPlugin()],
   worker: { format: "es" },
+  // onnxruntime-web is served as it ships (one self-contained ES module; it is only imported by the
+  // ONNX worker, which the dev server's dependency scan does not see — pre-bundling it on first use
+  // would reload the page). Its .wasm comes from a `?url` import (app/onnx.worker.ts).
+  optimizeDeps: { exclude: ["onnxruntime-web"] },
   // Cross-origin isolation, so the control loop's newest sample can live in a
   // SharedArrayBuffer that the page reads at render rate (no messages, no React state).
   server: { port: 5173, strictPort: false, headers: ISOLATION },

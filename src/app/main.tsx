@@ -8,6 +8,7 @@ import {
   createRecordingStore,
   createRemoteStore,
   createRolloutStore,
+  createOnnxPolicyStore,
   type RecordingStore,
   type TeleopStore,
   createRigStore,
@@ -56,6 +57,9 @@ import { connectOperator, connectStation } from "../remote/WebRtcLink.ts";
 import { parseIceServers } from "../remote/iceServers.ts";
 import { cameraFrames } from "./cameraFrames.ts";
 import { WebSocketPolicyClient } from "../hardware/policy/WebSocketPolicyClient.ts";
+import { OnnxPolicySource } from "../control/OnnxPolicySource.ts";
+import { IdbOnnxPolicyStore } from "../storage/IdbOnnxPolicyStore.ts";
+import { createOnnxBackend } from "./onnxBackend.ts";
 
 /** The composition root: the only place that picks concrete implementations. */
 
@@ -120,6 +124,12 @@ async function start(): Promise<void> {
   // Takes a full disk kept from being finished: noted in localStorage, listed as cut short, written at recovery.
   const unfinished = LocalUnfinishedTakes.browser();
   const recording = createRecordingStore({ episodes: episodes.store, recorder, cameras, rig, teleop, clock: realClock, locks, unfinished });
+  // ONNX policies run in a worker; the chosen model is kept in IndexedDB for the next visit.
+  const onnxSource = new OnnxPolicySource(createOnnxBackend(), realClock, new IdbOnnxPolicyStore(), () =>
+    cameras.getState().cameras.map((c) => c.key),
+  );
+  void onnxSource.restore();
+  const onnx = createOnnxPolicyStore(onnxSource);
   const rollout = createRolloutStore({
     clock: realClock,
     controller: parts.controller,
@@ -127,6 +137,7 @@ async function start(): Promise<void> {
     recording,
     episodes: episodes.store,
     client: (url) => new WebSocketPolicyClient(url),
+    onnx: onnxSource,
     frame: cameraFrames(cameras),
   });
   activities.addDriver(() => {
@@ -194,6 +205,7 @@ async function start(): Promise<void> {
           cameras,
           recording,
           rollout,
+          onnx,
           datasets,
           episodes: episodeBrowser,
           remote,

@@ -17,6 +17,8 @@ export interface PolicyMapping {
   /** Which camera goes to which observation key ("images.cam_high"). */
   readonly images: readonly { readonly camera: string; readonly key: string }[];
   readonly imageSize: number;
+  /** A non-square input (an ONNX model's [3, H, W]): overrides imageSize. */
+  readonly imageBox?: { readonly width: number; readonly height: number };
   readonly imageLayout: ImageLayout;
   /** Observation key of the instruction ("prompt"); empty: none sent. */
   readonly promptKey: string;
@@ -51,15 +53,15 @@ export function buildObservation(
   const state = Float32Array.from(robot.state, (v, i) => (mapping.units === "radians" && !grippers[i] ? v * RAD : v));
   const obs: { [key: string]: WireValue } = { [mapping.stateKey]: NdArray.float32([state.length], state) };
   const missing: string[] = [];
-  const size = mapping.imageSize;
+  const box = mapping.imageBox ?? { width: mapping.imageSize, height: mapping.imageSize };
   for (const { camera, key } of mapping.images) {
     const img = robot.images.get(camera);
     if (!img) {
       missing.push(camera);
       continue;
     }
-    const shape = mapping.imageLayout === "chw" ? [3, size, size] : [size, size, 3];
-    obs[key] = NdArray.uint8(shape, letterbox(img, size, mapping.imageLayout));
+    const shape = mapping.imageLayout === "chw" ? [3, box.height, box.width] : [box.height, box.width, 3];
+    obs[key] = NdArray.uint8(shape, letterbox(img, box, mapping.imageLayout));
   }
   if (mapping.promptKey) obs[mapping.promptKey] = prompt;
   return { observation: obs, missing };

@@ -29,3 +29,5 @@ export type { RemoteOperator as RemoteOperatorView } from "../remote/RemoteOpera
 export { createRolloutStore } from "./rolloutStore.ts";
 export type { RolloutPhase, RolloutSettings, RolloutStore } from "./rolloutStore.ts";
 export type { PolicyMapping } from "../control/policyIo.ts";
+export { createOnnxPolicyStore } from "./onnxPolicyStore.ts";
+export type { OnnxPolicyStore } from "./onnxPolicyStore.ts";

@@ -27,6 +27,8 @@ export interface RolloutSettings {
   readonly record: boolean;
   readonly datasetName: string;
   readonly mapping: PolicyMapping;
+  /** Where the policy runs: a policy server at `url` (default), or the ONNX model chosen in this browser. */
+  readonly source?: "server" | "onnx";
 }
 
 export interface RolloutState extends RolloutSnapshot {
@@ -52,6 +54,8 @@ export interface RolloutBackends {
   readonly episodes: EpisodeStore;
   /** A client for the server at `url` (the app picks the implementation). */
   readonly client: (url: string) => PolicyClient;
+  /** The ONNX model chosen in this browser: its client and mapping for a follower, or an Error naming what does not fit. */
+  readonly onnx?: { prepare(joints?: readonly string[]): { connect: () => PolicyClient; mapping: PolicyMapping } };
   /** The newest frame of a camera (the app grabs it from the camera's track). */
   readonly frame?: (camera: string) => RgbaImage | undefined;
   readonly newId?: () => string;
@@ -82,6 +86,18 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
   const newId = b.newId ?? (() => crypto.randomUUID());
   /** Bumped by stop: a start still on its way (teleop, recording) gives up. */
   let token = 0;
+  /** The mapping of the rollout under way (the cameras observe grabs). */
+  let active: PolicyMapping = DEFAULT_MAPPING;
+
+  /** A camera's video starts on first use: wait for its first frame (up to 1 s), then the runner holds naming it. */
+  const firstFrame = async (camera: string): Promise<RgbaImage | undefined> => {
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve) => b.clock.timeout(100, resolve));
+      const img = b.frame?.(camera);
+      if (img) return img;
+    }
+    return undefined;
+  };
 
   const observe = async () => {
     await Promise.resolve();
@@ -92,8 +108,8 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
     const f = fresh ? sampleFrame : v.status ? SampleFrame.fromArray(v.status.sample, joints) : undefined;
     if (!f) throw new Error("no sample from the control loop yet");
     const images = new Map<string, RgbaImage>();
-    for (const { camera } of store.getState().settings.mapping.images) {
-      const img = b.frame?.(camera);
+    for (const { camera } of active.images) {
+      const img = b.frame?.(camera) ?? (await firstFrame(camera));
       if (img) images.set(camera, img);
     }
     return { t: b.clock.now(), state: Array.from(f.follower), images };
@@ -139,22 +155,28 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
       const mine = ++token;
       set({ busy: true, recordingNote: undefined, message: undefined });
       try {
+        if (get().settings.source === "onnx") {
+          if (!b.onnx) throw new Error("This studio cannot run ONNX models.");
+          b.onnx.prepare(); // a model that does not fit stops here, before teleoperation drives the follower
+        }
         if (!isDriving(b.teleop.getState().status)) await b.teleop.getState().start();
         if (mine !== token) return;
         const status = b.controller.snapshot.status;
         if (!status || !isDriving(status))
           throw new Error(b.controller.snapshot.error ?? "Teleoperation did not start: connect and calibrate a follower (Rig screen).");
         const s = get().settings;
+        const onnx = s.source === "onnx" ? b.onnx?.prepare(status.joints) : undefined; // this follower's joints
+        active = onnx?.mapping ?? s.mapping;
         const runner = new PolicyRunner(
           {
             clock: b.clock,
-            connect: () => b.client(s.url),
+            connect: onnx?.connect ?? (() => b.client(s.url)),
             sink: { playChunk: (c) => b.controller.playChunk(c), hold: () => b.controller.setSource("manual") },
             observe,
             joints: status.joints,
             ranges: status.ranges,
             grippers: status.joints.map((j) => j === "gripper"),
-            mapping: s.mapping,
+            mapping: active,
           },
           s.prompt,
         );

@@ -4,6 +4,7 @@ import type {
   CameraStore,
   DatasetsStore,
   EpisodesStore,
+  OnnxPolicyStore,
   ProblemsStore,
   RecordingStore,
   RemoteStore,
@@ -23,6 +24,8 @@ export interface Studio {
   readonly cameras: CameraStore;
   readonly recording: RecordingStore;
   readonly rollout: RolloutStore;
+  /** The ONNX model chosen for rollouts in this browser (absent: only policy servers). */
+  readonly onnx?: OnnxPolicyStore;
   readonly datasets: DatasetsStore;
   readonly episodes: EpisodesStore;
   readonly remote: RemoteStore;

@@ -24,7 +24,7 @@ export interface ActionChunk {
   readonly serverTiming: ServerTiming | undefined;
 }
 
-export type PolicyErrorKind = "connect" | "closed" | "server" | "protocol" | "busy";
+export type PolicyErrorKind = "connect" | "closed" | "server" | "protocol" | "busy" | "model";
 
 /** A policy that failed: `kind` says how (closed mid-request, the server's own error, a bad reply…). */
 export class PolicyError extends Error {

@@ -5,6 +5,7 @@ import type { RolloutPhase } from "../../state/index.ts";
 import { CameraGrid } from "../cameras/CameraGrid.tsx";
 import { useRig, useStudio } from "../StudioContext.tsx";
 import { MappingForm } from "./MappingForm.tsx";
+import { PolicySourcePicker } from "./PolicySourcePicker.tsx";
 
 const PHASE_TEXT: Record<RolloutPhase, string> = {
   idle: "ready",
@@ -121,6 +122,7 @@ export function RolloutScreen() {
   return (
     <div className="screen rollout-screen">
       <h1>Rollout</h1>
+      <PolicySourcePicker disabled={active || s.busy} />
       <MappingForm settings={s.settings} disabled={active || s.busy} />
       <div className="row">
         <button type="button" className="primary" disabled={active || s.busy} onClick={() => void s.start()}>
