@@ -51,6 +51,7 @@ function setup() {
     imageStats: () => Promise.resolve({}),
     epochNow: () => 0,
   });
+  takes.configure({ episodes: 3, episodeSeconds: 20, resetSeconds: 5, datasetName: "mine" }); // the Record screen's
   const rollout = new FakeRollout(clock);
   const told: Interjection[] = [];
   const live = new LiveLanguage({
@@ -156,6 +157,8 @@ describe("RolloutRecorder: corrections only", () => {
     expect(t.rec.snapshot.saved.map((s) => s.corrected)).toEqual(eps.map((e) => e.length));
     expect(t.rec.snapshot.note).toBe(`Saved 2 correction episodes (${eps[0]!.length + eps[1]!.length} rows) in “fixes”.`);
     expect(t.live.snapshot.promptOnly).toBe(false);
+    // The Record screen's take settings are given back.
+    expect(t.takes.snapshot.settings).toMatchObject({ episodes: 3, episodeSeconds: 20, resetSeconds: 5, datasetName: "mine" });
   });
 
   it("a stop while correcting keeps the take; a hand-back before the take began still ends it (one episode, no stray take)", async () => {

@@ -10,6 +10,7 @@
  *   prompt of that moment, its language what was said during it; every row is flagged corrected.
  * - **off**: nothing is recorded.
  *
+ * The Record screen's take settings are the rollout's only while it runs (given back at the end).
  * The recording session is started without a countdown in corrections mode (it waits between
  * takes). Begin changes state before its first await; an end during a begin cancels the
  * recording (nothing kept). Take starts and ends are asked one after another, each from the
@@ -32,7 +33,7 @@ export const MAX_CORRECTION_TAKES = 1000;
 
 /** What the recorder needs of a recording session (RecordingSession, or the app's recording store). */
 export interface RolloutTakeSession {
-  readonly snapshot: Pick<RecordingSnapshot, "phase" | "take" | "lastTake" | "error">;
+  readonly snapshot: Pick<RecordingSnapshot, "phase" | "take" | "lastTake" | "error" | "settings">;
   subscribe(fn: (s: RolloutTakeSession["snapshot"]) => void): () => void;
   configure(patch: Partial<RecordingSettings>): void;
   start(opts?: { readonly waitForFirst?: boolean }): Promise<void>;
@@ -85,6 +86,8 @@ const isActive = (p: RolloutSnapshot["phase"]) => p !== "idle" && p !== "stopped
 export class RolloutRecorder extends SnapshotEngine<RolloutRecorderView> {
   private open = false;
   private datasetName = "";
+  /** The session's take settings before this rollout changed them (given back when it ends). */
+  private before: Partial<RecordingSettings> = {};
   private starting: Promise<void> | undefined;
   private ending: Promise<void> | undefined;
   /** Episodes of takes this rollout began, and those already annotated. */
@@ -118,6 +121,8 @@ export class RolloutRecorder extends SnapshotEngine<RolloutRecorderView> {
     this.datasetName = plan.datasetName;
     const corrections = plan.mode === "corrections";
     const t = this.deps.takes;
+    const { datasetName, task, episodes, episodeSeconds, resetSeconds } = t.snapshot.settings;
+    this.before = { datasetName, task, episodes, episodeSeconds, resetSeconds };
     t.configure({
       datasetName: plan.datasetName,
       task: plan.task,
@@ -131,6 +136,7 @@ export class RolloutRecorder extends SnapshotEngine<RolloutRecorderView> {
       await this.until((p) => p === ready || p === "idle" || p === "done");
       const s = t.snapshot;
       if (s.phase !== ready || !this.open) {
+        if (this.open) t.configure(this.before);
         this.open = false;
         this.update({ active: false });
         throw new Error(s.error ?? "The recording did not start.");
@@ -164,6 +170,7 @@ export class RolloutRecorder extends SnapshotEngine<RolloutRecorderView> {
       if (this.snap.mode === "whole") await this.finishWhole();
       else await this.finishCorrections();
     } finally {
+      t.configure(this.before);
       this.update({ active: false, taking: false });
     }
   }
