@@ -237,4 +237,27 @@ describe("RolloutRecorder: the whole rollout", () => {
     expect(ep!.annotations.events.map((e) => [e.frame, e.text])).toEqual([[saidAt, "go left"]]);
     expect(t.rec.snapshot.note).toBe(`Saved episode 0 (${ep!.length} rows, ${b - a} corrected) in “runs”.`);
   });
+
+  it("a take the recorder cut short keeps its rows and gets its flags; the cut is said at once and at the end", async () => {
+    const t = setup();
+    await t.clock.drive(t.rec.begin({ mode: "whole", datasetName: "runs", task: "reach" }));
+    t.rollout.set("autonomous");
+    await t.tick(1000);
+    t.rollout.set("paused");
+    t.rollout.set("correcting");
+    await t.tick(1000);
+    t.recorder.cut("the follower was unplugged");
+    await t.tick(200);
+    expect(t.takes.snapshot.phase).toBe("done");
+    expect(t.rec.snapshot.note).toMatch(/^The recording ended early \(The take was cut short: the follower was unplugged\.\)/);
+    t.rollout.set("autonomous");
+    t.rollout.set("stopped");
+    await t.clock.drive(t.rec.end());
+    const [ep] = await t.stored();
+    expect(ep!.annotations.interventions).toHaveLength(1);
+    expect(ep!.annotations.interventions![0]!.endFrame).toBe(ep!.length); // still correcting when it was cut
+    expect(t.rec.snapshot.note).toMatch(
+      /^Saved episode 0 \(\d+ rows, \d+ corrected\) in “runs”\. The recording ended before the rollout: /,
+    );
+  });
 });

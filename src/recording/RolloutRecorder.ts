@@ -177,23 +177,28 @@ export class RolloutRecorder extends SnapshotEngine<RolloutRecorderView> {
 
   private async finishWhole(): Promise<void> {
     const t = this.deps.takes;
-    if (t.snapshot.phase !== "recording") {
-      this.update({ note: `The rollout was not recorded: the recording ended early (${t.snapshot.error ?? t.snapshot.phase}).` });
-      await t.stop();
-      return;
-    }
-    await t.next();
+    const early = t.snapshot.phase !== "recording" ? (t.snapshot.error ?? t.snapshot.phase) : undefined;
+    if (early === undefined) await t.next();
     await this.until((p) => p !== "recording" && p !== "saving");
     const take = t.snapshot.lastTake;
     await t.stop();
-    if (!take || take.discarded || !this.ours.has(take.episode.id)) return;
+    if (!take || take.discarded || !this.ours.has(take.episode.id)) {
+      this.update({ note: `The rollout was not recorded: the recording ended early (${early ?? "the take was not kept"}).` });
+      return;
+    }
+    // A take the recorder ended early (cut short, disk full) keeps its rows: they get their flags too.
+    const cut = take.failure ?? early;
     const ep = take.episode;
     const timeline = { interventions: this.deps.rollout.snapshot.timeline.interventions, interjections: [] };
     const corrected = await this.annotate(
       ep,
       (a) => rolloutAnnotations(a, timeline, ep.t0Ms, ep.fps, ep.length, this.newId).interventions ?? [],
     );
-    this.update({ note: `Saved episode ${ep.index} (${ep.length} rows, ${corrected} corrected) in “${this.datasetName}”.` });
+    this.update({
+      note:
+        `Saved episode ${ep.index} (${ep.length} rows, ${corrected} corrected) in “${this.datasetName}”.` +
+        (cut ? ` The recording ended before the rollout: ${cut}` : ""),
+    });
   }
 
   private async finishCorrections(): Promise<void> {
@@ -215,6 +220,11 @@ export class RolloutRecorder extends SnapshotEngine<RolloutRecorderView> {
 
   private onTakes(s: RolloutTakeSession["snapshot"]): void {
     if (this.open && s.take) this.ours.add(s.take.episodeId);
+    // The recording ended on its own (a take cut short, a full disk): said at once, the rollout goes on.
+    if (this.open && !this.starting && s.phase === "done" && this.snap.note === undefined)
+      this.update({
+        note: `The recording ended early (${s.error ?? "no reason given"}); the rollout goes on unrecorded. Stop to keep what was recorded.`,
+      });
     const last = s.lastTake;
     if (last && this.snap.mode === "corrections" && this.ours.has(last.episode.id) && !this.handled.has(last.episode.id)) {
       this.handled.add(last.episode.id);
