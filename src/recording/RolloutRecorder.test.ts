@@ -209,6 +209,21 @@ describe("RolloutRecorder: corrections only", () => {
   });
 });
 
+describe("RolloutRecorder: a recording session already running", () => {
+  it("is refused with a message, and the session is left alone", async () => {
+    const t = setup();
+    await t.clock.drive(t.takes.start({ waitForFirst: true })); // the Record screen's, waiting between takes
+    await expect(t.rec.begin({ mode: "corrections", datasetName: "fixes", task: "reach" })).rejects.toThrow(
+      "A recording session is running (Record screen): stop it there first, then start the rollout.",
+    );
+    expect(t.rec.snapshot.active).toBe(false);
+    expect(t.takes.snapshot.settings.datasetName).toBe("mine");
+    t.rollout.set("correcting");
+    await t.tick(500);
+    expect(t.takes.snapshot.phase).toBe("reset"); // no take begun by the rollout
+  });
+});
+
 describe("RolloutRecorder: the whole rollout", () => {
   it("records one episode with the corrected rows flagged and the interjection on its row", async () => {
     const t = setup();

@@ -116,6 +116,11 @@ export class RolloutRecorder extends SnapshotEngine<RolloutRecorderView> {
     this.handled.clear();
     this.update({ mode: plan.mode, saved: [], note: undefined, taking: false, active: plan.mode !== "off" });
     if (plan.mode === "off") return Promise.resolve();
+    const busy = this.deps.takes.snapshot.phase;
+    if (busy !== "idle" && busy !== "done") {
+      this.update({ active: false });
+      return Promise.reject(new Error("A recording session is running (Record screen): stop it there first, then start the rollout."));
+    }
     this.open = true;
     this.ending = undefined;
     this.datasetName = plan.datasetName;
