@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { type RunningPolicyServer, startPolicyServer } from "../server/policyServer.ts";
+import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures.ts";
 
 /** The stored episode's annotations (interventions, events), read through the page's store. */
@@ -21,6 +22,24 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server.close();
 });
+
+/** The episodes of dataset `name` as stored (task, length, interventions, events). */
+async function storedEpisodes(page: Page, name: string) {
+  return page.evaluate(async (n) => {
+    const t = window.__studioTest!;
+    const ds = (await t.episodes.listDatasets()).datasets.find((d) => d.name === n);
+    const eps = ds ? (await t.episodes.listEpisodes(ds.id)).episodes : [];
+    return eps
+      .filter((e) => e.status === "complete")
+      .map((e) => ({
+        task: e.task,
+        length: e.length,
+        fps: e.fps,
+        interventions: e.annotations.interventions ?? [],
+        events: e.annotations.events.map((x) => ({ frame: x.frame, kind: x.kind, text: x.text })),
+      }));
+  }, name);
+}
 
 test.describe("policy rollout with a correction", () => {
   test.setTimeout(240_000);
@@ -47,10 +66,13 @@ test.describe("policy rollout with a correction", () => {
     await expect(page.getByTestId("rollout-stats")).toContainText("chunks");
     await page.waitForTimeout(1500);
 
-    // An interjection mid-rollout: the prompt changes at once.
-    await page.getByLabel("Interjection").fill("now go left");
-    await page.getByRole("button", { name: "Say it" }).click();
+    // An interjection mid-rollout through the live-language bar (key I, Enter): the prompt changes at once.
+    await page.locator("h1").click();
+    await page.keyboard.press("i");
+    await page.getByTestId("live-input").fill("now go left");
+    await page.getByTestId("live-input").press("Enter");
     await expect(page.getByTestId("rollout-stats")).toContainText("now go left");
+    await expect(page.getByTestId("live-entries")).toContainText("now go left");
     await page.waitForTimeout(1000);
 
     // Take over (Space): the leader is brought to the follower, released; the person corrects.
@@ -129,5 +151,85 @@ test.describe("policy rollout with a correction", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("corrections only: one episode per correction window, with that window's prompt and language; the instruction bar changes the prompt between takes too", async ({
+    page,
+  }) => {
+    await page.addInitScript(() => {
+      window.__STUDIO_TEST__ = true;
+    });
+    await page.goto("/");
+    await expect(page.getByTestId("motor-row")).toHaveCount(12);
+    await expect(page.getByTestId("camera-preview")).toHaveCount(1);
+    await page.getByRole("link", { name: "Rollout" }).click();
+    await page.getByLabel("Policy server").fill(server.url);
+    await page.getByLabel("Instruction").fill("reach for the cube");
+    await page.getByLabel("Rollout dataset").fill("e2e_fixes");
+    await page.getByLabel("Record mode").selectOption("corrections");
+    await page.getByRole("button", { name: "Hold still" }).click();
+    await page.getByRole("button", { name: "Start rollout" }).click();
+    const phase = page.getByTestId("rollout-phase");
+    await expect(phase).toHaveAttribute("data-phase", "autonomous", { timeout: 60_000 });
+    // No countdown and no take while the policy acts: the recording waits for a correction.
+    expect(await page.evaluate(() => window.__studioTest!.recording.getState().phase)).toBe("reset");
+    const say = async (text: string) => {
+      await page.locator("h1").click();
+      await page.keyboard.press("i");
+      await page.getByTestId("live-input").fill(text);
+      await page.getByTestId("live-input").press("Enter");
+      await expect(page.getByTestId("rollout-stats")).toContainText(text);
+    };
+    /** Each correction's wall time, from the take-over key to the hand-back seen (a take cannot be longer). */
+    const windows: number[] = [];
+    const correct = async (ms: number, during?: string) => {
+      await page.locator("h1").click();
+      const from = Date.now();
+      await page.keyboard.press("Space");
+      await expect(phase).toHaveAttribute("data-phase", "correcting", { timeout: 10_000 });
+      await expect(page.getByTestId("rollout-stats")).toContainText("recording this correction", { timeout: 10_000 });
+      await page.getByRole("button", { name: "Move the leader" }).click();
+      await page.waitForTimeout(ms / 2);
+      if (during) await say(during);
+      await page.waitForTimeout(ms / 2);
+      await page.getByRole("button", { name: "Hold still" }).click();
+      await page.locator("h1").click();
+      await page.keyboard.press("Space");
+      await expect(phase).toHaveAttribute("data-phase", "autonomous", { timeout: 10_000 });
+      windows.push(Date.now() - from);
+      await expect(page.getByTestId("rollout-stats")).not.toContainText("recording this correction", { timeout: 10_000 });
+    };
+    const started = Date.now();
+    await page.waitForTimeout(1000);
+    await correct(2000, "a bit lower");
+    await page.waitForTimeout(1000);
+    await say("now the red one"); // between takes: the prompt only
+    await page.waitForTimeout(1000);
+    await correct(1500);
+    await page.waitForTimeout(1000);
+    await page.getByRole("button", { name: "Stop rollout" }).click();
+    const total = Date.now() - started;
+    await expect(page.getByTestId("rollout-saved")).toContainText("Saved 2 correction episodes", { timeout: 30_000 });
+
+    const eps = await storedEpisodes(page, "e2e_fixes");
+    expect(eps.map((e) => e.task)).toEqual(["reach for the cube", "now the red one"]);
+    for (const e of eps) expect(e.interventions).toEqual([{ startFrame: 0, endFrame: e.length }]);
+    // Only the corrections were recorded (each take within its window), not the seconds the policy acted.
+    const fps = eps[0]!.fps;
+    expect(eps[0]!.length).toBeGreaterThan(1.5 * fps);
+    expect(eps[1]!.length).toBeGreaterThan(1 * fps);
+    eps.forEach((e, k) => expect(e.length).toBeLessThanOrEqual(Math.ceil((windows[k]! / 1000) * fps)));
+    expect(eps[0]!.length + eps[1]!.length).toBeLessThan(((total - 3500) / 1000) * fps); // ≥ 3.5 s autonomous left out
+    expect(eps[0]!.events.filter((e) => e.kind === "interjection").map((e) => e.text)).toEqual(["a bit lower"]);
+    expect(eps[1]!.events).toEqual([]);
+
+    await page.getByRole("link", { name: "Episodes" }).click();
+    const ds = page.getByLabel("Dataset", { exact: true });
+    await ds.selectOption({ label: "e2e_fixes" });
+    await expect(page.getByTestId("rollout-pill")).toHaveCount(2);
+    await expect(page.getByTestId("rollout-pill").first()).toContainText("100% corrected");
+    await page.locator('[data-testid="episode-item"][data-index="0"]').click();
+    await expect(page.getByTestId("intervention-bar")).toHaveCount(1);
+    await expect(page.getByTestId("plot-corrected")).toContainText(`${eps[0]!.length} rows`);
   });
 });

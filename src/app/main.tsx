@@ -10,6 +10,7 @@ import {
   createRolloutStore,
   createOnnxPolicyStore,
   type RecordingStore,
+  type RolloutStore,
   type TeleopStore,
   createRigStore,
   createTeleopStore,
@@ -37,6 +38,7 @@ declare global {
       episodes: EpisodeStore;
       verifyEpisode(id: string): Promise<EpisodeCheck>;
       recording: RecordingStore;
+      rollout: RolloutStore;
       teleop: TeleopStore;
       /** The OriginLocks contract run against this browser's Web Locks: the failures (none expected). */
       lockContract(): Promise<{ name: string; error: string }[]>;
@@ -178,6 +180,7 @@ async function start(): Promise<void> {
       episodes: episodes.store,
       verifyEpisode: (id) => verifyEpisode(episodes.store, id),
       recording,
+      rollout,
       teleop,
       lockContract: () => runLockContract(() => [new WebLocks(navigator.locks), new WebLocks(navigator.locks)]),
       busStats: (key) => rig.getState().api(key).stats(key),

@@ -70,6 +70,48 @@ describe("LiveLanguage", () => {
     expect(t.told[0]?.frame).toBe(75);
   });
 
+  it("prompt only (a rollout between takes): the input opens without a take and only tells; a take begun meanwhile gets it at submit", async () => {
+    const t = await setup({ stampAt: "submit" });
+    expect(t.live.openInterjection()).toBe(false);
+    t.live.setPromptOnly(true);
+    expect(t.live.snapshot.promptOnly).toBe(true);
+    expect(t.live.openInterjection()).toBe(true);
+    expect(t.live.snapshot.input).toEqual({ mode: "interjection", episodeId: undefined, frame: 0 });
+    t.live.submit("go left");
+    expect(t.told).toEqual([{ episodeId: undefined, frame: undefined, text: "go left" }]);
+    expect(t.live.markSubtask()).toBe(false); // subtasks need a take
+    expect(t.live.openInterjection()).toBe(true);
+    t.live.beginTake(t.take); // the person took over while typing
+    expect(t.live.snapshot.promptOnly).toBe(false);
+    await t.to(20);
+    t.live.submit("lower");
+    await t.live.flush();
+    expect(t.told.at(-1)).toEqual({ episodeId: t.episode.id, frame: 20, text: "lower" });
+    expect((await t.stored()).events.map((e) => [e.frame, e.text])).toEqual([[20, "lower"]]);
+    expect((await t.stored()).events.some((e) => e.text === "go left")).toBe(false);
+  });
+
+  it("after(fn) runs another writer's change between this engine's writes, never across one", async () => {
+    const t = await setup();
+    t.live.beginTake(t.take);
+    t.live.openInterjection();
+    t.live.submit("one");
+    const order: string[] = [];
+    const other = t.live.after(async () => {
+      order.push(`other sees ${(await t.stored()).events.length}`);
+      const a = await t.stored();
+      await t.store.updateEpisode(t.episode.id, { annotations: { ...a, interventions: [{ startFrame: 0, endFrame: 3 }] } });
+    });
+    t.live.openInterjection();
+    t.live.submit("two");
+    await other;
+    await t.live.flush();
+    expect(order).toEqual(["other sees 2"]); // after the write queued before it (which wrote both entries)
+    const a = await t.stored();
+    expect(a.events.map((e) => e.text)).toEqual(["one", "two"]);
+    expect(a.interventions).toEqual([{ startFrame: 0, endFrame: 3 }]);
+  });
+
   it("Esc cancels the input: nothing stamped; empty text stamps nothing either", async () => {
     const t = await setup();
     t.live.beginTake(t.take);

@@ -55,7 +55,8 @@ export interface LiveEntry {
 /** The one-line input, open: what it is for and where its text goes. */
 export interface LiveInput {
   readonly mode: LiveInputMode;
-  readonly episodeId: string;
+  /** Undefined: opened while no take records (prompt-only, see {@link LiveLanguage.setPromptOnly}). */
+  readonly episodeId: string | undefined;
   /** The row captured when the input opened (interjection), or where the named subtask starts. */
   readonly frame: number;
 }
@@ -69,12 +70,15 @@ export interface LiveLanguageView {
   readonly entries: readonly LiveEntry[];
   readonly input: LiveInput | undefined;
   readonly error: string | undefined;
+  /** No take records, yet an instruction can be given (a rollout between takes: it only changes the prompt). */
+  readonly promptOnly: boolean;
 }
 
 /** Told of each interjection as it is stamped (a rollout changes the policy's prompt with it). */
 export interface Interjection {
-  readonly episodeId: string;
-  readonly frame: number;
+  /** Undefined (and no frame): given while no take recorded, so it is stamped nowhere. */
+  readonly episodeId: string | undefined;
+  readonly frame: number | undefined;
   readonly text: string;
 }
 
@@ -109,9 +113,30 @@ export class LiveLanguage extends SnapshotEngine<LiveLanguageView> {
   private shown: Take | undefined;
   private inputSpan: string | undefined;
   private writes: Promise<void> = Promise.resolve();
+  private promptOnly = false;
 
   constructor(private readonly deps: LiveLanguageDeps) {
-    super({ recording: false, episodeId: undefined, fps: 30, entries: [], input: undefined, error: undefined });
+    super({ recording: false, episodeId: undefined, fps: 30, entries: [], input: undefined, error: undefined, promptOnly: false });
+  }
+
+  /**
+   * While on, the instruction input opens even when no take records (a policy rollout between
+   * correction takes, or not recorded): its text then only goes to `onInterjection` — unless a
+   * take began meanwhile and interjections are stamped at submit, then it is that take's.
+   */
+  setPromptOnly(on: boolean): void {
+    this.promptOnly = on;
+    this.show({});
+  }
+
+  /**
+   * Runs `fn` after every write asked for so far and before any asked for later: another writer of
+   * the same episodes' annotations (a rollout's intervention spans) does not race these writes.
+   */
+  after(fn: () => Promise<void>): Promise<void> {
+    const run = this.writes.then(fn);
+    this.writes = run.catch(() => undefined);
+    return run;
   }
 
   /** A take started recording: the keys stamp on its rows. */
@@ -160,6 +185,11 @@ export class LiveLanguage extends SnapshotEngine<LiveLanguageView> {
   /** Opens the one-line input for an instruction / interjection. False when no take is recording. */
   openInterjection(): boolean {
     const take = this.current;
+    if (!take && this.promptOnly) {
+      this.inputSpan = undefined;
+      this.update({ input: { mode: "interjection", episodeId: undefined, frame: 0 } });
+      return true;
+    }
     if (!take) return false;
     this.inputSpan = undefined;
     this.update({ input: { mode: "interjection", episodeId: take.clock.episodeId, frame: this.row(take) } });
@@ -193,10 +223,13 @@ export class LiveLanguage extends SnapshotEngine<LiveLanguageView> {
   submit(text: string): void {
     const input = this.snap.input;
     if (!input) return;
-    const take = this.takes.get(input.episodeId);
+    const take =
+      input.episodeId !== undefined ? this.takes.get(input.episodeId) : this.deps.stampAt === "submit" ? this.current : undefined;
     const spanId = this.inputSpan;
     this.closeInput();
     const value = text.trim();
+    if (value && !take && input.episodeId === undefined)
+      this.deps.onInterjection?.({ episodeId: undefined, frame: undefined, text: value });
     if (!take || !value) return;
     if (input.mode === "subtask") {
       const span = take.spans.find((s) => s.id === spanId);
@@ -249,6 +282,7 @@ export class LiveLanguage extends SnapshotEngine<LiveLanguageView> {
       : [];
     this.update({
       recording: this.current !== undefined,
+      promptOnly: this.current === undefined && this.promptOnly,
       episodeId: take?.clock.episodeId,
       fps: take?.clock.fps ?? this.snap.fps,
       entries,

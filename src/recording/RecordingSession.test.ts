@@ -153,6 +153,26 @@ describe("RecordingSession", () => {
     expect(t.phase()).toBe("countdown");
   });
 
+  it("stop in the same turn as start (before its first await): idle, nothing recorded", async () => {
+    const t = setup();
+    const started = t.session.start();
+    const stopped = t.session.stop();
+    await Promise.all([started, stopped]);
+    expect(t.phase()).toBe("idle");
+    expect(t.recorder.calls).not.toContain("setSample");
+  });
+
+  it("waitForFirst: no countdown, the session waits until → begins the first take", async () => {
+    const t = setup({ episodeSeconds: 0, resetSeconds: 0, episodes: 5 });
+    await t.session.start({ waitForFirst: true });
+    expect(t.phase()).toBe("reset");
+    await t.clock.advance(60_000);
+    expect(t.phase()).toBe("reset");
+    expect(t.recorder.calls).not.toContain("start");
+    await t.session.next();
+    expect(t.phase()).toBe("recording");
+  });
+
   it("→ ends the countdown, the take (kept, early) and the reset; pressed twice it never starts two takes", async () => {
     const t = setup({ episodeSeconds: 20, resetSeconds: 30, episodes: 3 });
     await t.session.start();

@@ -87,8 +87,12 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     this.update({ settings: { ...this.snap.settings, ...patch } });
   }
 
-  /** Starts a session: dataset, codec check, joints, countdown, then takes one after another. Errors are shown, not thrown. */
-  start(): Promise<void> {
+  /**
+   * Starts a session: dataset, codec check, joints, countdown, then takes one after another. Errors are shown, not thrown.
+   * `waitForFirst`: no countdown — the session waits in "reset" until → begins the first take (a policy rollout's
+   * corrections-only recording begins each take itself, when the person takes over).
+   */
+  start(opts: { readonly waitForFirst?: boolean } = {}): Promise<void> {
     if (this.life.phase === "starting" && this.startPromise) return this.startPromise;
     if (this.snap.phase !== "idle" && this.snap.phase !== "done") return Promise.resolve();
     // A session that ended on its own (every take kept, or a failure) is still open: close it first.
@@ -105,7 +109,8 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       codecWarning: undefined,
       turnoverMs: undefined,
     });
-    const promise = this.life.start((signal) => this.exclusive(() => this.prepare(signal))).catch(() => undefined); // shown by prepare
+    const wait = opts.waitForFirst === true;
+    const promise = this.life.start((signal) => this.exclusive(() => this.prepare(signal, wait))).catch(() => undefined); // shown by prepare
     this.startPromise = promise;
     return promise;
   }
@@ -212,7 +217,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     });
   }
 
-  private async prepare(signal: AbortSignal): Promise<void> {
+  private async prepare(signal: AbortSignal, waitForFirst: boolean): Promise<void> {
     try {
       await this.guard.hold();
       throwIfCancelled(signal);
@@ -240,8 +245,11 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       throwIfCancelled(signal);
       await this.deps.recorder.setSample(source);
       throwIfCancelled(signal);
-      this.update({ dataset, codec, codecWarning, phase: "countdown" });
-      this.armPhase(COUNTDOWN_MS, () => this.beginTake());
+      if (waitForFirst) this.update({ dataset, codec, codecWarning, phase: "reset", phaseEndsAt: undefined });
+      else {
+        this.update({ dataset, codec, codecWarning, phase: "countdown" });
+        this.armPhase(COUNTDOWN_MS, () => this.beginTake());
+      }
     } catch (e) {
       this.update({ phase: "idle", ...(isCancelled(e) ? {} : { error: messageOf(e) }) });
       throw e;
@@ -253,6 +261,8 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     if (this.snap.phase === "recording") await this.endTake();
     this.cancelPhaseTimer();
     if (IN_SESSION.has(this.snap.phase)) this.update({ phase: "done", phaseEndsAt: undefined });
+    // Stopped before the start's work even began (the same turn): it never got to say "idle".
+    else if (this.snap.phase === "preparing") this.update({ phase: "idle" });
   }
 
   /** Runs `fn` as a transition `ms` from now, unless another transition or a stop came first. */

@@ -19,8 +19,8 @@ export type { RecordingPhase, RecordingSettings } from "../recording/sessionType
 
 export interface RecordingState extends RecordingSnapshot {
   update(patch: Partial<RecordingSettings>): void;
-  /** Starts a session: dataset, codec check, teleop, countdown, then takes one after another. */
-  start(): Promise<void>;
+  /** Starts a session: dataset, codec check, teleop, countdown, then takes one after another (`waitForFirst`: see RecordingSession). */
+  start(opts?: { readonly waitForFirst?: boolean }): Promise<void>;
   /** → : end the take early (keeping it), or end the countdown or the reset early. */
   next(): Promise<void>;
   /** ← : throw the current (or just finished) take away entirely and record it again. */
@@ -95,7 +95,7 @@ export function createRecordingStore(b: RecordingBackends): RecordingStore {
   const store = createStore<RecordingState>()(() => ({
     ...session.snapshot,
     update: (patch) => session.configure(patch),
-    start: () => session.start(),
+    start: (opts) => session.start(opts),
     next: () => session.next(),
     rerecord: () => session.rerecord(),
     discardLast: () => session.discardLast(),

@@ -3,14 +3,16 @@ import type { Clock } from "../core/clock.ts";
 import { SampleFrame } from "../core/LatestSample.ts";
 import type { RgbaImage } from "../core/letterbox.ts";
 import { messageOf } from "../core/messages.ts";
-import { rolloutAnnotations } from "../core/rollout.ts";
 import type { TeleopController } from "../control/index.ts";
 import { isDriving } from "../control/index.ts";
 import { DEFAULT_MAPPING, type PolicyMapping } from "../control/policyIo.ts";
 import { PolicyRunner } from "../control/PolicyRunner.ts";
 import { RolloutSession, type RolloutSnapshot } from "../control/RolloutSession.ts";
 import type { PolicyClient } from "../protocol/openpi/policy.ts";
+import { followTakes, LiveLanguage } from "../recording/LiveLanguage.ts";
+import { RolloutRecorder, type RolloutTakeSession } from "../recording/RolloutRecorder.ts";
 import type { EpisodeStore } from "../storage/EpisodeStore.ts";
+import { createLiveLanguageStore, type LiveLanguageStore } from "./liveLanguageStore.ts";
 import type { RecordingStore } from "./recordingStore.ts";
 import type { TeleopStore } from "./teleopStore.ts";
 
@@ -23,8 +25,10 @@ export interface RolloutSettings {
   readonly url: string;
   /** The instruction: the policy's prompt (and the episode's task). */
   readonly prompt: string;
-  /** Record the whole rollout as one episode, with the corrected rows flagged. */
+  /** Record the rollout (how: `recordMode`). */
   readonly record: boolean;
+  /** The whole rollout as one episode with the corrected rows flagged, or one episode per correction window. */
+  readonly recordMode: "whole" | "corrections";
   readonly datasetName: string;
   readonly mapping: PolicyMapping;
   /** Where the policy runs: a policy server at `url` (default), or the ONNX model chosen in this browser. */
@@ -36,12 +40,15 @@ export interface RolloutState extends RolloutSnapshot {
   /** What happened to the recording (saved where), or why it failed. */
   readonly recordingNote: string | undefined;
   readonly busy: boolean;
+  /** A correction take records now (corrections only). */
+  readonly taking: boolean;
+  /** Language in the loop (keys I and N, as while recording): an instruction is the policy's prompt at once. */
+  readonly liveLanguage: LiveLanguageStore;
   configure(patch: Partial<RolloutSettings>): void;
   start(): Promise<void>;
   /** Space (or a gamepad button, or a foot pedal's key): take over / hand back. */
   toggle(): void;
   stop(): Promise<void>;
-  interject(text: string): void;
 }
 
 export type RolloutStore = StoreApi<RolloutState>;
@@ -61,23 +68,12 @@ export interface RolloutBackends {
   readonly newId?: () => string;
 }
 
-function waitFor(store: RecordingStore, done: (s: ReturnType<RecordingStore["getState"]>) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    if (done(store.getState())) return resolve();
-    const off = store.subscribe((s) => {
-      if (done(s)) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
-
 /**
  * Binds a {@link RolloutSession} to React, with what a rollout needs around it: teleoperation
- * running (the policy acts through the loop), the policy runner built from the settings, and the
- * recording of the whole rollout as one episode whose corrected rows and interjections are written
- * to its annotations when it is saved.
+ * running (the policy acts through the loop), the policy runner built from the settings, what is
+ * recorded ({@link RolloutRecorder} decides: the whole rollout, or one episode per correction), and
+ * the rollout's own live-language engine over the recording's takes: an instruction typed
+ * (key I) changes the policy's prompt at once and is stamped on the row of Enter.
  */
 export function createRolloutStore(b: RolloutBackends): RolloutStore {
   const session = new RolloutSession(b.clock, b.controller);
@@ -115,36 +111,34 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
     return { t: b.clock.now(), state: Array.from(f.follower), images };
   };
 
-  async function saveTake(): Promise<void> {
-    const rec = b.recording.getState();
-    if (!store.getState().settings.record) return;
-    if (rec.phase === "preparing" || rec.phase === "countdown") {
-      await rec.stop(); // stopped before the take began: nothing to keep
-      return;
-    }
-    if (rec.phase !== "recording") {
-      store.setState({ recordingNote: `The rollout was not recorded: the recording ended early (${rec.error ?? rec.phase}).` });
-      return;
-    }
-    await rec.next();
-    await waitFor(b.recording, (s) => s.phase !== "recording" && s.phase !== "saving");
-    const take = b.recording.getState().lastTake;
-    await b.recording.getState().stop();
-    if (!take || take.discarded) return;
-    const ep = take.episode;
-    const annotations = rolloutAnnotations(ep.annotations, session.snapshot.timeline, ep.t0Ms, ep.fps, ep.length, newId);
-    await b.episodes.updateEpisode(ep.id, { annotations });
-    const corrected = (annotations.interventions ?? []).reduce((n, s) => n + s.endFrame - s.startFrame, 0);
-    store.setState({
-      recordingNote: `Saved episode ${ep.index} (${ep.length} rows, ${corrected} corrected) in “${store.getState().settings.datasetName}”.`,
-    });
-  }
+  const takes: RolloutTakeSession = {
+    get snapshot() {
+      return b.recording.getState();
+    },
+    subscribe: (fn) => b.recording.subscribe((s) => fn(s)),
+    configure: (patch) => b.recording.getState().update(patch),
+    start: (opts) => b.recording.getState().start(opts),
+    next: () => b.recording.getState().next(),
+    stop: () => b.recording.getState().stop(),
+  };
+  const live = new LiveLanguage({ clock: b.clock, store: b.episodes, stampAt: "submit", onInterjection: (e) => session.interject(e.text) });
+  followTakes(takes, live);
+  const recorder = new RolloutRecorder({ takes, rollout: session, episodes: b.episodes, live, newId });
 
   const store = createStore<RolloutState>()((set, get) => ({
     ...session.snapshot,
-    settings: { url: DEFAULT_POLICY_URL, prompt: "reach for the cube", record: true, datasetName: "rollouts", mapping: DEFAULT_MAPPING },
+    settings: {
+      url: DEFAULT_POLICY_URL,
+      prompt: "reach for the cube",
+      record: true,
+      recordMode: "whole",
+      datasetName: "rollouts",
+      mapping: DEFAULT_MAPPING,
+    },
     recordingNote: undefined,
     busy: false,
+    taking: false,
+    liveLanguage: createLiveLanguageStore(live),
 
     configure(patch) {
       set({ settings: { ...get().settings, ...patch } });
@@ -180,16 +174,10 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
           },
           s.prompt,
         );
-        if (s.record) {
-          b.recording.getState().update({ datasetName: s.datasetName, task: s.prompt, episodes: 1, episodeSeconds: 0, resetSeconds: 0 });
-          await b.recording.getState().start();
-          await waitFor(b.recording, (r) => r.phase === "recording" || r.phase === "idle" || r.phase === "done");
-          const r = b.recording.getState();
-          if (r.phase !== "recording") throw new Error(r.error ?? "The recording did not start.");
-          if (mine !== token) {
-            await saveTake();
-            return;
-          }
+        await recorder.begin({ mode: s.record ? s.recordMode : "off", datasetName: s.datasetName, task: s.prompt });
+        if (mine !== token) {
+          await recorder.end();
+          return;
         }
         await session.start(runner);
       } catch (e) {
@@ -206,16 +194,15 @@ export function createRolloutStore(b: RolloutBackends): RolloutStore {
       session.stop();
       set({ busy: true });
       try {
-        await saveTake();
+        await recorder.end();
       } catch (e) {
         set({ recordingNote: `The rollout was not saved: ${messageOf(e)}` });
       } finally {
         set({ busy: false });
       }
     },
-
-    interject: (text) => session.interject(text),
   }));
   session.subscribe((s) => store.setState(s));
+  recorder.subscribe((r) => store.setState({ recordingNote: r.note, taking: r.taking }));
   return store;
 }

@@ -17,6 +17,13 @@ const KEYS: readonly (readonly [string, string, string])[] = [
     "next subtask: ends the current subtask and starts one at this row; type its name (optional), Enter",
   ],
   ["Esc (in that input)", "Record", "closes the input only; the take goes on (press Esc again to stop)"],
+  [
+    "Space",
+    "Rollout",
+    "take over (the leader is brought to the follower, then yours) / hand back to the policy; a gamepad's A or a foot pedal sending Space too",
+  ],
+  ["I", "Rollout", "an instruction: the policy's prompt from Enter on, stamped on that row while a take records"],
+  ["N", "Rollout, while a take records", "next subtask, as on Record"],
   ["Space", "Episodes player", "play / pause"],
   ["← / →", "Episodes player", "previous / next frame"],
   ["J / K / L", "Episodes player", "back / pause / forward"],

@@ -12,6 +12,7 @@ import { DataCursor, toRowBatches } from "./dataCursor.ts";
 import { readEpisodesV3, readMetaV21, readTasksV3, type EpisodeMeta } from "./episodesMeta.ts";
 import type { DatasetFiles } from "./files.ts";
 import { readInfo, type DatasetInfo } from "./info.ts";
+import { readInterventions } from "./intervention.ts";
 import { readEpisodeLanguage } from "./language.ts";
 import { VideoCursor } from "./videoCursor.ts";
 
@@ -117,7 +118,8 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
       }
       const rowBatches = toRowBatches(episodeId, rows, ep.length, width, fps);
       const language = readEpisodeLanguage(table, rows.timestamp, ep.index, episodeId);
-      warnings.push(...ep.warnings, ...language.warnings);
+      const corrected = readInterventions(table, ep.index);
+      warnings.push(...ep.warnings, ...language.warnings, ...corrected.warnings);
       const record: EpisodeRecord = {
         id: episodeId,
         datasetId,
@@ -131,7 +133,14 @@ export async function importDataset(files: DatasetFiles, target: ImportTarget, o
         tracks,
         sync: null,
         qa: [],
-        annotations: { ...emptyAnnotations(), spans: language.spans, events: language.events, tags: ep.tags, success: ep.success },
+        annotations: {
+          ...emptyAnnotations(),
+          spans: language.spans,
+          events: language.events,
+          tags: ep.tags,
+          success: ep.success,
+          ...(corrected.spans ? { interventions: corrected.spans } : {}),
+        },
         imageStats: ep.imageStats,
         mediaBytes,
       };

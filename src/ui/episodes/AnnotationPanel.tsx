@@ -106,7 +106,7 @@ function Timeline({ data, onDrawn }: { data: EpisodeData; onDrawn: (a: number, b
         <div
           className="timeline-lane intervention-lane"
           data-testid="intervention-lane"
-          title="Policy rollout: grey = the policy acted, orange = a person corrected"
+          title="Policy rollout: grey = the policy acted, red = a person corrected"
           onClick={(e) => episodes.getState().seek(frameAt(e.clientX))}
         >
           {doc.annotations.interventions.map((s) => (

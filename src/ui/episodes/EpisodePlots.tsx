@@ -8,6 +8,9 @@ const STATE_COLOR = "#60a5fa";
 const ACTION_COLOR = "#f59e0b";
 const SPAN_COLORS = ["rgba(76, 154, 255, 0.14)", "rgba(63, 185, 80, 0.14)", "rgba(227, 179, 65, 0.14)", "rgba(188, 140, 255, 0.14)"];
 const EVENT_COLOR = "rgba(240, 246, 252, 0.55)";
+/** A policy rollout's corrected rows: a faint band and a solid strip along the bottom (the timeline's red; amber is the action). */
+const CORRECTED_FILL = "rgba(251, 113, 133, 0.12)";
+const CORRECTED_STRIP = "#fb7185";
 const PLOT_HEIGHT = 72;
 
 /** The unit of a joint's values: degrees, or percent (the gripper; every joint in range mode). */
@@ -15,13 +18,21 @@ export function jointUnit(name: string, units: JointUnits | undefined): string {
   return units === "range_m100_100" || name.startsWith("gripper") ? "%" : "°";
 }
 
-/** Subtask spans as bands and events as lines on a chart's time axis (frames), under the curves. */
+/** Subtask spans as bands, corrected rows (a rollout) as a red band, events as lines on a chart's time axis (frames), under the curves. */
 function drawAnnotations(u: uPlot, a: EpisodeAnnotations | undefined): void {
   if (!a) return;
   const { ctx } = u;
   const { top, height } = u.bbox;
   const x = (f: number) => u.valToPos(f, "x", true);
   ctx.save();
+  const strip = Math.max(2, 3 * devicePixelRatio);
+  for (const s of a.interventions ?? []) {
+    const w = Math.max(1, x(s.endFrame) - x(s.startFrame));
+    ctx.fillStyle = CORRECTED_FILL;
+    ctx.fillRect(x(s.startFrame), top, w, height);
+    ctx.fillStyle = CORRECTED_STRIP;
+    ctx.fillRect(x(s.startFrame), top + height - strip, w, strip);
+  }
   a.spans.forEach((s, i) => {
     ctx.fillStyle = SPAN_COLORS[i % SPAN_COLORS.length]!;
     ctx.fillRect(x(s.startFrame), top, Math.max(1, x(s.endFrame) - x(s.startFrame)), height);
@@ -192,6 +203,11 @@ export function EpisodePlots({
         <span className="legend-action">action</span>
         {annotations && annotations.spans.length + annotations.events.length > 0 && (
           <span className="muted">bands: subtask spans · lines: events</span>
+        )}
+        {annotations?.interventions && annotations.interventions.length > 0 && (
+          <span className="legend-corrected" data-testid="plot-corrected">
+            red strip: corrected by a person ({annotations.interventions.reduce((n, x) => n + x.endFrame - x.startFrame, 0)} rows)
+          </span>
         )}
       </div>
       <div

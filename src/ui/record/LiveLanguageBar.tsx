@@ -76,7 +76,11 @@ function LiveInputLine({ store }: { store: LiveLanguageStore }) {
   });
   if (!input) return null;
   const subtask = input.mode === "subtask";
-  const label = subtask ? `Name the subtask starting at ${when(input.frame, fps)} (optional)` : `Instruction at ${when(input.frame, fps)}`;
+  const label = subtask
+    ? `Name the subtask starting at ${when(input.frame, fps)} (optional)`
+    : input.episodeId === undefined
+      ? "Instruction (the policy's prompt; no take records now)"
+      : `Instruction at ${when(input.frame, fps)}`;
   return (
     <div className="row live-input">
       <label className="grow">
@@ -128,10 +132,13 @@ function EntryItem({ e, fps, naming }: { e: LiveEntry; fps: number; naming: bool
 /**
  * Language during a take: I opens the one-line input for an instruction or interjection, N marks
  * the next subtask (and offers to name it). What is stamped is listed here and lands in the take's
- * annotations (Episodes timeline, v3.0 export). Keys act only while a take records.
+ * annotations (Episodes timeline, v3.0 export). Keys act only while a take records — or, for I,
+ * while the engine takes prompt-only instructions (a policy rollout between takes).
+ * `hint`: what the keys do, where the screen differs (a rollout stamps at Enter).
  */
-export function LiveLanguageBar({ store }: { store: LiveLanguageStore }) {
+export function LiveLanguageBar({ store, hint }: { store: LiveLanguageStore; hint?: string }) {
   const recording = useStore(store, (s) => s.recording);
+  const promptOnly = useStore(store, (s) => s.promptOnly);
   const input = useStore(store, (s) => s.input);
   const entries = useStore(store, (s) => s.entries);
   const fps = useStore(store, (s) => s.fps);
@@ -149,19 +156,21 @@ export function LiveLanguageBar({ store }: { store: LiveLanguageStore }) {
     return () => window.removeEventListener("keydown", onKey);
   }, [store]);
 
-  if (!recording && !input && entries.length === 0) return null;
+  if (!recording && !promptOnly && !input && entries.length === 0) return null;
   return (
     <section className="panel live-language" data-testid="live-language" aria-label="Language during the take">
-      {recording && (
+      {(recording || promptOnly) && (
         <div className="row">
           <button type="button" onClick={() => store.getState().openInterjection()} title="I">
             Instruction (I)
           </button>
-          <button type="button" onClick={() => store.getState().markSubtask()} title="N">
-            Next subtask (N)
-          </button>
+          {recording && (
+            <button type="button" onClick={() => store.getState().markSubtask()} title="N">
+              Next subtask (N)
+            </button>
+          )}
           <span className="muted small">
-            stamped at the row when you press the key · Enter stamps · Esc cancels the input (the take goes on)
+            {hint ?? "stamped at the row when you press the key · Enter stamps · Esc cancels the input (the take goes on)"}
           </span>
         </div>
       )}

@@ -61,6 +61,18 @@ export function MappingForm({ settings, disabled }: { settings: RolloutSettings;
           />{" "}
           Record the rollout
         </label>
+        <label title="Whole rollout: one episode, the corrected rows flagged (intervention). Corrections only: one episode per correction, from the hand-over to the hand-back.">
+          as{" "}
+          <select
+            aria-label="Record mode"
+            value={settings.recordMode}
+            disabled={disabled || !settings.record}
+            onChange={(e) => configure({ recordMode: e.target.value === "corrections" ? "corrections" : "whole" })}
+          >
+            <option value="whole">the whole rollout (corrected rows flagged)</option>
+            <option value="corrections">corrections only (one episode per correction)</option>
+          </select>
+        </label>
         <label>
           Dataset{" "}
           <input

@@ -3,6 +3,7 @@ import { useStore } from "zustand";
 import { ARMS } from "../../core/robots.ts";
 import type { RolloutPhase } from "../../state/index.ts";
 import { CameraGrid } from "../cameras/CameraGrid.tsx";
+import { LiveLanguageBar } from "../record/LiveLanguageBar.tsx";
 import { useRig, useStudio } from "../StudioContext.tsx";
 import { MappingForm } from "./MappingForm.tsx";
 import { PolicySourcePicker } from "./PolicySourcePicker.tsx";
@@ -16,6 +17,9 @@ const PHASE_TEXT: Record<RolloutPhase, string> = {
   correcting: "YOU ARE CORRECTING",
   stopped: "stopped",
 };
+
+const LANGUAGE_HINT =
+  "the policy's prompt from Enter on, stamped on that row when a take records · Esc cancels the input (the rollout goes on)";
 
 const typing = (t: EventTarget | null) => {
   const el = t as HTMLElement | null;
@@ -74,41 +78,6 @@ function SimLeaderHand() {
   );
 }
 
-function Interjection({ disabled }: { disabled: boolean }) {
-  const { rollout } = useStudio();
-  const interject = useStore(rollout, (s) => s.interject);
-  const [text, setText] = useState("");
-  const send = () => {
-    if (!text.trim()) return;
-    interject(text);
-    setText("");
-  };
-  return (
-    <form
-      className="row"
-      onSubmit={(e) => {
-        e.preventDefault();
-        send();
-      }}
-    >
-      <label>
-        Tell the policy{" "}
-        <input
-          aria-label="Interjection"
-          value={text}
-          disabled={disabled}
-          placeholder="now go left"
-          onChange={(e) => setText(e.target.value)}
-          style={{ width: "20em" }}
-        />
-      </label>
-      <button type="submit" disabled={disabled || !text.trim()}>
-        Say it
-      </button>
-    </form>
-  );
-}
-
 /** Run a policy on the arm, take over with the leader when it errs, and record the corrections. */
 export function RolloutScreen() {
   const { rollout } = useStudio();
@@ -147,6 +116,7 @@ export function RolloutScreen() {
           {s.timeline.interventions.length > 0
             ? ` · ${s.timeline.interventions.length} correction${s.timeline.interventions.length === 1 ? "" : "s"}`
             : ""}
+          {s.taking ? " · ● recording this correction" : ""}
         </span>
       </div>
       {s.message && (
@@ -163,12 +133,13 @@ export function RolloutScreen() {
           {s.recordingNote}
         </p>
       )}
-      <Interjection disabled={!active} />
+      <LiveLanguageBar store={s.liveLanguage} hint={LANGUAGE_HINT} />
       <SimLeaderHand />
       <CameraGrid />
       <p className="muted small">
-        Keys: Space take over / hand back (a gamepad&apos;s A button and a foot pedal sending Space do the same) · Esc emergency stop. Start
-        the reference policy with <code>npm run policy-server</code>.
+        Keys: Space take over / hand back (a gamepad&apos;s A button and a foot pedal sending Space do the same) · I instruction (the
+        policy&apos;s prompt) · N next subtask (while a take records) · Esc emergency stop. Start the reference policy with{" "}
+        <code>npm run policy-server</code>.
       </p>
     </div>
   );
