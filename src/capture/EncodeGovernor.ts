@@ -37,7 +37,7 @@ export interface EncodeGovernorOptions {
   gop: number;
   /** The configured target bits per second. */
   bitrate: number;
-  clock: Clock;
+  clock: Pick<Clock, "now">;
   /** Frames in flight at which the cost is lowered one step (default: 0.2 s of frames). */
   lowerAt?: number;
   /** Frames in flight at which rows are repeated (default: 0.4 s of frames). */
