@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MediaBatch } from "../core/dataset.ts";
-import { CameraEncoder, EncoderError, chooseCodec } from "./CameraEncoder.ts";
+import { CameraEncoder, EncoderError } from "./CameraEncoder.ts";
+import { chooseCodec } from "./codecCheck.ts";
 
 interface Submitted {
   timestamp: number;

@@ -15,6 +15,7 @@
 
 import type { EncodedFrameRef, MediaBatch, VideoTrackInfo } from "../core/dataset.ts";
 import type { Clock } from "../core/clock.ts";
+import { otherCodecs } from "../core/encoderQa.ts";
 import { codecStrings, defaultBitrate, rowOfTimestampUs, rowTimestampUs } from "./codecs.ts";
 import type { CodecName } from "./codecs.ts";
 import { EncodeGovernor, type GovernorStats, type RowSpan } from "./EncodeGovernor.ts";
@@ -69,7 +70,7 @@ export interface CameraEncoderStats {
 }
 
 /** The first supported encoder configuration for a codec, or null. */
-async function supportedEncoderConfig(
+export async function supportedEncoderConfig(
   codec: CodecName,
   width: number,
   height: number,
@@ -127,7 +128,7 @@ export class CameraEncoder {
     const config = await supportedEncoderConfig(options.codec, options.width, options.height, options.fps, extra);
     if (config === null) {
       throw new EncoderError(
-        `This browser cannot encode ${options.codec.toUpperCase()} video at ${options.width}×${options.height} ${options.fps} fps. Choose another codec (H.264 or VP9) or a smaller resolution.`,
+        `This browser cannot encode ${options.codec.toUpperCase()} video at ${options.width}×${options.height} ${options.fps} fps. Choose another codec (${otherCodecs(options.codec)}) or a smaller resolution.`,
         "unsupported",
       );
     }
@@ -345,137 +346,4 @@ export class CameraEncoder {
 function copyBuffer(src: AllowSharedBufferSource): ArrayBuffer {
   const view = ArrayBuffer.isView(src) ? new Uint8Array(src.buffer, src.byteOffset, src.byteLength) : new Uint8Array(src);
   return view.slice().buffer;
-}
-
-interface ProbeResult {
-  codecName: CodecName;
-  /** The codec string used, or null when unsupported. */
-  codec: string | null;
-  width: number;
-  height: number;
-  /** Frames per second the encoder achieved on noisy frames; 0 when unsupported or failed. */
-  fps: number;
-  error?: string;
-}
-
-/**
- * Measures how fast this machine encodes a codec at a size: encodes about `seconds`·fps frames
- * of synthetic camera-like content (a gradient with strong noise, harder than a real scene) as
- * fast as the encoder takes them (at most 8 queued), and returns the frames per second achieved between the first and the last encoded
- * frame (the encoder's start-up is not counted). Other load on the machine lowers the figure.
- */
-async function probeEncoder(codecName: CodecName, width: number, height: number, fps: number, seconds = 1): Promise<ProbeResult> {
-  const base: ProbeResult = { codecName, codec: null, width, height, fps: 0 };
-  const config = await supportedEncoderConfig(codecName, width, height, fps);
-  if (config === null) return { ...base, error: `${codecName} is not supported at ${width}×${height}` };
-  const count = Math.max(10, Math.round(fps * seconds));
-  const frameBytes = width * height * 1.5;
-  // Camera-like hard content: a diagonal gradient with strong sensor-like noise (±16 levels).
-  // One buffer; frame k is a window shifted by k·97 bytes, so every frame differs (pure white
-  // noise would be far harder than any camera picture and understate the speed ~4×).
-  const noise = new Uint8Array(frameBytes + 97 * count);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < noise.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const base = 64 + (((i % width) + Math.floor(i / width)) & 255) / 2;
-    noise[i] = Math.max(0, Math.min(255, base + ((x & 31) - 16)));
-  }
-  let outputs = 0;
-  let firstOutput = NaN;
-  let lastOutput = NaN;
-  let error: string | undefined;
-  let wake: (() => void) | null = null;
-  const encoder = new VideoEncoder({
-    output: () => {
-      outputs++;
-      lastOutput = performance.now();
-      if (outputs === 1) firstOutput = lastOutput;
-      wake?.();
-    },
-    error: (e) => {
-      error = e.message;
-      wake?.();
-    },
-  });
-  try {
-    encoder.configure(config);
-    for (let k = 0; k < count && error === undefined; k++) {
-      while (encoder.encodeQueueSize >= 8 && error === undefined) await new Promise<void>((r) => (wake = r));
-      wake = null;
-      const frame = new VideoFrame(noise.subarray(97 * k, 97 * k + frameBytes), {
-        format: "I420",
-        codedWidth: width,
-        codedHeight: height,
-        timestamp: rowTimestampUs(k, fps),
-        duration: Math.round(1e6 / fps),
-      });
-      encoder.encode(frame, { keyFrame: k % 2 === 0 });
-      frame.close();
-    }
-    if (error === undefined) await encoder.flush();
-    if (error !== undefined) return { ...base, codec: config.codec, error };
-    // Steady-state throughput: from the first encoded frame to the last (start-up excluded).
-    const elapsed = (lastOutput - firstOutput) / 1000;
-    if (!(outputs >= 2 && elapsed > 0)) return { ...base, codec: config.codec, error: "the encoder produced too few frames to measure" };
-    return { ...base, codec: config.codec, fps: (outputs - 1) / elapsed };
-  } catch (e) {
-    return { ...base, codec: config.codec, error: (e as Error).message };
-  } finally {
-    if (encoder.state !== "closed") encoder.close();
-  }
-}
-
-export interface CameraLoad {
-  width: number;
-  height: number;
-  fps: number;
-}
-
-export interface CodecChoice {
-  codec: CodecName;
-  probes: ProbeResult[];
-  /** Set when no codec keeps up with every camera (the fastest is returned) or the preferred one was replaced. */
-  warning?: string;
-}
-
-/**
- * Chooses the first codec of [preferred, "h264", "vp9"] that keeps up with all cameras with a
- * 20 % margin: Σ over cameras of (camera fps / achieved fps at its size) ≤ 1/1.2 (for identical
- * cameras: achieved ≥ 1.2 × the summed fps). If none does, returns the fastest with a warning.
- * Rejects only when no codec can encode at all.
- */
-export async function chooseCodec(cameras: readonly CameraLoad[], preferred: CodecName = "av1", seconds = 1): Promise<CodecChoice> {
-  const order = [...new Set<CodecName>([preferred, "h264", "vp9"])];
-  const probes: ProbeResult[] = [];
-  let best: { codec: CodecName; load: number } | null = null;
-  for (const codec of order) {
-    let load = 0;
-    const seen = new Map<string, ProbeResult>();
-    for (const cam of cameras) {
-      const key = `${cam.width}x${cam.height}@${cam.fps}`;
-      let probe = seen.get(key);
-      if (probe === undefined) {
-        probe = await probeEncoder(codec, cam.width, cam.height, cam.fps, seconds);
-        seen.set(key, probe);
-        probes.push(probe);
-      }
-      load += probe.fps > 0 ? cam.fps / probe.fps : Infinity;
-    }
-    if (load <= 1 / 1.2) {
-      const choice: CodecChoice = { codec, probes };
-      if (codec !== preferred)
-        choice.warning = `${preferred.toUpperCase()} cannot keep up with ${cameras.length === 1 ? "this camera" : `these ${cameras.length} cameras`} on this computer; recording in ${codec.toUpperCase()} instead.`;
-      return choice;
-    }
-    if (Number.isFinite(load) && (best === null || load < best.load)) best = { codec, load };
-  }
-  if (best === null)
-    throw new EncoderError("This browser cannot encode video in AV1, H.264 or VP9. Use a recent Chrome or Edge.", "unsupported");
-  return {
-    codec: best.codec,
-    probes,
-    warning: `No codec keeps up with ${cameras.length === 1 ? "this camera" : `these ${cameras.length} cameras`} on this computer (${best.codec.toUpperCase()} needs ${Math.round(best.load * 100)} % of the encoder's speed): frames will be dropped. Lower the resolution or frame rate, or record fewer cameras.`,
-  };
 }
