@@ -21,6 +21,8 @@ import type { Benchmark } from "./types.ts";
 const SECONDS = Number(process.env["BENCH_BUSY_SECONDS"] ?? 60);
 const TAKES = Number(process.env["BENCH_BUSY_TAKES"] ?? 2);
 const HOGS = 2;
+/** "auto" (the default, the pre-flight check picks) or a codec to force (vp9, av1, h264). */
+const CODEC = process.env["BENCH_BUSY_CODEC"] ?? "auto";
 
 interface BusyFigures {
   jointAgeP99Ms: number;
@@ -60,6 +62,7 @@ async function measure(): Promise<BusyFigures> {
     await page.getByLabel("Episode seconds").fill(String(SECONDS));
     await page.getByLabel("Reset seconds").fill("1");
     await page.getByLabel("Episodes").fill(String(TAKES));
+    await page.getByLabel("Codec").selectOption(CODEC);
     // Each take's outcome and the turnover the session measured for it (set right after its review).
     await page.evaluate(() => {
       const t = window.__studioTest!;
@@ -107,7 +110,9 @@ async function measure(): Promise<BusyFigures> {
       }
       return out;
     }, SECONDS * 30);
-    process.stderr.write(`busy: load average (1 min) ${loadBefore.toFixed(2)} at the start, ${loadAfter.toFixed(2)} at the end\n`);
+    process.stderr.write(
+      `busy: codec ${CODEC}; load average (1 min) ${loadBefore.toFixed(2)} at the start, ${loadAfter.toFixed(2)} at the end\n`,
+    );
     if (codecWarning) process.stderr.write(`busy: pre-flight: ${codecWarning}\n`);
     for (const t of takes)
       process.stderr.write(

@@ -7,7 +7,7 @@
  * other apps), achieves at least 1.2 × its frame rate. Nothing is summed or extrapolated from one
  * encoder alone: on a 2-core machine two encoders at once are not twice one.
  */
-import { otherCodecs } from "../core/encoderQa.ts";
+import { codecLabel, otherCodecs } from "../core/encoderQa.ts";
 import { EncoderError, supportedEncoderConfig } from "./CameraEncoder.ts";
 import { rowTimestampUs } from "./codecs.ts";
 import type { CodecName } from "./codecs.ts";
@@ -155,7 +155,7 @@ async function probeTogether(
 function degradeWarning(codec: CodecName, cameras: readonly CameraLoad[], need: number, forced: boolean): string {
   const pct = Math.max(1, Math.min(99, Math.floor(100 / need)));
   return (
-    `${codec.toUpperCase()} can encode only about ${pct} % of ${cameraWords(cameras.length)}' frames on this computer right now (measured with every camera at once). ` +
+    `${codecLabel(codec)} can encode only about ${pct} % of ${cameraWords(cameras.length)}' frames on this computer right now (measured with every camera at once). ` +
     "While recording, the encoder will lower its bitrate and keyframe rate and, if that is not enough, repeat frames — counted, and the take labelled “lost frames”. " +
     "To record every frame: lower the resolution or frame rate, record fewer cameras, or close other heavy apps" +
     (forced ? `; or set the codec to auto (it measures ${otherCodecs(codec)} too).` : ".")
@@ -186,7 +186,7 @@ export async function chooseCodec(
     if (need <= 1 / MARGIN) {
       const choice: CodecChoice = { codec, probes, capacity: 1 / need };
       if (codec !== preferred && only === undefined)
-        choice.warning = `${preferred.toUpperCase()} cannot keep up with ${cameraWords(cameras.length)} on this computer; recording in ${codec.toUpperCase()} instead.`;
+        choice.warning = `${codecLabel(preferred)} cannot keep up with ${cameraWords(cameras.length)} on this computer; recording in ${codecLabel(codec)} instead.`;
       return choice;
     }
     if (Number.isFinite(need) && (best === null || need < best.need)) best = { codec, need };
@@ -194,7 +194,7 @@ export async function chooseCodec(
   if (best === null) {
     if (only !== undefined)
       throw new EncoderError(
-        `This browser cannot encode ${only.toUpperCase()} video for ${cameraWords(cameras.length)}. Choose another codec (${otherCodecs(only)}) or set it to auto.`,
+        `This browser cannot encode ${codecLabel(only)} video for ${cameraWords(cameras.length)}. Choose another codec (${otherCodecs(only)}) or set it to auto.`,
         "unsupported",
       );
     throw new EncoderError("This browser cannot encode video in AV1, H.264 or VP9. Use a recent Chrome or Edge.", "unsupported");
@@ -206,7 +206,7 @@ export async function chooseCodec(
       codec: best.codec,
       probes,
       capacity,
-      warning: `${best.codec.toUpperCase()} only just keeps up with ${cameraWords(cameras.length)} on this computer right now (${Math.round((capacity - 1) * 100)} % to spare). Under more load the encoder lowers its bitrate, then repeats frames (counted). Close other heavy apps, or lower the resolution or frame rate.`,
+      warning: `${codecLabel(best.codec)} only just keeps up with ${cameraWords(cameras.length)} on this computer right now (${Math.round((capacity - 1) * 100)} % to spare). Under more load the encoder lowers its bitrate, then repeats frames (counted). Close other heavy apps, or lower the resolution or frame rate.`,
     };
   }
   return { codec: best.codec, probes, capacity, warning: degradeWarning(best.codec, cameras, best.need, only !== undefined) };

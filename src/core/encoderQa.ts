@@ -21,6 +21,11 @@ export interface EncoderQaInput {
 
 const CODEC_LABEL: Record<EncoderCodec, string> = { av1: "AV1", h264: "H.264", vp9: "VP9" };
 
+/** "AV1", "H.264", "VP9". */
+export function codecLabel(codec: EncoderCodec): string {
+  return CODEC_LABEL[codec];
+}
+
 /** "AV1 or H.264": the codecs other than `codec`. */
 export function otherCodecs(codec: EncoderCodec): string {
   const others = (Object.keys(CODEC_LABEL) as EncoderCodec[]).filter((c) => c !== codec).map((c) => CODEC_LABEL[c]);
