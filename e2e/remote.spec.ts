@@ -110,10 +110,11 @@ test.describe("remote teleoperation", () => {
       await station.waitForTimeout(250);
     }
     const followed = pairs.map(([, f]) => f);
-    const gaps = pairs.map(([l, f]) => Math.abs(l - f)).sort((a, b) => a - b);
+    const close = pairs.filter(([l, f]) => Math.abs(l - f) < 3).length;
     test.info().annotations.push({ type: "leader → follower pan (deg)", description: JSON.stringify(pairs) });
     expect(Math.max(...followed) - Math.min(...followed)).toBeGreaterThan(4); // the follower moves with the leader
-    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(6); // and stays with it (both readouts refresh at ~10 Hz)
+    // …and is with it (both readouts refresh at ~10 Hz; a loaded machine's stale commands are dropped, so not every sample)
+    expect(close).toBeGreaterThanOrEqual(4);
     await operator.getByRole("button", { name: "Stop using my leader arm" }).click();
     await expect(operator.getByTestId("operator-leader")).toHaveAttribute("data-status", "off");
 
