@@ -33,6 +33,8 @@ export default defineConfig({
         phone: page("./phone.html"),
         // e2e only: drives the studio side of the phone-camera link (e2e/phoneCamera.spec.ts)
         "phone-studio-harness": page("./e2e/harness/phone-studio.html"),
+        // e2e only: the peer link's contract against WebRtcLink (e2e/linkContract.spec.ts)
+        "link-contract-harness": page("./e2e/harness/link-contract.html"),
       },
     },
   },

@@ -10,7 +10,8 @@ import { expect, test } from "./fixtures.ts";
  * Remote teleoperation in two browser contexts (two "computers"), both on the simulated rig: the
  * station shares a one-time link from the Remote screen; the operator opens it, sees the station's
  * camera and twin, drives the station's follower with its sliders through a real RTCPeerConnection,
- * and presses the session keys; the take is recorded at the station and exported there.
+ * presses the session keys (the take is recorded at the station and exported there), then drives the
+ * follower with its own (simulated) leader arm.
  */
 
 async function openStudio(page: Page, path = "/") {
@@ -93,6 +94,29 @@ test.describe("remote teleoperation", () => {
     test.info().annotations.push({ type: "video glass-to-glass p50 (ms)", description: String(glassMs) });
     expect(glassMs).toBeGreaterThan(0);
     expect(glassMs).toBeLessThan(2000);
+
+    // The operator's own leader arm (its simulated rig's, moving on its script) now drives the station's follower:
+    // read on the operator's browser at the station's loop rate, each reading sent as a command.
+    const leaderButton = operator.getByRole("button", { name: /^Drive with my leader arm \(.+\)$/ });
+    await expect(leaderButton).toBeEnabled();
+    await leaderButton.click();
+    await expect(operator.getByTestId("operator-leader")).toHaveAttribute("data-status", "on");
+    await expect(operator.getByLabel("shoulder_pan remote target")).toBeDisabled();
+    await station.getByRole("link", { name: "Teleop" }).click();
+    const leaderPan = async () => Number(await operator.locator('[data-testid="remote-target"]').first().textContent());
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < 16; i++) {
+      pairs.push([await leaderPan(), await followerPan(station)]);
+      await station.waitForTimeout(250);
+    }
+    const followed = pairs.map(([, f]) => f);
+    const close = pairs.filter(([l, f]) => Math.abs(l - f) < 3).length;
+    test.info().annotations.push({ type: "leader → follower pan (deg)", description: JSON.stringify(pairs) });
+    expect(Math.max(...followed) - Math.min(...followed)).toBeGreaterThan(4); // the follower moves with the leader
+    // …and is with it (both readouts refresh at ~10 Hz; a loaded machine's stale commands are dropped, so not every sample)
+    expect(close).toBeGreaterThanOrEqual(4);
+    await operator.getByRole("button", { name: "Stop using my leader arm" }).click();
+    await expect(operator.getByTestId("operator-leader")).toHaveAttribute("data-status", "off");
 
     // A second operator with the same (used) link, and a wrong code: both refused.
     const second = await opContext.newPage();

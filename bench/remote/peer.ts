@@ -43,7 +43,9 @@ async function station(o: { listen: Addr; peerUdp: Addr; runMs: number; cutAt: n
   await loop.start();
   // What the loop applied, checked here independently of the gate's own count.
   const sentAt = new Map<number, number>();
-  const applied: { seq: number; at: number; age: number }[] = [];
+  const arrivedAt = new Map<number, number>();
+  const arrivedEpoch: [number, number][] = [];
+  const applied: { seq: number; at: number; age: number; transit: number }[] = [];
   let last = -1;
   const cutAt = o.cutAt - performance.timeOrigin;
   const restoreAt = cutAt + o.cutMs;
@@ -54,7 +56,7 @@ async function station(o: { listen: Addr; peerUdp: Addr; runMs: number; cutAt: n
     if (s.appliedSeq !== last && s.appliedSeq >= 0) {
       last = s.appliedSeq;
       const sent = sentAt.get(s.appliedSeq) ?? NaN;
-      applied.push({ seq: s.appliedSeq, at: s.appliedAt, age: s.appliedAt - sent });
+      applied.push({ seq: s.appliedSeq, at: s.appliedAt, age: s.appliedAt - sent, transit: (arrivedAt.get(s.appliedSeq) ?? NaN) - sent });
     }
   });
   const link = await listenStation(o.listen.host, o.listen.port, o.peerUdp);
@@ -83,6 +85,8 @@ async function station(o: { listen: Addr; peerUdp: Addr; runMs: number; cutAt: n
       offer: (cmd) => {
         const at = cmd.sentAtEpochMs - performance.timeOrigin;
         sentAt.set(cmd.seq, at);
+        arrivedAt.set(cmd.seq, realClock.now());
+        arrivedEpoch.push([cmd.seq, epoch()]);
         gate.offer({ seq: cmd.seq, sentAt: at, joints: cmd.joints }, realClock.now());
       },
       drive: async () => loop.setSource("remote"),
@@ -108,6 +112,9 @@ async function station(o: { listen: Addr; peerUdp: Addr; runMs: number; cutAt: n
   process.stdout.write(
     JSON.stringify({
       ages: steady.map((a) => a.age),
+      // Where the age goes: sent → arrived at the station (the link), arrived → applied by the loop (the tick wait).
+      transits: steady.map((a) => a.transit),
+      arrivedEpoch,
       applied: applied.length,
       staleApplied: stale,
       // Commands the lagging link released at once when it came back, applied although older than the limit (goal 0).
@@ -125,7 +132,18 @@ async function station(o: { listen: Addr; peerUdp: Addr; runMs: number; cutAt: n
 }
 
 async function operator(o: { local: Addr; udp: Addr; tcp: Addr; runUntil: number }) {
-  const link = await connectOperatorUdp(o.local.host, o.local.port, o.udp, o.tcp);
+  const udp = await connectOperatorUdp(o.local.host, o.local.port, o.udp, o.tcp);
+  // Each command's send time on the wall clock both processes share (the station compares its arrival with it).
+  const sentEpoch: [number, number][] = [];
+  const link: typeof udp = {
+    listen: (h) => udp.listen(h),
+    close: (r) => udp.close(r),
+    stats: () => udp.stats(),
+    send: (channel, text) => {
+      if (channel === "action") sentEpoch.push([(JSON.parse(text) as { seq: number }).seq, epoch()]);
+      return udp.send(channel, text);
+    },
+  };
   const op = new RemoteOperator({ clock: realClock, connector: { join: (_c, h) => (h.peer(link), () => undefined) } });
   op.join("bench");
   while (!op.snapshot.session || op.snapshot.targets.length === 0) await sleep(20);
@@ -136,7 +154,7 @@ async function operator(o: { local: Addr; udp: Addr; tcp: Addr; runUntil: number
     op.setTarget(0, base + 15 * Math.sin((performance.now() - t0) / 500));
     await sleep(10);
   }
-  process.exit(0);
+  process.stdout.write(JSON.stringify({ sentEpoch }) + "\n", () => process.exit(0));
 }
 
 function relay(o: {
@@ -161,6 +179,8 @@ function relay(o: {
     const now = epoch();
     if (now >= o.cutAt && now < o.cutAt + o.cutMs) return void held.push(send); // a lagging link: queued, then all at once
     if (Math.random() < o.loss) return;
+    // No delay asked (loopback): forward now, not on a timer (≥ 1 ms and a wake-up more per datagram).
+    if (o.delayMs <= 0 && o.jitterMs <= 0) return void send();
     setTimeout(send, o.delayMs + (Math.random() * 2 - 1) * o.jitterMs);
   };
   a.on("message", forward(b, o.toStation));

@@ -34,6 +34,8 @@ class UdpLink implements ListenableLink {
         this.handlers?.message("control", line);
       }
     });
+    // A peer that exits resets the connection: that is its close, not a crash.
+    tcp.on("error", () => tcp.destroy());
     tcp.on("close", () => {
       if (!this.closed) {
         this.closed = true;

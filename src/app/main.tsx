@@ -166,6 +166,7 @@ async function start(): Promise<void> {
       .filter((t): t is MediaStreamTrack => t !== undefined);
   const remote = createRemoteStore({
     teleop,
+    rig,
     recording,
     cameras,
     ice,

@@ -14,3 +14,5 @@ export type { TeleopView } from "./TeleopController.ts";
 export { ReplaySession } from "./ReplaySession.ts";
 export type { ReplayView } from "./ReplaySession.ts";
 export { ArmActivities } from "./ArmActivities.ts";
+export { LeaderReader } from "./LeaderReader.ts";
+export type { LeaderArm } from "./loopTypes.ts";

@@ -1,7 +1,8 @@
 /**
  * The operator's side of remote teleoperation: joins a station with its one-time code, sends
- * commands at `commandHz` (the targets set by the keyboard, sliders, 3D drag or a leader — the
- * station holds when they stop), receives the station's state (freshest wins) and cameras, and
+ * commands at `commandHz` (the targets set by the keyboard, sliders or 3D drag — the station holds
+ * when they stop) or, with a leader arm on this browser, each leader reading the moment it is read
+ * (`follow`), receives the station's state (freshest wins) and cameras, and
  * drives the station's session over the control channel (start/stop, e-stop, → ← D Esc).
  *
  * The link view: round trip (pings), command age when the station's loop applied it (the
@@ -82,6 +83,9 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
   private lastApplied = -1;
   private ticks = 0;
   private targets: number[] = [];
+  /** Targets changed without a snapshot yet (the leader's readings are published at ~10 Hz, not per reading). */
+  private targetsDirty = false;
+  private lastSentAt = -Infinity;
   private readonly videoLatencies: number[] = [];
   private readonly watchers: (() => void)[] = [];
 
@@ -157,6 +161,25 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
     for (const [j, v] of values) this.setTarget(j, v);
   }
 
+  /**
+   * Targets by joint name — a leader arm on this browser, read at the loop rate — sent at once
+   * rather than at the next tick. Joints the station does not have, and NaN values (a motor that did
+   * not answer), are left as they were.
+   */
+  follow(names: readonly string[], values: ArrayLike<number>): void {
+    const session = this.snap.session;
+    if (!session || this.targets.length === 0) return;
+    for (let i = 0; i < names.length; i++) {
+      const j = session.joints.indexOf(names[i]!);
+      const v = values[i]!;
+      if (j < 0 || !Number.isFinite(v)) continue;
+      const r = session.ranges[j];
+      this.targets[j] = r ? Math.min(r[1], Math.max(r[0], v)) : v;
+    }
+    this.targetsDirty = true;
+    this.send();
+  }
+
   nudge(joint: number, delta: number): void {
     const t = this.targets[joint];
     if (t !== undefined) this.setTarget(joint, t + delta);
@@ -188,7 +211,7 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
       open: () => {
         this.update({ status: "connected", message: "Connected to the station." });
         control.ping();
-        this.held.stopTicks = every(this.deps.clock, 1000 / (this.deps.commandHz ?? 50), () => this.tick());
+        this.held.stopTicks = every(this.deps.clock, this.periodMs(), () => this.tick());
       },
       message: (channel, data) => {
         if (channel === "control") control.onControl(data);
@@ -241,13 +264,25 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
 
   private tick(): void {
     const link = this.held.link;
+    if (!link) return;
+    // A command sent within the last period (the leader's) is fresh enough: no duplicate.
+    if (this.deps.clock.now() - this.lastSentAt >= this.periodMs() * 0.75) this.send();
+    if (++this.ticks % 5 === 0) this.refresh(link);
+  }
+
+  private periodMs(): number {
+    return 1000 / (this.deps.commandHz ?? 50);
+  }
+
+  private send(): void {
+    const link = this.held.link;
     const joints = this.snap.session?.joints;
     if (!link || !joints || this.targets.length === 0) return;
     const seq = this.seq++;
     const t = this.deps.clock.now();
     this.sentAt[seq % SENT_KEPT] = t;
+    this.lastSentAt = t;
     link.send("action", encode({ t, seq, goal: toJointMap(joints, this.targets), obs_seq: this.state?.seq ?? -1 }));
-    if (++this.ticks % 5 === 0) this.refresh(link);
   }
 
   private refresh(link: ListenableLink): void {
@@ -265,6 +300,10 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
       stateLoss: span > 0 ? 1 - this.statesReceived / span : NaN,
       videoLatencyP50Ms: q(0.5, this.videoLatencies),
     };
+    if (this.targetsDirty) {
+      this.targetsDirty = false;
+      this.update({ targets: [...this.targets] });
+    }
     this.update({
       loop: this.state?.loop,
       hold: this.state?.hold ?? true,

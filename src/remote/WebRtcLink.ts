@@ -13,7 +13,7 @@ import { SignalingConnection, type SignalingCloseInfo, type SocketFactory } from
 import { type ServerMessage, type SignalPayload, signalingUrlFor } from "../capture/phone/signalingProtocol.ts";
 import type { ChannelName } from "../protocol/remoteWire.ts";
 import { nextBitrate, VIDEO_BITRATE } from "./bitrate.ts";
-import { type LinkHandlers, type LinkStats, type ListenableLink, NO_LINK_STATS } from "./link.ts";
+import { LINK_MAX_MESSAGE, type LinkHandlers, type LinkStats, type ListenableLink, NO_LINK_STATS } from "./link.ts";
 
 const CHANNEL_INIT: Readonly<Record<ChannelName, RTCDataChannelInit>> = {
   action: { negotiated: true, id: 0, ordered: false, maxRetransmits: 0 },
@@ -29,7 +29,8 @@ export interface RtcSettings {
   readonly createSocket?: SocketFactory;
 }
 
-class WebRtcLink implements ListenableLink {
+/** One end of the link over an RTCPeerConnection; `signal` carries its offer/answer/candidates/bye to the other end. */
+export class WebRtcLink implements ListenableLink {
   private handlers: LinkHandlers | undefined;
   private readonly channels = new Map<ChannelName, RTCDataChannel>();
   private closed = false;
@@ -103,11 +104,15 @@ class WebRtcLink implements ListenableLink {
 
   send(channel: ChannelName, text: string): boolean {
     const ch = this.channels.get(channel);
-    if (this.closed || ch?.readyState !== "open") return false;
+    if (this.closed || ch?.readyState !== "open" || text.length > LINK_MAX_MESSAGE) return false;
     // Unreliable channels never queue: a message the buffer cannot take now is dropped (the next one supersedes it).
     if (channel !== "control" && ch.bufferedAmount > 16 * 1024) return false;
-    ch.send(text);
-    return true;
+    try {
+      ch.send(text);
+      return true;
+    } catch {
+      return false; // the channel closed under us, or the peer's limit is lower than ours
+    }
   }
 
   close(reason: string): void {

@@ -8,6 +8,14 @@ import type { Clock } from "../core/clock.ts";
 import { mulberry32 } from "../core/random.ts";
 import type { ChannelName } from "../protocol/remoteWire.ts";
 
+/**
+ * The largest text a link carries, UTF-16 code units: `send` refuses anything longer (false, never a
+ * throw; RTCDataChannel.send throws past the SCTP limit). 64 KiB is under every browser's limit and
+ * far over the wire's own per-channel bounds (protocol/remoteWire.ts MAX_BYTES), which the receiving
+ * session enforces.
+ */
+export const LINK_MAX_MESSAGE = 64 * 1024;
+
 export interface LinkHandlers {
   /** Every channel is open. */
   open(): void;
@@ -30,7 +38,10 @@ export interface LinkStats {
 export const NO_LINK_STATS: LinkStats = { rttMs: NaN, videoKbps: NaN, videoFps: NaN, videoPacketsLost: NaN };
 
 export interface PeerLink {
-  /** Sends on a channel if it is open; false when it was not sent. */
+  /**
+   * Sends on a channel if it is open; false when it was not sent (closed, too long, or — on the
+   * unreliable channels — the link's buffer is full: a message is dropped, never queued behind older ones).
+   */
   send(channel: ChannelName, text: string): boolean;
   /** Ends the link; the peer sees it close (`handlers.close` is not called on this side). */
   close(reason: string): void;
@@ -78,7 +89,7 @@ class FakeEnd implements ListenableLink {
 
   send(channel: ChannelName, text: string): boolean {
     const peer = this.peer;
-    if (this.closed || !peer) return false;
+    if (this.closed || !peer || text.length > LINK_MAX_MESSAGE) return false;
     const reliable = channel === "control";
     if (this.cut || (!reliable && this.random() < this.opts.loss)) {
       this.lost++;
@@ -100,6 +111,14 @@ class FakeEnd implements ListenableLink {
     this.closed = true;
     const peer = this.peer;
     this.clock.timeout(this.opts.delayMs, () => peer?.closedByPeer(reason));
+  }
+
+  /** This end vanishes without a goodbye: the peer notices after `lossDetectMs`. */
+  lose(lossDetectMs: number): void {
+    if (this.closed) return;
+    this.closed = true;
+    const peer = this.peer;
+    this.clock.timeout(lossDetectMs, () => peer?.closedByPeer("the connection was lost (no answer from the other side)"));
   }
 
   private closedByPeer(reason: string): void {
@@ -129,6 +148,8 @@ export function fakeLinkPair(clock: Clock, options: FakeLinkOptions = {}) {
       station.opened();
       operator.opened();
     },
+    /** The station's end (a) vanishes without a goodbye; the operator notices after `detectMs`. */
+    loseStation: (detectMs = 1000) => station.lose(detectMs),
     /** Cuts (true) or restores (false) the wire both ways. */
     setCut: (cut: boolean) => {
       station.cut = cut;

@@ -139,6 +139,36 @@ describe("remote sessions over the fake link", () => {
     expect(operator.snapshot.link.rttMs).toBeGreaterThanOrEqual(50);
   });
 
+  it("a leader on the operator's browser: each reading goes out at once, by joint name, without doubling the command rate", async () => {
+    const { clock, operator, st } = await pair({ delayMs: 5 });
+    await clock.drive(operator.start(), 2000, 1);
+    await clock.advance(100);
+    const offered: { seq: number; at: number; joints: readonly number[] }[] = [];
+    const offer = st.ports.offer;
+    (st.ports as { offer: typeof offer }).offer = (cmd) => {
+      offered.push({ seq: cmd.seq, at: clock.now(), joints: cmd.joints });
+      offer(cmd);
+    };
+    const sentBefore = operator.snapshot.link.commandsSent;
+    // The leader reads at 50 Hz, out of phase with the operator's own 50 Hz tick; names in another order.
+    await clock.advance(7);
+    for (let k = 0; k < 50; k++) {
+      const at = clock.now();
+      operator.follow(["gripper", "wrist_roll", "shoulder_pan", "no_such_joint"], [40, 3, k * 0.5, 99]);
+      await clock.advance(5.5);
+      const last = offered[offered.length - 1]!;
+      expect(last.at - at).toBeLessThanOrEqual(5.5); // arrived one link delay after the reading, not at the next tick
+      expect([last.joints[0], last.joints[4], last.joints[5]]).toEqual([k * 0.5, 3, 40]);
+      await clock.advance(20 - 5.5);
+    }
+    const sent = operator.snapshot.link.commandsSent - sentBefore;
+    expect(sent).toBeGreaterThanOrEqual(50);
+    expect(sent).toBeLessThanOrEqual(52);
+    await clock.advance(100);
+    expect(operator.snapshot.targets.slice(0, 6)).toEqual([24.5, 0, 0, 0, 3, 40]);
+    expect(st.gate()!.stats().staleApplied).toBe(0);
+  });
+
   it("the operator learns it drives when the station's loop reports the switch, even after the start's reply", async () => {
     const { clock, operator, st } = await pair({ delayMs: 5 }, 200);
     await clock.drive(operator.start(), 2000, 1);

@@ -7,10 +7,12 @@ import { parseIceServers } from "../remote/iceServers.ts";
 import { RemoteOperator, type OperatorConnector, type OperatorSnapshot } from "../remote/RemoteOperator.ts";
 import { RemoteStation, type StationConnector, type StationPorts, type StationSnapshot } from "../remote/RemoteStation.ts";
 import type { CameraStore } from "./cameraStore.ts";
+import { OperatorLeader, type OperatorLeaderView } from "./remoteLeader.ts";
+import type { RigStore } from "./rigStore.ts";
 import type { RecordingStore } from "./recordingStore.ts";
 import type { TeleopStore } from "./teleopStore.ts";
 
-export type { OperatorSnapshot, StationSnapshot };
+export type { OperatorLeaderView, OperatorSnapshot, StationSnapshot };
 
 export interface RemoteState {
   readonly station: StationSnapshot;
@@ -28,12 +30,19 @@ export interface RemoteState {
   handBack(): void;
   join(code: string): void;
   leave(): void;
+  /** The operator's own leader arm as the command source (true), or the keyboard, sliders and 3D drag (false). */
+  readonly leader: OperatorLeaderView;
+  useLeader(on: boolean): void;
+  /** The leader a "use my leader" would read now (its name), if one is ready. */
+  leaderAvailable(): string | undefined;
 }
 
 export type RemoteStore = StoreApi<RemoteState>;
 
 export interface RemoteBackends {
   readonly teleop: TeleopStore;
+  /** The operator's own arms (its leader can drive the station). */
+  readonly rig: RigStore;
   readonly recording: RecordingStore;
   readonly cameras: CameraStore;
   /** The app picks the connectors (WebRTC through the signaling server, with the STUN/TURN settings). */
@@ -134,6 +143,7 @@ export function createRemoteStore(b: RemoteBackends): RemoteStore {
     timeOrigin: b.pageTimeOrigin ?? performance.timeOrigin,
   });
   const operator = new RemoteOperator({ clock: b.clock, connector: b.operatorConnector });
+  const leader = new OperatorLeader({ rig: b.rig, teleop: b.teleop, clock: b.clock, operator }, (view) => store.setState({ leader: view }));
   const store = createStore<RemoteState>()(() => ({
     station: station.snapshot,
     operator: operator.snapshot,
@@ -152,6 +162,9 @@ export function createRemoteStore(b: RemoteBackends): RemoteStore {
     handBack: () => station.handBack(),
     join: (code) => operator.join(code),
     leave: () => operator.close(),
+    leader: { status: "off", name: undefined, message: "" },
+    useLeader: (on) => (on ? leader.start() : leader.stop()),
+    leaderAvailable: () => leader.available(),
   }));
   station.subscribe((s) => store.setState({ station: s }));
   operator.subscribe((s) => store.setState({ operator: s }));

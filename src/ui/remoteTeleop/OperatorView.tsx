@@ -30,18 +30,23 @@ const KINDS: readonly RobotKind[] = ["so100", "so101", "koch"];
 /**
  * The operator's side: the station's cameras live, its follower's twin with our command as the
  * ghost, the link figures, and the controls — start/stop driving, e-stop, the session keys
- * (→ ← D Esc, sent to the station), and the joints by keyboard (Q/A … Y/H) or sliders.
+ * (→ ← D Esc, sent to the station), and the command source: the joints by keyboard (Q/A … Y/H),
+ * sliders and 3D drag, or the leader arm connected to this browser (its readings sent as commands).
  */
 export function OperatorView() {
   const { remote } = useStudio();
   const op = useStore(remote, (s) => s.operator);
   const engine = useStore(remote, (s) => s.operatorEngine);
   const leave = useStore(remote, (s) => s.leave);
+  const leader = useStore(remote, (s) => s.leader);
+  const setLeader = useStore(remote, (s) => s.useLeader);
+  const leaderAvailable = useStore(remote, (s) => s.leaderAvailable);
+  const leaderOn = leader.status === "on";
   const robot: RobotKind = KINDS.find((k) => k === op.session?.robot) ?? "so101";
   const connected = op.status === "connected";
 
   const nudge = useCallback((j: number, d: number) => engine.nudge(j, d), [engine]);
-  useJointKeys(nudge, SPEED, connected);
+  useJointKeys(nudge, SPEED, connected && !leaderOn);
   const reviewing = op.take?.phase === "reset";
   // The session keys go to the station: → next, ← re-record, Delete/Backspace discard (under review; not D, a joint key), Escape stop.
   useEffect(() => {
@@ -134,6 +139,24 @@ export function OperatorView() {
               Esc Stop session
             </button>
           </div>
+          <h3>Command source</h3>
+          <div className="row" data-testid="operator-leader" data-status={leader.status}>
+            {leaderOn ? (
+              <button type="button" onClick={() => setLeader(false)}>
+                Stop using my leader arm
+              </button>
+            ) : (
+              <button type="button" onClick={() => setLeader(true)} disabled={session?.driver !== "remote"}>
+                Drive with my leader arm{leaderAvailable() ? ` (${leaderAvailable()})` : ""}
+              </button>
+            )}
+            <span className="muted" role="status" data-testid="operator-leader-message">
+              {leader.message ||
+                (leaderAvailable()
+                  ? "The leader arm connected to this browser can drive the station (press Drive first)."
+                  : "No calibrated leader arm on this browser: the keyboard, sliders and 3D drag drive.")}
+            </span>
+          </div>
           <h3>Joints</h3>
           <p className="muted">
             Keys: {JOINT_KEYS.map(([a, b], i) => `${a.toUpperCase()}/${b.toUpperCase()} ${session?.joints[i] ?? ""}`).join(" · ")}
@@ -151,7 +174,7 @@ export function OperatorView() {
                   max={r[1]}
                   step={0.5}
                   value={Number.isNaN(v) ? 0 : v}
-                  disabled={Number.isNaN(v)}
+                  disabled={Number.isNaN(v) || leaderOn}
                   onChange={(e) => engine.setTarget(i, Number(e.target.value))}
                 />
                 <span className="num" data-testid="remote-target">
