@@ -1,7 +1,6 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type { OnnxPolicySource, OnnxSourceSnapshot } from "../control/OnnxPolicySource.ts";
 
-
 export interface OnnxPolicyState extends OnnxSourceSnapshot {
   /** A picked .onnx file. */
   setModel(name: string, bytes: Uint8Array): Promise<void>;
