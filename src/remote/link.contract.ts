@@ -67,6 +67,28 @@ async function opened(pair: LinkPairUnderTest): Promise<{ ra: Recorder; rb: Reco
   return { ra, rb };
 }
 
+/**
+ * An open pair whose b side is a session that judges what arrives with `admit` (ControlPeer's
+ * checks); a's recorder, and the violations b's session reported.
+ */
+async function judgedBy(
+  pair: LinkPairUnderTest,
+  admit: (peer: ControlPeer, channel: ChannelName, data: unknown) => void,
+): Promise<{ ra: Recorder; violations: string[] }> {
+  const ra = new Recorder();
+  const violations: string[] = [];
+  const peer = new ControlPeer(pair.b, pair.clock, {
+    request: () => Promise.resolve(undefined),
+    event: () => undefined,
+    violation: (reason) => violations.push(reason),
+  });
+  pair.a.listen(ra);
+  pair.b.listen({ open: () => undefined, close: () => undefined, message: (ch, data) => admit(peer, ch, data) });
+  pair.connect();
+  check(await until(pair, () => ra.opened > 0, 15_000), "open");
+  return { ra, violations };
+}
+
 const seqOf = (text: string): number => (JSON.parse(text) as { seq: number }).seq;
 
 export const LINK_CONTRACT: readonly ContractCase[] = [
@@ -149,21 +171,10 @@ export const LINK_CONTRACT: readonly ContractCase[] = [
   {
     name: "an oversized action from a peer: the receiving session disconnects it with the reason",
     async run(pair) {
-      const ra = new Recorder();
-      const violations: string[] = [];
-      const peer = new ControlPeer(pair.b, pair.clock, {
-        request: () => Promise.resolve(undefined),
-        event: () => undefined,
-        violation: (reason) => violations.push(reason),
-      });
-      pair.a.listen(ra);
-      pair.b.listen({
-        open: () => undefined,
-        close: () => undefined,
-        message: (ch, data) => void (ch === "action" && peer.admit("action", data, decodeAction)),
-      });
-      pair.connect();
-      check(await until(pair, () => ra.opened > 0, 15_000), "open");
+      const { ra, violations } = await judgedBy(
+        pair,
+        (peer, ch, data) => void (ch === "action" && peer.admit("action", data, decodeAction)),
+      );
       check(pair.a.send("action", "x".repeat(MAX_BYTES.action + 1)), "the bad message is sent (the link does not judge content)");
       check(await until(pair, () => ra.closes.length > 0, 10_000), "the offending peer sees its link close");
       check(violations.length === 1 && violations[0]!.includes("oversized"), `one violation, oversized (${violations.join("; ")})`);
@@ -175,21 +186,7 @@ export const LINK_CONTRACT: readonly ContractCase[] = [
   {
     name: "malformed control text: the receiving session disconnects the peer with the reason",
     async run(pair) {
-      const ra = new Recorder();
-      const violations: string[] = [];
-      const peer = new ControlPeer(pair.b, pair.clock, {
-        request: () => Promise.resolve(undefined),
-        event: () => undefined,
-        violation: (reason) => violations.push(reason),
-      });
-      pair.a.listen(ra);
-      pair.b.listen({
-        open: () => undefined,
-        close: () => undefined,
-        message: (ch, data) => void (ch === "control" && peer.onControl(data)),
-      });
-      pair.connect();
-      check(await until(pair, () => ra.opened > 0, 15_000), "open");
+      const { ra, violations } = await judgedBy(pair, (peer, ch, data) => void (ch === "control" && peer.onControl(data)));
       check(pair.a.send("control", "{not json"), "sent");
       check(await until(pair, () => ra.closes.length > 0, 10_000), "the offending peer sees its link close");
       check(violations.length === 1 && violations[0]!.includes("malformed"), `one violation, malformed (${violations.join("; ")})`);
