@@ -9,8 +9,8 @@ test.describe("recording episodes", () => {
   }) => {
     await open(page);
     await addFakeUsbCamera(page, "wrist");
-    await settings(page, { dataset: "e2e_takes", seconds: 2, reset: 2, episodes: 3 });
-    // Every countdown figure shown, from its first frame: never more than the 3 s countdown or the 2 s reset.
+    await settings(page, { dataset: "e2e_takes", seconds: 2, reset: 3, episodes: 3 });
+    // Every countdown figure shown, from its first frame: never more than the 3 s countdown or the 3 s reset (long enough for a busy machine to press Delete within it).
     await page.evaluate(() => {
       const seen: string[] = [];
       (window as unknown as { __countdowns: string[] }).__countdowns = seen;
