@@ -6,7 +6,6 @@
  */
 
 import type { QaFlag } from "./dataset.ts";
-import { encoderQa, type EncoderQaInput } from "./encoderQa.ts";
 import { jointsQa, loopSpans, type JointsQaInput, type LoopSpan } from "./jointQa.ts";
 
 export { jointsQa, type JointsQaInput, type LoopSpan };
@@ -88,8 +87,6 @@ export interface CameraQaInput {
   /** Frames the camera delivered during the take and frames used for no row. */
   framesDelivered: number;
   droppedFrames: number;
-  /** The encoder's degrade figures (rows repeated because it fell behind), if known. */
-  encoder?: EncoderQaInput;
 }
 
 export interface LoopQaInput {
@@ -124,7 +121,7 @@ export function takeQa(input: TakeQaInput): QaFlag[] {
 }
 
 export function cameraQa(key: string, cam: CameraQaInput, fps: number, th: QaThresholds = DEFAULT_QA_THRESHOLDS): QaFlag[] {
-  const flags: QaFlag[] = cam.encoder ? encoderQa(key, cam.encoder, fps) : [];
+  const flags: QaFlag[] = [];
   const n = cam.lumaMean.length;
   if (cam.framesDelivered > 0 && (cam.droppedFrames / cam.framesDelivered) * 100 > th.droppedPct) {
     const pct = (cam.droppedFrames / cam.framesDelivered) * 100;

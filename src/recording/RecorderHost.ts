@@ -240,7 +240,6 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
           fps: spec.episode.fps,
           gop: spec.gop,
           expectedRows: spec.expectedRows,
-          clock: this.clock,
           onFailure: (m) => onFailure(m),
         }),
       ),
