@@ -110,11 +110,13 @@ test.describe("remote teleoperation", () => {
       await station.waitForTimeout(250);
     }
     const followed = pairs.map(([, f]) => f);
-    const close = pairs.filter(([l, f]) => Math.abs(l - f) < 3).length;
+    // …and is on the leader's path: each follower reading is near some leader reading of the window
+    // (with whatever lag the link and a busy machine add; stale commands are dropped, never queued).
+    const leaders = pairs.map(([l]) => l);
+    const close = followed.filter((f) => leaders.some((l) => Math.abs(l - f) < 3)).length;
     test.info().annotations.push({ type: "leader → follower pan (deg)", description: JSON.stringify(pairs) });
     expect(Math.max(...followed) - Math.min(...followed)).toBeGreaterThan(4); // the follower moves with the leader
-    // …and is with it (both readouts refresh at ~10 Hz; a loaded machine's stale commands are dropped, so not every sample)
-    expect(close).toBeGreaterThanOrEqual(4);
+    expect(close).toBeGreaterThanOrEqual(12);
     await operator.getByRole("button", { name: "Stop using my leader arm" }).click();
     await expect(operator.getByTestId("operator-leader")).toHaveAttribute("data-status", "off");
 
