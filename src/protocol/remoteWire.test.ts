@@ -10,6 +10,8 @@ import {
   fromJointMap,
   InboundRates,
   MAX_BYTES,
+  TAKE_LIMITS,
+  takeEvent,
   type StateMessage,
   toJointMap,
 } from "./remoteWire.ts";
@@ -66,6 +68,25 @@ describe("remote wire format", () => {
     });
     const take = { event: "take", params: { phase: "recording", episode: 2, elapsedMs: 300, message: "Recording", qa: [] } } as const;
     expect(decodeControl(encode(take))).toEqual({ ok: true, value: { kind: "event", msg: take } });
+  });
+
+  it("clips a take's long QA findings to the wire limits, so the operator gets them instead of a disconnect", () => {
+    // A QA message says what happened and what to do: ~400 characters for an encoder that fell behind.
+    const long = `Camera "front": the encoder fell behind ${"and repeated rows ".repeat(25)}.`;
+    const take = { phase: "review", episode: 1, elapsedMs: 0, message: "last take: kept", qa: [long, "short"] };
+    const sent = decodeControl(encode(takeEvent(take)));
+    expect(sent.ok).toBe(true);
+    const got = sent.ok && sent.value.kind === "event" && sent.value.msg.event === "take" ? sent.value.msg.params : undefined;
+    expect(got?.qa[0]).toBe(long.length <= TAKE_LIMITS.qaChars ? long : `${long.slice(0, TAKE_LIMITS.qaChars - 1)}…`);
+    expect(got?.qa[1]).toBe("short");
+    // Too many findings: the last slot says how many more.
+    const many = takeEvent({ ...take, qa: Array.from({ length: 40 }, (_, i) => `finding ${i}`) });
+    const qa = many.event === "take" ? many.params.qa : [];
+    expect(qa).toHaveLength(TAKE_LIMITS.qaItems);
+    expect(qa[TAKE_LIMITS.qaItems - 1]).toBe(`…and ${40 - TAKE_LIMITS.qaItems + 1} more QA findings`);
+    expect(decodeControl(encode(many)).ok).toBe(true);
+    // A peer that sends beyond the limits unclipped is still refused.
+    expect(decodeControl(encode({ event: "take", params: { ...take, qa: ["x".repeat(TAKE_LIMITS.qaChars + 1)] } })).ok).toBe(false);
   });
 
   it("refuses oversized, non-JSON and ill-typed messages with a reason", () => {

@@ -99,6 +99,21 @@ export interface TakeInfo {
   readonly qa: readonly string[];
 }
 
+/** What a take event may carry: the station clips to it ({@link takeEvent}), the operator refuses beyond it. */
+export const TAKE_LIMITS = { phase: 32, message: 500, qaItems: 16, qaChars: 500 } as const;
+
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
+/** The take event for `take`, clipped to {@link TAKE_LIMITS} (QA messages run long: they say what to do). */
+export function takeEvent(take: TakeInfo): ControlEvent {
+  const qa = take.qa.slice(0, TAKE_LIMITS.qaItems).map((q) => clip(q, TAKE_LIMITS.qaChars));
+  if (take.qa.length > TAKE_LIMITS.qaItems) qa[qa.length - 1] = `…and ${take.qa.length - TAKE_LIMITS.qaItems + 1} more QA findings`;
+  return {
+    event: "take",
+    params: { ...take, phase: clip(take.phase, TAKE_LIMITS.phase), message: clip(take.message, TAKE_LIMITS.message), qa },
+  };
+}
+
 export type ControlEvent =
   | { readonly event: "session"; readonly params: SessionInfo }
   | { readonly event: "take"; readonly params: TakeInfo }
@@ -188,8 +203,8 @@ function request(v: Record<string, unknown>): ControlRequest | undefined {
   }
 }
 
-const strings = (v: unknown, max: number): v is string[] =>
-  Array.isArray(v) && v.length <= max && v.every((s) => typeof s === "string" && s.length <= 200);
+const strings = (v: unknown, max: number, chars = 200): v is string[] =>
+  Array.isArray(v) && v.length <= max && v.every((s) => typeof s === "string" && s.length <= chars);
 
 function sessionInfo(p: Record<string, unknown>): SessionInfo | undefined {
   const { station, robot, joints, ranges, rateHz, cameras, watchdogMs, maxAgeMs, driver } = p;
@@ -222,9 +237,10 @@ function event(v: Record<string, unknown>): ControlEvent | undefined {
     return typeof p["reason"] === "string" ? { event: "bye", params: { reason: p["reason"].slice(0, 500) } } : undefined;
   if (v["event"] === "take") {
     const { phase, episode, elapsedMs, message, qa } = p;
-    if (typeof phase !== "string" || !isTime(episode) || !isTime(elapsedMs) || typeof message !== "string" || !strings(qa, 32))
-      return undefined;
-    return { event: "take", params: { phase: phase.slice(0, 32), episode, elapsedMs, message: message.slice(0, 500), qa } };
+    if (typeof phase !== "string" || !isTime(episode) || !isTime(elapsedMs) || typeof message !== "string") return undefined;
+    if (!strings(qa, TAKE_LIMITS.qaItems, TAKE_LIMITS.qaChars)) return undefined;
+    const params = { phase: phase.slice(0, TAKE_LIMITS.phase), episode, elapsedMs, message: message.slice(0, TAKE_LIMITS.message), qa };
+    return { event: "take", params };
   }
   return undefined;
 }

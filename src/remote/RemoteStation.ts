@@ -22,6 +22,7 @@ import {
   fromJointMap,
   type RecordKey,
   type SessionInfo,
+  takeEvent,
   type TakeInfo,
   toJointMap,
 } from "../protocol/remoteWire.ts";
@@ -264,7 +265,7 @@ export class RemoteStation extends SnapshotEngine<StationSnapshot> {
     const key = JSON.stringify(take);
     if (key !== this.lastTake) {
       this.lastTake = key;
-      control.emit({ event: "take", params: take });
+      control.emit(takeEvent(take));
     }
     if (this.seq % 30 === 0) {
       control.ping();
