@@ -13,7 +13,10 @@ function Thumbnail({ thumb }: { thumb: Blob | ArrayBuffer | undefined }) {
     if (!thumb) return;
     const u = URL.createObjectURL(thumb instanceof Blob ? thumb : new Blob([thumb], { type: "image/jpeg" }));
     setUrl(u);
-    return () => URL.revokeObjectURL(u);
+    // Revoked a moment later, not at once: until the render with the new URL commits, the <img>
+    // (lazy: it may not have started loading) still points at this one, and a revoked URL fails
+    // to load with an error in the console.
+    return () => void setTimeout(() => URL.revokeObjectURL(u), 1000);
   }, [thumb]);
   return url ? <img className="thumb" src={url} alt="" loading="lazy" /> : <div className="thumb none" aria-hidden="true" />;
 }
