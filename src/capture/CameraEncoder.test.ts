@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MediaBatch } from "../core/dataset.ts";
-import { CameraEncoder, EncoderError, chooseCodec } from "./CameraEncoder.ts";
+import { CameraEncoder, EncoderError } from "./CameraEncoder.ts";
+import { chooseCodec } from "./codecCheck.ts";
 
 interface Submitted {
   timestamp: number;
@@ -54,8 +55,10 @@ class FakeEncoder {
   static isConfigSupported(config: { codec: string }): Promise<{ supported: boolean }> {
     return Promise.resolve({ supported: supported(config.codec) });
   }
-  configure(): void {
+  readonly configs: Array<{ bitrate?: number }> = [];
+  configure(config: { bitrate?: number }): void {
     this.state = "configured";
+    this.configs.push(config);
   }
   encode(frame: FakeFrame, opts: { keyFrame: boolean }): void {
     const s = { timestamp: frame.timestamp, duration: frame.duration, keyFrame: opts.keyFrame };
@@ -121,8 +124,8 @@ describe("CameraEncoder", () => {
     const batches: MediaBatch[] = [];
     const { enc, fake } = await make(batches);
     for (let row = 0; row < 70; row++) {
-      expect(enc.encode(frame, row, 1000 + row * 33.3)).toBe(true);
-      if (row % 10 === 9) fake.drain();
+      expect(enc.encode(frame, row, 1000 + row * 33.3)).toBe("encoded");
+      if (row % 5 === 4) fake.drain();
     }
     expect(fake.submitted[3]).toEqual({ timestamp: 100_000, duration: 33_333, keyFrame: false });
     expect(fake.submitted.filter((s) => s.keyFrame).length).toBe(35);
@@ -145,7 +148,7 @@ describe("CameraEncoder", () => {
     const info = enc.trackInfo!;
     expect(info).toMatchObject({ camera: "front", codec: "avc1.42E01E", codecName: "h264", width: 640, height: 480 });
     expect([...new Uint8Array(info.description!)]).toEqual([1, 2, 3]);
-    expect(enc.stats).toMatchObject({ submitted: 70, encoded: 70, refused: 0, batches: 3 });
+    expect(enc.stats).toMatchObject({ submitted: 70, encoded: 70, repeated: 0, batches: 3 });
     enc.close();
     expect(fake.state).toBe("closed");
   });
@@ -162,17 +165,50 @@ describe("CameraEncoder", () => {
     expect(batches[0]!.frames.map((r) => r.row)).toEqual([7, 8]);
   });
 
-  it("refuses frames (counted) when the encoder is a second behind, instead of queueing without bound", async () => {
+  it("falls behind: lowers the bitrate, then repeats rows as copies of a keyframe — every row gets a frame, in order, counted", async () => {
     const batches: MediaBatch[] = [];
-    const { enc, fake } = await make(batches, { maxQueue: 5 });
-    let accepted = 0;
-    for (let row = 0; row < 12; row++) if (enc.encode(frame, row, row)) accepted++;
-    expect(accepted).toBe(5);
-    expect(enc.stats.refused).toBe(7);
-    expect(fake.encodeQueueSize).toBe(5);
-    fake.drain(2);
-    expect(enc.encode(frame, 12, 12)).toBe(true);
-    expect(enc.stats.maxQueueSeen).toBe(5);
+    const { enc, fake } = await make(batches, { bitrate: 1_000_000 });
+    const results: string[] = [];
+    // Nothing comes out of the encoder for 30 rows (a second).
+    for (let row = 0; row < 30; row++) results.push(String(enc.encode(frame, row, 1000 + row)));
+    expect(fake.configs.length).toBe(2);
+    expect(fake.configs[1]!.bitrate).toBeLessThan(1_000_000);
+    expect(results).not.toContain("false");
+    const repeated = results.filter((r) => r === "repeated").length;
+    expect(repeated).toBeGreaterThan(10);
+    expect(enc.stats.repeated).toBe(repeated);
+    expect(fake.encodeQueueSize).toBe(30 - repeated);
+    expect(fake.encodeQueueSize).toBeLessThanOrEqual(13);
+    // The last submitted frame was asked for as a keyframe: the repeats copy it.
+    expect(fake.submitted[fake.submitted.length - 1]!.keyFrame).toBe(true);
+    fake.drain();
+    for (let row = 30; row < 33; row++) expect(enc.encode(frame, row, 1000 + row)).toBe("encoded");
+    await enc.flush();
+    const refs = batches.flatMap((b) => b.frames.map((f) => ({ ...f, bytes: new Uint8Array(b.data, f.offset, f.size) })));
+    expect(refs.map((f) => f.row)).toEqual([...Array(33).keys()]);
+    const anchor = fake.submitted.length - 4;
+    const anchorRow = Math.round((fake.submitted[anchor]!.timestamp * 30) / 1e6);
+    const copies = refs.filter((f) => f.repeatOf !== undefined);
+    expect(copies.length).toBe(repeated);
+    for (const c of copies) {
+      expect(c.repeatOf).toBe(anchorRow);
+      expect(c.key).toBe(true);
+      expect([...c.bytes]).toEqual([...refs[anchorRow]!.bytes]);
+      expect(c.captureTimeMs).toBe(1000 + anchorRow);
+    }
+    expect(enc.repeatSpans).toEqual([{ from: anchorRow + 1, to: 29 }]);
+  });
+
+  it("once the encoder catches up, rows are encoded again; every row appears once, in row order", async () => {
+    const batches: MediaBatch[] = [];
+    const { enc, fake } = await make(batches, { batchFrames: 100 });
+    for (let row = 0; row < 20; row++) enc.encode(frame, row, row);
+    const repeatedBefore = enc.stats.repeated;
+    expect(repeatedBefore).toBeGreaterThan(0);
+    fake.drain();
+    expect(enc.encode(frame, 20, 20)).toBe("encoded");
+    await enc.flush();
+    expect(batches[0]!.frames.map((f) => f.row)).toEqual([...Array(21).keys()]);
   });
 
   it("rejects an unsupported codec with a message, and reports an encoder failure once", async () => {

@@ -5,15 +5,20 @@
  * one second (frame refs + one ArrayBuffer) handed to `onBatch`, so memory stays flat however
  * long the episode. Works on the page and in workers (VideoEncoder only, no DOM).
  *
- * Backpressure: a frame offered while the encoder already holds `maxQueue` frames is refused
- * (`encode` returns false, counted in `stats.refused`) instead of queueing without bound. A
- * refused row has no frame in the video: the recorder must count it as dropped and, if it
- * happens at all, tell the operator the codec cannot keep up (see {@link chooseCodec}).
+ * Falling behind: an {@link EncodeGovernor} decides each row from the frames in flight. It first
+ * lowers the encoder's cost (bitrate through a reconfigure, fewer keyframes), then repeats rows:
+ * a repeated row's frame is a byte copy of the last encoded frame, a keyframe (the ref carries
+ * `repeatOf`), so every row has a frame and the file stays decodable at every row time. Repeats
+ * are counted (`stats.repeated`) and their row spans kept for the QA; the take never stops
+ * because of the encoder's speed. The coded size never changes.
  */
 
 import type { EncodedFrameRef, MediaBatch, VideoTrackInfo } from "../core/dataset.ts";
+import type { Clock } from "../core/clock.ts";
+import { otherCodecs } from "../core/encoderQa.ts";
 import { codecStrings, defaultBitrate, rowOfTimestampUs, rowTimestampUs } from "./codecs.ts";
 import type { CodecName } from "./codecs.ts";
+import { EncodeGovernor, type GovernorStats, type RowSpan } from "./EncodeGovernor.ts";
 
 /** An error with a message for the operator. */
 export class EncoderError extends Error {
@@ -40,8 +45,8 @@ export interface CameraEncoderOptions {
   bitrate?: number;
   /** Frames per batch (default: round(fps), about one second). */
   batchFrames?: number;
-  /** Most frames waiting in the encoder before frames are refused (default: round(fps), about one second). */
-  maxQueue?: number;
+  /** The clock the governor paces its cost steps on (default: performance.now()). */
+  clock?: Pick<Clock, "now">;
   /** "realtime" (default, fast, no reordering) or "quality". */
   latencyMode?: LatencyMode;
   /** Called in row order with each full batch, and with the last partial one on flush(). */
@@ -55,9 +60,9 @@ export interface CameraEncoderStats {
   submitted: number;
   /** Encoded frames received. */
   encoded: number;
-  /** Frames refused because the encoder was behind. */
-  refused: number;
-  /** Largest encodeQueueSize seen. */
+  /** Rows whose frame repeats the last encoded one (a keyframe copy) because the encoder was behind. */
+  repeated: number;
+  /** Most frames in flight (submitted, not yet encoded) seen. */
   maxQueueSeen: number;
   /** Encoded bytes so far. */
   bytes: number;
@@ -65,7 +70,7 @@ export interface CameraEncoderStats {
 }
 
 /** The first supported encoder configuration for a codec, or null. */
-async function supportedEncoderConfig(
+export async function supportedEncoderConfig(
   codec: CodecName,
   width: number,
   height: number,
@@ -96,12 +101,17 @@ async function supportedEncoderConfig(
 export class CameraEncoder {
   readonly options: Readonly<CameraEncoderOptions>;
   readonly config: VideoEncoderConfig;
-  readonly stats: CameraEncoderStats = { submitted: 0, encoded: 0, refused: 0, maxQueueSeen: 0, bytes: 0, batches: 0 };
+  readonly stats: CameraEncoderStats = { submitted: 0, encoded: 0, repeated: 0, maxQueueSeen: 0, bytes: 0, batches: 0 };
   private readonly encoder: VideoEncoder;
-  private readonly gop: number;
+  private readonly governor: EncodeGovernor;
   private readonly batchFrames: number;
-  private readonly maxQueue: number;
   private readonly captureTimes = new Map<number, number>();
+  /** The last row submitted, and rows that repeat it (emitted right after its output). */
+  private lastSubmitted = -1;
+  private readonly repeatsOf = new Map<number, number[]>();
+  /** The last encoded frame, if it was a keyframe (what a repeat copies). */
+  private lastKey: { row: number; bytes: Uint8Array; captureTimeMs: number } | null = null;
+  private lastOutputRow = -1;
   private info: VideoTrackInfo | null = null;
   private frames: EncodedFrameRef[] = [];
   private chunks: Uint8Array[] = [];
@@ -118,7 +128,7 @@ export class CameraEncoder {
     const config = await supportedEncoderConfig(options.codec, options.width, options.height, options.fps, extra);
     if (config === null) {
       throw new EncoderError(
-        `This browser cannot encode ${options.codec.toUpperCase()} video at ${options.width}×${options.height} ${options.fps} fps. Choose another codec (H.264 or VP9) or a smaller resolution.`,
+        `This browser cannot encode ${options.codec.toUpperCase()} video at ${options.width}×${options.height} ${options.fps} fps. Choose another codec (${otherCodecs(options.codec)}) or a smaller resolution.`,
         "unsupported",
       );
     }
@@ -128,9 +138,14 @@ export class CameraEncoder {
   private constructor(options: CameraEncoderOptions, config: VideoEncoderConfig) {
     this.options = options;
     this.config = config;
-    this.gop = Math.max(1, Math.floor(options.gop ?? 2));
     this.batchFrames = Math.max(1, Math.round(options.batchFrames ?? options.fps));
-    this.maxQueue = Math.max(1, Math.round(options.maxQueue ?? options.fps));
+    this.governor = new EncodeGovernor({
+      fps: options.fps,
+      gop: Math.max(1, Math.floor(options.gop ?? 2)),
+      bitrate: config.bitrate ?? defaultBitrate(options.width, options.height, options.fps),
+      clock: options.clock ?? { now: () => performance.now() },
+      onLevel: (level) => this.reconfigure(level.bitrate),
+    });
     this.encoder = new VideoEncoder({
       output: (chunk, metadata) => this.onOutput(chunk, metadata),
       error: (e) =>
@@ -149,9 +164,9 @@ export class CameraEncoder {
     return this.info;
   }
 
-  /** Frames waiting in the encoder. */
+  /** Frames in flight: submitted and not yet encoded. */
   get queueSize(): number {
-    return this.encoder.encodeQueueSize;
+    return this.stats.submitted - this.stats.encoded;
   }
 
   /** The error that stopped this encoder, if any. */
@@ -159,29 +174,50 @@ export class CameraEncoder {
     return this.failed;
   }
 
+  /** The governor's figures: repeated rows, the cost level and when it changed. */
+  get governorStats(): GovernorStats {
+    return this.governor.stats;
+  }
+
+  /** Row spans whose frame repeats an earlier one. */
+  get repeatSpans(): RowSpan[] {
+    return this.governor.repeatSpans;
+  }
+
   /**
    * Encodes `frame` as row `row` (rows in increasing order; a frame may be passed for several
-   * rows). The caller keeps ownership of `frame` (close it when done). Returns false when the
-   * frame was refused because the encoder is behind (counted), or after a failure.
+   * rows), or — when the encoder is behind — repeats the last encoded frame for this row.
+   * The caller keeps ownership of `frame` (close it when done). Returns "encoded", "repeated",
+   * or false after a failure or close.
    */
-  encode(frame: VideoFrame, row: number, captureTimeMs: number): boolean {
+  encode(frame: VideoFrame, row: number, captureTimeMs: number): "encoded" | "repeated" | false {
     if (this.closed || this.failed !== null) return false;
-    const queue = this.encoder.encodeQueueSize;
-    this.stats.maxQueueSeen = Math.max(this.stats.maxQueueSeen, queue);
-    if (queue >= this.maxQueue) {
-      this.stats.refused++;
-      return false;
+    const inFlight = this.queueSize;
+    this.stats.maxQueueSeen = Math.max(this.stats.maxQueueSeen, inFlight);
+    const step = this.governor.next(row, inFlight);
+    if (step.kind === "repeat") {
+      this.stats.repeated++;
+      if (this.lastOutputRow === this.lastSubmitted) {
+        if (this.lastKey?.row === this.lastSubmitted) this.pushRepeat(row);
+        else this.fail(this.noKeyframe());
+      } else {
+        const rows = this.repeatsOf.get(this.lastSubmitted) ?? [];
+        rows.push(row);
+        this.repeatsOf.set(this.lastSubmitted, rows);
+      }
+      return "repeated";
     }
     const fps = this.options.fps;
     const stamped = new VideoFrame(frame, { timestamp: rowTimestampUs(row, fps), duration: Math.round(1e6 / fps) });
     this.captureTimes.set(row, captureTimeMs);
     try {
-      this.encoder.encode(stamped, { keyFrame: this.stats.submitted % this.gop === 0 });
+      this.encoder.encode(stamped, { keyFrame: step.keyFrame });
       this.stats.submitted++;
+      this.lastSubmitted = row;
     } finally {
       stamped.close();
     }
-    return true;
+    return "encoded";
   }
 
   /** Waits for every submitted frame, then hands over the last (partial) batch. */
@@ -229,12 +265,53 @@ export class CameraEncoder {
     const row = rowOfTimestampUs(chunk.timestamp, this.options.fps);
     const captureTimeMs = this.captureTimes.get(row) ?? NaN;
     this.captureTimes.delete(row);
-    this.frames.push({ row, key: chunk.type === "key", offset: this.batchBytes, size: bytes.byteLength, captureTimeMs });
+    this.pushFrame(row, chunk.type === "key", bytes, captureTimeMs);
+    this.stats.encoded++;
+    this.lastOutputRow = row;
+    this.lastKey = chunk.type === "key" ? { row, bytes, captureTimeMs } : null;
+    const repeats = this.repeatsOf.get(row);
+    if (repeats !== undefined) {
+      this.repeatsOf.delete(row);
+      if (this.lastKey === null) {
+        // The governor asked for a keyframe before repeating; an encoder that ignored it leaves
+        // nothing safe to copy (a copied delta frame would decode wrong).
+        this.fail(this.noKeyframe());
+        return;
+      }
+      for (const r of repeats) this.pushRepeat(r);
+    }
+  }
+
+  private noKeyframe(): EncoderError {
+    return new EncoderError(
+      `The ${this.options.codec.toUpperCase()} encoder for camera "${this.options.camera}" did not make a requested keyframe. Recording of this camera stopped; record again with the codec set to auto.`,
+      "encoder_failed",
+    );
+  }
+
+  private pushRepeat(row: number): void {
+    const key = this.lastKey!;
+    this.pushFrame(row, true, key.bytes, key.captureTimeMs, key.row);
+  }
+
+  private pushFrame(row: number, key: boolean, bytes: Uint8Array, captureTimeMs: number, repeatOf?: number): void {
+    const ref: EncodedFrameRef = { row, key, offset: this.batchBytes, size: bytes.byteLength, captureTimeMs };
+    if (repeatOf !== undefined) ref.repeatOf = repeatOf;
+    this.frames.push(ref);
     this.chunks.push(bytes);
     this.batchBytes += bytes.byteLength;
-    this.stats.encoded++;
     this.stats.bytes += bytes.byteLength;
     if (this.frames.length >= this.batchFrames) this.emitBatch();
+  }
+
+  /** A lower bitrate from the governor; an encoder that cannot change it on the fly keeps its own. */
+  private reconfigure(bitrate: number): void {
+    if (this.closed || this.failed !== null || this.encoder.state !== "configured") return;
+    try {
+      this.encoder.configure({ ...this.config, bitrate });
+    } catch {
+      // keep encoding at the configured bitrate: the governor's other steps still apply
+    }
   }
 
   private emitBatch(): void {
@@ -269,137 +346,4 @@ export class CameraEncoder {
 function copyBuffer(src: AllowSharedBufferSource): ArrayBuffer {
   const view = ArrayBuffer.isView(src) ? new Uint8Array(src.buffer, src.byteOffset, src.byteLength) : new Uint8Array(src);
   return view.slice().buffer;
-}
-
-interface ProbeResult {
-  codecName: CodecName;
-  /** The codec string used, or null when unsupported. */
-  codec: string | null;
-  width: number;
-  height: number;
-  /** Frames per second the encoder achieved on noisy frames; 0 when unsupported or failed. */
-  fps: number;
-  error?: string;
-}
-
-/**
- * Measures how fast this machine encodes a codec at a size: encodes about `seconds`·fps frames
- * of synthetic camera-like content (a gradient with strong noise, harder than a real scene) as
- * fast as the encoder takes them (at most 8 queued), and returns the frames per second achieved between the first and the last encoded
- * frame (the encoder's start-up is not counted). Other load on the machine lowers the figure.
- */
-async function probeEncoder(codecName: CodecName, width: number, height: number, fps: number, seconds = 1): Promise<ProbeResult> {
-  const base: ProbeResult = { codecName, codec: null, width, height, fps: 0 };
-  const config = await supportedEncoderConfig(codecName, width, height, fps);
-  if (config === null) return { ...base, error: `${codecName} is not supported at ${width}×${height}` };
-  const count = Math.max(10, Math.round(fps * seconds));
-  const frameBytes = width * height * 1.5;
-  // Camera-like hard content: a diagonal gradient with strong sensor-like noise (±16 levels).
-  // One buffer; frame k is a window shifted by k·97 bytes, so every frame differs (pure white
-  // noise would be far harder than any camera picture and understate the speed ~4×).
-  const noise = new Uint8Array(frameBytes + 97 * count);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < noise.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const base = 64 + (((i % width) + Math.floor(i / width)) & 255) / 2;
-    noise[i] = Math.max(0, Math.min(255, base + ((x & 31) - 16)));
-  }
-  let outputs = 0;
-  let firstOutput = NaN;
-  let lastOutput = NaN;
-  let error: string | undefined;
-  let wake: (() => void) | null = null;
-  const encoder = new VideoEncoder({
-    output: () => {
-      outputs++;
-      lastOutput = performance.now();
-      if (outputs === 1) firstOutput = lastOutput;
-      wake?.();
-    },
-    error: (e) => {
-      error = e.message;
-      wake?.();
-    },
-  });
-  try {
-    encoder.configure(config);
-    for (let k = 0; k < count && error === undefined; k++) {
-      while (encoder.encodeQueueSize >= 8 && error === undefined) await new Promise<void>((r) => (wake = r));
-      wake = null;
-      const frame = new VideoFrame(noise.subarray(97 * k, 97 * k + frameBytes), {
-        format: "I420",
-        codedWidth: width,
-        codedHeight: height,
-        timestamp: rowTimestampUs(k, fps),
-        duration: Math.round(1e6 / fps),
-      });
-      encoder.encode(frame, { keyFrame: k % 2 === 0 });
-      frame.close();
-    }
-    if (error === undefined) await encoder.flush();
-    if (error !== undefined) return { ...base, codec: config.codec, error };
-    // Steady-state throughput: from the first encoded frame to the last (start-up excluded).
-    const elapsed = (lastOutput - firstOutput) / 1000;
-    if (!(outputs >= 2 && elapsed > 0)) return { ...base, codec: config.codec, error: "the encoder produced too few frames to measure" };
-    return { ...base, codec: config.codec, fps: (outputs - 1) / elapsed };
-  } catch (e) {
-    return { ...base, codec: config.codec, error: (e as Error).message };
-  } finally {
-    if (encoder.state !== "closed") encoder.close();
-  }
-}
-
-export interface CameraLoad {
-  width: number;
-  height: number;
-  fps: number;
-}
-
-export interface CodecChoice {
-  codec: CodecName;
-  probes: ProbeResult[];
-  /** Set when no codec keeps up with every camera (the fastest is returned) or the preferred one was replaced. */
-  warning?: string;
-}
-
-/**
- * Chooses the first codec of [preferred, "h264", "vp9"] that keeps up with all cameras with a
- * 20 % margin: Σ over cameras of (camera fps / achieved fps at its size) ≤ 1/1.2 (for identical
- * cameras: achieved ≥ 1.2 × the summed fps). If none does, returns the fastest with a warning.
- * Rejects only when no codec can encode at all.
- */
-export async function chooseCodec(cameras: readonly CameraLoad[], preferred: CodecName = "av1", seconds = 1): Promise<CodecChoice> {
-  const order = [...new Set<CodecName>([preferred, "h264", "vp9"])];
-  const probes: ProbeResult[] = [];
-  let best: { codec: CodecName; load: number } | null = null;
-  for (const codec of order) {
-    let load = 0;
-    const seen = new Map<string, ProbeResult>();
-    for (const cam of cameras) {
-      const key = `${cam.width}x${cam.height}@${cam.fps}`;
-      let probe = seen.get(key);
-      if (probe === undefined) {
-        probe = await probeEncoder(codec, cam.width, cam.height, cam.fps, seconds);
-        seen.set(key, probe);
-        probes.push(probe);
-      }
-      load += probe.fps > 0 ? cam.fps / probe.fps : Infinity;
-    }
-    if (load <= 1 / 1.2) {
-      const choice: CodecChoice = { codec, probes };
-      if (codec !== preferred)
-        choice.warning = `${preferred.toUpperCase()} cannot keep up with ${cameras.length === 1 ? "this camera" : `these ${cameras.length} cameras`} on this computer; recording in ${codec.toUpperCase()} instead.`;
-      return choice;
-    }
-    if (Number.isFinite(load) && (best === null || load < best.load)) best = { codec, load };
-  }
-  if (best === null)
-    throw new EncoderError("This browser cannot encode video in AV1, H.264 or VP9. Use a recent Chrome or Edge.", "unsupported");
-  return {
-    codec: best.codec,
-    probes,
-    warning: `No codec keeps up with ${cameras.length === 1 ? "this camera" : `these ${cameras.length} cameras`} on this computer (${best.codec.toUpperCase()} needs ${Math.round(best.load * 100)} % of the encoder's speed): frames will be dropped. Lower the resolution or frame rate, or record fewer cameras.`,
-  };
 }

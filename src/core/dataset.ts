@@ -70,6 +70,8 @@ export interface SyncReport {
   duplicatedFrames: Record<string, number>;
   /** Camera frames that arrived but were used for no row. */
   droppedFrames: Record<string, number>;
+  /** Rows whose video repeats the frame before them because the encoder fell behind (absent in older records). */
+  encoderRepeatedRows?: Record<string, number>;
   /** |joint sample time − row time| p99, ms. */
   jointAgeP99Ms: number;
   /** Control-loop period error p99 during the take, ms (NaN if unknown). */
@@ -91,7 +93,8 @@ export type QaFlagKind =
   | "off_rate_loop"
   | "missing_joints"
   | "recording_failed"
-  | "cut_short";
+  | "cut_short"
+  | "frames_lost";
 
 /** A time range of a take a QA flag is about: s from the take's first row (row / fps), both ends included. */
 export interface QaWindow {
@@ -102,11 +105,19 @@ export interface QaWindow {
 /** How a take stopped by a full disk is labelled: the start of its "recording_failed" flag's message. */
 export const CUT_SHORT_STORAGE_FULL = "Cut short: storage full.";
 
-/** The list's label of an episode whose recording failed part-way (undefined: it did not). */
+/** The list's label of an episode whose recording failed or was cut short part-way (undefined: it was not). */
 export function cutShortLabel(qa: readonly QaFlag[]): string | undefined {
   const failed = qa.find((q) => q.kind === "recording_failed");
-  if (!failed) return undefined;
+  if (!failed) return qa.some((q) => q.kind === "cut_short") ? "cut short" : undefined;
   return failed.message.startsWith(CUT_SHORT_STORAGE_FULL) ? "cut short: storage full" : "cut short";
+}
+
+/**
+ * The label of an episode some of whose rows have no frame of their own — its encoder fell behind
+ * and repeated frames, or a camera dropped frames (undefined: none lost).
+ */
+export function lostFramesLabel(qa: readonly QaFlag[]): string | undefined {
+  return qa.some((q) => q.kind === "frames_lost" || q.kind === "dropped_frames") ? "lost frames" : undefined;
 }
 
 export interface QaFlag {
@@ -227,6 +238,11 @@ export interface EncodedFrameRef {
   size: number;
   /** Capture time of the source camera frame on the page clock (ms). */
   captureTimeMs: number;
+  /**
+   * Set when this row's frame is a byte copy of row `repeatOf`'s keyframe: the encoder was behind
+   * and the row repeats the picture before it (counted in the take's QA, never silent).
+   */
+  repeatOf?: number;
 }
 
 /** About one second of one camera's encoded video, stored as one ArrayBuffer. */

@@ -6,6 +6,7 @@
  */
 
 import type { QaFlag } from "./dataset.ts";
+import { encoderQa, type EncoderQaInput } from "./encoderQa.ts";
 import { jointsQa, loopSpans, type JointsQaInput, type LoopSpan } from "./jointQa.ts";
 
 export { jointsQa, type JointsQaInput, type LoopSpan };
@@ -87,6 +88,8 @@ export interface CameraQaInput {
   /** Frames the camera delivered during the take and frames used for no row. */
   framesDelivered: number;
   droppedFrames: number;
+  /** The encoder's degrade figures (rows repeated because it fell behind), if known. */
+  encoder?: EncoderQaInput;
 }
 
 export interface LoopQaInput {
@@ -121,7 +124,7 @@ export function takeQa(input: TakeQaInput): QaFlag[] {
 }
 
 export function cameraQa(key: string, cam: CameraQaInput, fps: number, th: QaThresholds = DEFAULT_QA_THRESHOLDS): QaFlag[] {
-  const flags: QaFlag[] = [];
+  const flags: QaFlag[] = cam.encoder ? encoderQa(key, cam.encoder, fps) : [];
   const n = cam.lumaMean.length;
   if (cam.framesDelivered > 0 && (cam.droppedFrames / cam.framesDelivered) * 100 > th.droppedPct) {
     const pct = (cam.droppedFrames / cam.framesDelivered) * 100;

@@ -219,7 +219,7 @@ suite("annotations in the v3.0 export", () => {
     ]);
     const card = text("README.md");
     expect(card).toContain("- Failed episodes: 1\n");
-    expect(card).toContain("- Episode 2 has QA flags: dropped_frames\n");
+    expect(card).toContain("- Episode 2 has QA flags: dropped_frames (lost frames)\n");
     expect(card).toContain("--dataset.exclude_episodes='[1,2]'");
     expect(card).toContain("`language_persistent`");
   });

@@ -7,6 +7,7 @@
  */
 import * as arrow from "apache-arrow";
 import { episodeLanguage, LANGUAGE_FEATURES, type EpisodeLanguage } from "../core/annotations.ts";
+import { cutShortLabel, lostFramesLabel } from "../core/dataset.ts";
 import { interventionMask } from "../core/rollout.ts";
 import type { FeatureSpec } from "./layout.ts";
 import { listOf, nestedCol, utf8Col, type Column } from "./parquet.ts";
@@ -211,7 +212,11 @@ export function curationSection(plan: ExportPlan, x: AnnotationExtras, version: 
   if (failed.length === 0 && flagged.length === 0) return lines;
   lines.push("## Curation", "");
   if (failed.length > 0) lines.push(`- Failed episodes: ${failed.join(", ")}`);
-  for (const ep of flagged) lines.push(`- Episode ${ep.index} has QA flags: ${[...new Set(ep.record.qa.map((q) => q.kind))].join(", ")}`);
+  for (const ep of flagged) {
+    const labels = [cutShortLabel(ep.record.qa), lostFramesLabel(ep.record.qa)].filter((l) => l !== undefined);
+    const kinds = [...new Set(ep.record.qa.map((q) => q.kind))].join(", ");
+    lines.push(`- Episode ${ep.index} has QA flags: ${kinds}${labels.length > 0 ? ` (${labels.join(", ")})` : ""}`);
+  }
   const exclude = [...new Set([...failed, ...flagged.map((ep) => ep.index)])].sort((a, b) => a - b);
   lines.push(
     "",

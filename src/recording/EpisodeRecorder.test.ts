@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { MediaBatch } from "../core/dataset.ts";
+import { lostFramesLabel, type MediaBatch } from "../core/dataset.ts";
 import { MemoryEpisodeStore } from "../storage/MemoryEpisodeStore.ts";
 import { StorageError } from "../storage/errors.ts";
 import { EpisodeRecorder, type CameraTakeResult, type JointReader, type TakeCamera } from "./EpisodeRecorder.ts";
@@ -16,6 +16,8 @@ class FakeCamera implements TakeCamera<FakeFrame> {
   readonly encoded: { row: number; id: number }[] = [];
   private pending: { row: number; id: number; t: number }[] = [];
   released = 0;
+  /** What the encoder reports about rows it repeated (a camera whose encoder fell behind). */
+  encoder: NonNullable<CameraTakeResult["qa"]["encoder"]> | undefined;
   constructor(
     readonly key: string,
     private readonly perBatch = 30,
@@ -48,7 +50,11 @@ class FakeCamera implements TakeCamera<FakeFrame> {
     this.emit();
     return Promise.resolve({
       track: { camera: this.key, codec: "vp09.00.10.08", codecName: "vp9", width: 64, height: 48 },
-      qa: { lumaMean: this.encoded.map(() => 120), hash: this.encoded.map((e) => e.id) },
+      qa: {
+        lumaMean: this.encoded.map(() => 120),
+        hash: this.encoded.map((e) => e.id),
+        ...(this.encoder ? { encoder: this.encoder } : {}),
+      },
       stats: null,
     });
   }
@@ -170,6 +176,27 @@ describe("EpisodeRecorder", () => {
     expect(qa[0]).toEqual(
       expect.objectContaining({ kind: "cut_short", message: expect.stringContaining("SO-101 follower was disconnected") }),
     );
+  });
+
+  it("rows a camera's encoder repeated are counted in the sync report and flagged (windows, what to do); the take is labelled lost frames", async () => {
+    const { store, episode } = await setup();
+    const cam = new FakeCamera("front");
+    cam.encoder = { codec: "av1", rows: 31, repeatedRows: 4, repeatSpans: [{ from: 10, to: 13 }], levelChanges: [{ row: 5, level: 1 }] };
+    const rec = new EpisodeRecorder<FakeFrame>({
+      store,
+      episode,
+      jointNames: ["a", "b"],
+      cameras: [cam],
+      readJoints: () => ({ t: NaN, seq: 0, stale: true }),
+    });
+    for (let t = 1000; t <= 2000; t += 1000 / 30) rec.pushFrame("front", { id: Math.round(t), t, released: false }, t);
+    rec.sampleRows(2000);
+    const { sync, qa, episode: stored } = await rec.stop();
+    expect(sync.encoderRepeatedRows).toEqual({ front: 4 });
+    const flag = qa.find((f) => f.kind === "frames_lost")!;
+    expect(flag.windows).toEqual([{ from: 10 / 30, to: 13 / 30 }]);
+    expect(flag.message).toMatch(/AV1 encoder fell behind, so 4 of 31 rows/);
+    expect(lostFramesLabel(stored.qa)).toBe("lost frames");
   });
 
   it("a full disk stops the take cleanly: what was stored stays, the error is reported", async () => {

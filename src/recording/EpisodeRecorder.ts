@@ -260,7 +260,7 @@ export class EpisodeRecorder<F> {
     await this.rowWrites;
     for (const st of this.cameras.values()) await st.writes;
     if (this.failed !== undefined) throw this.failed;
-    const sync = this.report();
+    const sync = this.report(results);
     const qa = this.qa(results);
     const imageStats: Record<string, ImageStats> = {};
     for (const [key, r] of results) if (r.stats) imageStats[key] = r.stats;
@@ -293,7 +293,7 @@ export class EpisodeRecorder<F> {
     for (const st of this.cameras.values()) await st.writes;
   }
 
-  private report(): SyncReport {
+  private report(results: ReadonlyMap<string, CameraTakeResult>): SyncReport {
     const cameras: Record<string, { skewMs: number[]; duplicatedFrames: number; droppedFrames: number }> = {};
     for (const [key, st] of this.cameras)
       cameras[key] = {
@@ -309,6 +309,7 @@ export class EpisodeRecorder<F> {
         jointAgeMs: this.jointAge,
         loopPeriodErrorMs: loop?.periodErrorsMs ?? null,
       }),
+      encoderRepeatedRows: Object.fromEntries([...results].map(([key, r]) => [key, r.qa.encoder?.repeatedRows ?? 0])),
       loopRateHz: loop?.achievedHz ?? NaN,
       staleJointRows: this.staleRows,
       duplicatedJointRows: this.duplicatedRows,
@@ -324,6 +325,7 @@ export class EpisodeRecorder<F> {
         hash: r?.qa.hash ?? [],
         framesDelivered: this.framesDelivered.get(key) ?? 0,
         droppedFrames: st.selector.droppedFrames,
+        ...(r?.qa.encoder ? { encoder: r.qa.encoder } : {}),
       };
     }
     const names = this.options.jointNames.map((j) => `${j}.pos`);

@@ -324,6 +324,7 @@ describe("followTakes (with a RecordingSession)", () => {
       follower: () => ({ arm: "so101_follower", bodyNormMode: "degrees" }),
       joints: () => Promise.resolve({ buffer: allocateSampleBuffer(6), joints: 6, hostOffsetMs: 0 }),
       imageStats: () => Promise.resolve({}),
+      chooseCodec: () => Promise.resolve({ codec: "vp9", probes: [] }),
       epochNow: () => 0,
     });
     s.configure({ codec: "vp9", episodeSeconds: 0, resetSeconds: 0, episodes: 3, datasetName: "d" });

@@ -240,6 +240,7 @@ export class RecorderHost<F extends CameraFrame = VideoFrame> implements Recorde
           fps: spec.episode.fps,
           gop: spec.gop,
           expectedRows: spec.expectedRows,
+          clock: this.clock,
           onFailure: (m) => onFailure(m),
         }),
       ),

@@ -46,7 +46,16 @@ function setup(settings: Partial<RecordingSettings> = {}, tab?: { clock: ManualC
       await jointsGate;
       return { buffer: allocateSampleBuffer(6), joints: 6, hostOffsetMs: 0 };
     },
-    chooseCodec: () => Promise.resolve({ codec: "h264", probes: [], warning: "AV1 cannot keep up; recording in H.264 instead." }),
+    chooseCodec: (_cams, only) =>
+      Promise.resolve(
+        only
+          ? {
+              codec: only,
+              probes: [],
+              warning: `${only.toUpperCase()} can encode only about 70 % of this camera's frames on this computer right now.`,
+            }
+          : { codec: "h264", probes: [], warning: "AV1 cannot keep up; recording in H.264 instead." },
+      ),
     imageStats: () => Promise.resolve({ front: STATS }),
     epochNow: () => 0,
     locks,
@@ -100,6 +109,8 @@ describe("RecordingSession", () => {
     const take = t.recorder.take!;
     expect(take.rows).toBe(60);
     expect(take.codec).toBe("vp9");
+    // A forced codec is measured too (pre-flight), and what it measured is shown.
+    expect(t.session.snapshot.codecWarning).toMatch(/VP9 can encode only about 70 %/);
     expect(take.episode.t0Ms % (1000 / 30)).toBeCloseTo(0, 6);
     expect(t.session.snapshot.phaseEndsAt).toBeCloseTo(take.episode.t0Ms + 2000, 6);
     // The page never ends a take on its own timer: however long the recorder takes, it is still recording.

@@ -1,7 +1,7 @@
 import type { EpisodeRecord } from "../core/dataset.ts";
 import { isCancelled, Lifecycle, throwIfCancelled } from "../core/lifecycle.ts";
 import { messageOf } from "../core/messages.ts";
-import { chooseCodec } from "../capture/CameraEncoder.ts";
+import { chooseCodec } from "../capture/codecCheck.ts";
 import type { CodecName } from "../capture/codecs.ts";
 import { SnapshotEngine } from "../control/SnapshotEngine.ts";
 import { MemoryLocks } from "../storage/originLocks.ts";
@@ -228,14 +228,13 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
       if (!follower) throw new Error("Connect a follower arm first (Rig screen): a dataset records its joints.");
       const dataset = await sessionDataset(this.deps.episodes, { name: s.datasetName, task: s.task, fps: s.fps, follower, cameras });
       throwIfCancelled(signal);
-      let codec: CodecName = s.codec === "auto" ? "av1" : s.codec;
-      let codecWarning: string | undefined;
-      if (s.codec === "auto") {
-        const choice = await (this.deps.chooseCodec ?? chooseCodec)(cameras.map((c) => ({ width: c.width, height: c.height, fps: s.fps })));
-        throwIfCancelled(signal);
-        codec = choice.codec;
-        codecWarning = choice.warning;
-      }
+      // The pre-flight check measures the chosen codec (or, on auto, picks one) with every camera at once.
+      const loads = cameras.map((c) => ({ width: c.width, height: c.height, fps: s.fps }));
+      const choose = this.deps.chooseCodec ?? ((l, only) => chooseCodec(l, "av1", 1, only));
+      const choice = await choose(loads, s.codec === "auto" ? undefined : s.codec);
+      throwIfCancelled(signal);
+      const codec: CodecName = choice.codec;
+      const codecWarning = choice.warning;
       if (this.snap.persisted === undefined) {
         const persisted = await this.deps.episodes.requestPersistence();
         this.update({ persisted });

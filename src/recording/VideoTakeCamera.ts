@@ -3,6 +3,7 @@ import { ImageStatsAccumulator, LiveFrameSampler } from "../core/imageStats.ts";
 import { frameHash } from "../core/qa.ts";
 import { CameraEncoder, type EncoderError } from "../capture/CameraEncoder.ts";
 import type { CodecName } from "../capture/codecs.ts";
+import type { Clock } from "../core/clock.ts";
 import type { CameraTakeResult, TakeCamera } from "./EpisodeRecorder.ts";
 
 /** Size of the small copy each encoded frame is analysed at (QA, image stats, thumbnail). */
@@ -21,7 +22,9 @@ export interface VideoTakeCameraOptions {
   gop: number;
   /** Planned rows (for the image-stats sampling stride). */
   expectedRows: number;
-  /** The encoder failed or fell behind: the take must stop. */
+  /** The clock the encoder's degrade steps are paced on (default: the real one). */
+  clock?: Pick<Clock, "now">;
+  /** The encoder failed: the take must stop (falling behind does not stop it: rows repeat, counted). */
   onFailure: (message: string) => void;
 }
 
@@ -66,8 +69,7 @@ export class VideoTakeCamera implements TakeCamera<VideoFrame> {
       height: options.height,
       fps: options.fps,
       gop: options.gop,
-      // Up to 3 s of frames may wait in the encoder before the take is stopped as too slow.
-      maxQueue: options.fps * 3,
+      ...(options.clock ? { clock: options.clock } : {}),
       onBatch: (b) => ref.self?.onBatch(b),
       onError: (e: EncoderError) => ref.self?.fail(e.message),
     });
@@ -77,14 +79,8 @@ export class VideoTakeCamera implements TakeCamera<VideoFrame> {
 
   encode(frame: VideoFrame, row: number, captureTimeMs: number): void {
     if (this.failed) return;
-    if (!this.encoder.encode(frame, row, captureTimeMs)) {
-      if (this.encoder.error === null)
-        this.fail(
-          `The ${this.options.codec.toUpperCase()} encoder for camera "${this.key}" fell behind (more than 3 s of frames waiting). ` +
-            "Choose a faster codec (H.264 or VP9), a lower resolution, or fewer cameras.",
-        );
-      return;
-    }
+    // Behind, the encoder repeats the last frame for this row (counted): nothing new to analyse.
+    if (this.encoder.encode(frame, row, captureTimeMs) !== "encoded") return;
     // A small copy of every ANALYSE_EVERY-th frame, scaled off this thread (createImageBitmap):
     // reading a full frame's pixels synchronously costs tens of ms and would stall the worker.
     if ((row % ANALYSE_EVERY === 0 || row === 0) && this.inFlight < 2) {
@@ -118,7 +114,20 @@ export class VideoTakeCamera implements TakeCamera<VideoFrame> {
     const track = this.encoder.trackInfo ?? undefined;
     this.encoder.close();
     const thumbnail = this.thumbnail ? await this.thumbnail.catch(() => undefined) : undefined;
-    return { track, qa: { lumaMean: this.luma, hash: this.hashes }, stats: this.stats.result(), ...(thumbnail ? { thumbnail } : {}) };
+    const gov = this.encoder.governorStats;
+    const encoder = {
+      codec: this.options.codec,
+      rows: this.encoder.stats.submitted + gov.repeatedRows,
+      repeatedRows: gov.repeatedRows,
+      repeatSpans: this.encoder.repeatSpans,
+      levelChanges: gov.levelChanges,
+    };
+    return {
+      track,
+      qa: { lumaMean: this.luma, hash: this.hashes, encoder },
+      stats: this.stats.result(),
+      ...(thumbnail ? { thumbnail } : {}),
+    };
   }
 
   abort(): void {

@@ -2,7 +2,7 @@
 import type { Clock } from "../core/clock.ts";
 import type { CameraSpec, DatasetRecord, EpisodeRecord, ImageStats, QaFlag, SyncReport } from "../core/dataset.ts";
 import type { SampleSource } from "../core/LatestSample.ts";
-import type { CameraLoad, CodecChoice } from "../capture/CameraEncoder.ts";
+import type { CameraLoad, CodecChoice } from "../capture/codecCheck.ts";
 import type { CodecName } from "../capture/codecs.ts";
 import type { EpisodeStore, RecoveredEpisode, StorageUsage } from "../storage/EpisodeStore.ts";
 import type { TakeClock } from "./LiveLanguage.ts";
@@ -75,8 +75,8 @@ export interface RecordingSessionDeps {
   readonly follower: () => SessionFollower | undefined;
   /** Makes sure the control loop runs (starting teleoperation if needed) and says where its samples are; throws to say why not. */
   readonly joints: () => Promise<SampleSource>;
-  /** The codec check for "auto" (default: WebCodecs probes). */
-  readonly chooseCodec?: (cameras: readonly CameraLoad[]) => Promise<CodecChoice>;
+  /** The pre-flight codec check: picks one on "auto", else measures `only` (default: WebCodecs probes, every camera at once). */
+  readonly chooseCodec?: (cameras: readonly CameraLoad[], only?: CodecName) => Promise<CodecChoice>;
   /** Image statistics from a stored episode's video (default: decoded with WebCodecs). */
   readonly imageStats?: (store: EpisodeStore, episode: EpisodeRecord) => Promise<Record<string, ImageStats>>;
   /** The origin's locks (the app: Web Locks); default: locks of this session alone. */

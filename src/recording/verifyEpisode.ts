@@ -20,6 +20,8 @@ export interface CameraCheck {
    * not at all, but the nearest one must still be chosen).
    */
   notNearest: number;
+  /** Rows stored as a counted copy of an earlier row's frame (`repeatOf`: the encoder was behind); not judged by notNearest. */
+  repeats: number;
   /** Presentation times that were not exactly row / fps. */
   badTimestamps: number;
   /** Frames the decoder rejected or that came out in the wrong order. */
@@ -74,6 +76,7 @@ async function checkCamera(
   const fps = episode.fps;
   const skews: number[] = [];
   let frames = 0;
+  const repeated = new Set<number>();
   let badTimestamps = 0;
   let decodeErrors = 0;
   let expectRow = 0;
@@ -109,6 +112,7 @@ async function checkCamera(
     for (const f of batch.frames) {
       frames++;
       captures[f.row] = f.captureTimeMs;
+      if (f.repeatOf !== undefined) repeated.add(f.row);
       decoder.decode(
         new EncodedVideoChunk({
           type: f.key ? "key" : "delta",
@@ -128,7 +132,8 @@ async function checkCamera(
   if (expectRow !== frames) decodeErrors += Math.abs(frames - expectRow);
   return {
     captureMismatches,
-    notNearest: notNearest(captures, rowTimes),
+    notNearest: notNearest(captures, rowTimes, repeated),
+    repeats: repeated.size,
     frames,
     timecodes: skews.length,
     skewP50Ms: quantile(skews, 0.5),
@@ -140,12 +145,12 @@ async function checkCamera(
 }
 
 /** Rows whose frame (capture time `captures[row]`) is farther from the row's time than another stored frame is. */
-function notNearest(captures: readonly number[], rowTimes: readonly number[]): number {
+function notNearest(captures: readonly number[], rowTimes: readonly number[], repeated: ReadonlySet<number>): number {
   const sorted = [...new Set(captures.filter((t) => Number.isFinite(t)))].sort((a, b) => a - b);
   let count = 0;
   captures.forEach((c, row) => {
     const rowT = rowTimes[row];
-    if (rowT === undefined || sorted.length === 0) return;
+    if (rowT === undefined || sorted.length === 0 || repeated.has(row)) return;
     // The first stored capture at or after the row, and the one before it.
     let lo = 0;
     let hi = sorted.length;

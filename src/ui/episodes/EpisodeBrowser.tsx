@@ -1,6 +1,6 @@
 import { memo, useEffect, useMemo, useRef, useState } from "react";
 import { useStore } from "zustand";
-import { cutShortLabel, type EpisodeRecord } from "../../core/dataset.ts";
+import { cutShortLabel, lostFramesLabel, type EpisodeRecord } from "../../core/dataset.ts";
 import { allTags, filterEpisodes, type EpisodeSort } from "../../core/episodeFilter.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { formatTime } from "./EpisodePlayer.tsx";
@@ -73,6 +73,11 @@ const EpisodeItem = memo(function EpisodeItem({
           {cutShortLabel(e.qa) && (
             <span className="pill warn-pill" data-testid="cut-short">
               {cutShortLabel(e.qa)}
+            </span>
+          )}{" "}
+          {lostFramesLabel(e.qa) && (
+            <span className="pill warn-pill" data-testid="lost-frames" title={e.qa.find((q) => q.kind === "frames_lost")?.message}>
+              {lostFramesLabel(e.qa)}
             </span>
           )}{" "}
           <Outcome s={e.annotations.success} />

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { useStore } from "zustand";
 import { RECORDING_ELSEWHERE, type RecordingPhase, type RecordingSettings, type SyncReport } from "../../state/index.ts";
+import { cutShortLabel, lostFramesLabel } from "../../core/dataset.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { CameraGrid } from "../cameras/CameraGrid.tsx";
 import { LiveLanguageBar } from "./LiveLanguageBar.tsx";
@@ -49,6 +50,9 @@ function SyncTable({ sync }: { sync: SyncReport }) {
           <th className="num">skew p99 (ms)</th>
           <th className="num">duplicated</th>
           <th className="num">dropped</th>
+          <th className="num" title="rows that repeat the frame before them because the encoder fell behind">
+            encoder repeats
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -59,10 +63,11 @@ function SyncTable({ sync }: { sync: SyncReport }) {
             <td className="num">{sync.skewP99Ms[k]?.toFixed(1)}</td>
             <td className="num">{sync.duplicatedFrames[k]}</td>
             <td className="num">{sync.droppedFrames[k]}</td>
+            <td className={sync.encoderRepeatedRows?.[k] ? "num bad" : "num"}>{sync.encoderRepeatedRows?.[k] ?? "—"}</td>
           </tr>
         ))}
         <tr>
-          <td colSpan={5} className="muted" data-testid="joint-sync">
+          <td colSpan={6} className="muted" data-testid="joint-sync">
             {sync.rows} rows · joint sample age p99 {Number.isFinite(sync.jointAgeP99Ms) ? sync.jointAgeP99Ms.toFixed(1) : "—"} ms ·{" "}
             <span className={sync.staleJointRows ? "bad" : undefined}>{sync.staleJointRows ?? "—"} rows without a joint sample</span> ·{" "}
             {sync.duplicatedJointRows ?? "—"} repeated samples · loop{" "}
@@ -261,6 +266,15 @@ export function RecordScreen() {
           <h2>
             Last take: take {take.discarded ? s.kept + 1 : s.kept} / {s.settings.episodes} — {take.episode.length} rows, stored as episode{" "}
             {take.episode.index} {take.discarded ? <span className="warn">discarded</span> : <span className="ok">kept</span>}
+            {[cutShortLabel(take.qa), lostFramesLabel(take.qa)].map(
+              (label) =>
+                label && (
+                  <span key={label} className="pill warn-pill" data-testid="take-label">
+                    {" "}
+                    {label}
+                  </span>
+                ),
+            )}
           </h2>
           {take.failure && <p className="bad">{take.failure}</p>}
           {take.qa.length === 0 ? (
