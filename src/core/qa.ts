@@ -171,7 +171,7 @@ export function loopQa(loop: LoopQaInput, th: QaThresholds = DEFAULT_QA_THRESHOL
   if (!slow && !jittery && !spans) return [];
   const parts: string[] = [];
   if (slow) parts.push(`ran at ${fmt(loop.achievedHz)} Hz instead of ${fmt(loop.targetHz)} Hz`);
-  if (jittery) parts.push(`its period was off by up to ${fmt(loop.periodErrorP99Ms)} ms (p99)`);
+  if (jittery) parts.push(`had its period off by up to ${fmt(loop.periodErrorP99Ms)} ms (p99)`);
   if (spans) parts.push(spans.text);
   return [
     {
