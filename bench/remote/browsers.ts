@@ -75,6 +75,13 @@ export async function browserFigures(): Promise<BrowserFigures> {
     const [videoLatencyP50Ms] = await figure(operator, "video glass-to-glass");
     const [cmdAgeP50Ms, cmdAgeP99Ms] = await figure(operator, "command age when applied");
     const [rttMs] = await figure(operator, "round trip");
+    // Where the age goes, from the station's gate (its last 1,000 commands): arrival → the applying tick.
+    const gate = await station.evaluate(() => window.__studioTest?.teleop.getState().status?.remote);
+    process.stderr.write(
+      `\n  webrtc loopback: age p50/p99 ${cmdAgeP50Ms} / ${cmdAgeP99Ms} ms (operator's panel, last 200); at the station's gate: ` +
+        `age ${gate?.ageP50Ms.toFixed(1)} / ${gate?.ageP99Ms.toFixed(1)} ms, of which waiting for the tick ${gate?.waitP50Ms.toFixed(1)} / ${gate?.waitP99Ms.toFixed(1)} ms; ` +
+        `round trip ${rttMs} ms\n`,
+    );
     return { videoLatencyP50Ms: videoLatencyP50Ms!, cmdAgeP50Ms: cmdAgeP50Ms!, cmdAgeP99Ms: cmdAgeP99Ms!, rttMs: rttMs! };
   } finally {
     await Promise.all([stBrowser.close(), opBrowser.close()]);

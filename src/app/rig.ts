@@ -62,7 +62,7 @@ export function createRig(useWorker: boolean): RigParts {
         setSource: (source) => bus.setSource(source),
         setTargets: (values) => bus.setTargets(values),
         playTrajectory: (t) => bus.playTrajectory(t),
-        attachRemote: (options) => bus.attachRemote(options),
+        attachRemote: (options, inbox) => bus.attachRemote(options, inbox),
         offerRemote: (cmd) => bus.offerRemote(cmd),
         playChunk: (c) => bus.playChunk(c),
         handOver: () => bus.handOver(),

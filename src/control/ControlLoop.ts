@@ -392,6 +392,7 @@ export class ControlLoop extends SnapshotEngine<LoopSnapshot> {
   private target(now: number, state: LoopState): Float64Array {
     const out = this.command;
     const source = this.snap.source;
+    this.remote?.pull(); // commands arrive whatever drives the arm (the gate counts and drops as they come)
     if (source === "leader") out.set(this.leaderN);
     else if (source === "trajectory" && this.trajectory) this.trajectory.targets(now, state === "tracking", out);
     else if (source === "remote" && this.remote) {

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.ts";
+import { CommandInbox } from "../core/CommandInbox.ts";
 import { SampleFrame } from "../core/LatestSample.ts";
 import { ARMS } from "../core/robots.ts";
 import { ControlLoop, DEFAULT_LOOP } from "./ControlLoop.ts";
@@ -22,6 +23,39 @@ describe("RemoteCommandGate", () => {
     expect(gate.target(20, out)).toBe("track");
     expect(Array.from(out)).toEqual([3, 3, 3]);
     expect(gate.stats()).toMatchObject({ accepted: 2, droppedStale: 1, droppedOutOfOrder: 2, applied: 1, appliedSeq: 3, staleApplied: 0 });
+  });
+
+  it("from a shared inbox: commands written while the loop's thread was busy are offered at their arrival and applied at the next tick", () => {
+    const buffer = new ArrayBuffer(CommandInbox.bytes);
+    const page = new CommandInbox(buffer);
+    const origin = 1_000_000; // the loop clock's origin, epoch ms
+    const gate = new RemoteCommandGate(3, OPTS, { inbox: new CommandInbox(buffer), timeOrigin: origin });
+    const out = new Float64Array(3);
+    const write = (seq: number, sentAt: number, arrivedAt: number) =>
+      page.write({ seq, sentAtEpochMs: origin + sentAt, arrivedAtEpochMs: origin + arrivedAt, joints: [seq, seq, seq] });
+    // No message, no event-loop turn in between: written, then the tick.
+    write(1, 0, 2);
+    write(3, 4, 6);
+    write(2, 3, 7); // arrived after 3: out of sequence
+    write(4, 0, 240); // 240 ms old when it arrived: stale, although the tick reads it only later
+    expect(gate.target(9, out)).toBe("track");
+    expect(Array.from(out)).toEqual([3, 3, 3]);
+    expect(gate.stats()).toMatchObject({
+      accepted: 2,
+      droppedStale: 1,
+      droppedOutOfOrder: 1,
+      applied: 1,
+      appliedSeq: 3,
+      ageP50Ms: 5,
+      waitP50Ms: 3,
+    });
+    // Long after the last fresh arrival: hold.
+    expect(gate.target(6 + OPTS.watchdogMs + 1, out)).toBe("hold");
+    // A new operator: what the last one left in the inbox is not offered.
+    write(5, 600, 601);
+    gate.reset();
+    expect(gate.target(602, out)).toBe("hold");
+    expect(gate.stats()).toMatchObject({ accepted: 2, overwritten: 0 });
   });
 
   it("a command that grew older than the limit is not applied: hold", () => {

@@ -10,7 +10,11 @@
  * - Every command the loop applies passes the loop's own start gate, range and max step after this.
  *
  * Times are the loop's clock (ms): a command's `sentAt` is the operator's send time mapped onto it.
+ * Commands come either by {@link RemoteCommandGate.offer} or, across threads, through a
+ * {@link CommandInbox} the gate reads at each tick (offered then, with their arrival times).
  */
+import type { CommandInbox } from "../core/CommandInbox.ts";
+
 export interface RemoteGateOptions {
   /** A command older than this is dropped on arrival and never applied (ms). */
   readonly maxAgeMs: number;
@@ -51,8 +55,19 @@ export interface RemoteGateStats {
   /** Age of each command when first applied, over the last 1,000 (ms). */
   readonly ageP50Ms: number;
   readonly ageP99Ms: number;
+  /** Of that age, the wait from arrival at the station to the applying tick (ms, same window). */
+  readonly waitP50Ms: number;
+  readonly waitP99Ms: number;
   /** When the gate last started holding (loop clock, ms; NaN: never). */
   readonly holdSince: number;
+  /** Commands overwritten in the inbox before a tick read them (a flood; 0 normally). */
+  readonly overwritten: number;
+}
+
+/** Where the gate reads commands at each tick, and the loop clock's origin (epoch ms) to map their times. */
+export interface GateInbox {
+  readonly inbox: CommandInbox;
+  readonly timeOrigin: number;
 }
 
 const AGES = 1000;
@@ -66,13 +81,26 @@ export class RemoteCommandGate {
   private holding = true;
   private holdSince = NaN;
   private readonly ages = new Float64Array(AGES);
+  private readonly waits = new Float64Array(AGES);
+  private latestArrivedAt = NaN;
   private ageCount = 0;
   private counts = { accepted: 0, droppedStale: 0, droppedOutOfOrder: 0, applied: 0, staleApplied: 0, holds: 0 };
 
   constructor(
     private readonly n: number,
     readonly options: RemoteGateOptions = DEFAULT_REMOTE_GATE,
+    private readonly from?: GateInbox,
   ) {}
+
+  /** Offers every command that reached the inbox since the last call, at the time it arrived ({@link target} does it too). */
+  pull(): void {
+    const from = this.from;
+    if (!from) return;
+    const origin = from.timeOrigin;
+    from.inbox.drain(this.n, (c) =>
+      this.offer({ seq: c.seq, sentAt: c.sentAtEpochMs - origin, joints: c.joints }, c.arrivedAtEpochMs - origin),
+    );
+  }
 
   /** A command arrived at `now`. Dropped (and counted) if it is older than the limit or not newer than the last one. */
   offer(cmd: RemoteCommand, now: number): GateVerdict {
@@ -87,6 +115,7 @@ export class RemoteCommandGate {
     }
     this.latest = cmd;
     this.lastFreshAt = now;
+    this.latestArrivedAt = now;
     this.counts.accepted++;
     return "accepted";
   }
@@ -96,6 +125,7 @@ export class RemoteCommandGate {
    * or returns "hold" / "torque-off" (then `out` is untouched).
    */
   target(now: number, out: Float64Array): GateTarget {
+    this.pull();
     const cmd = this.latest;
     const fresh = cmd !== undefined && now - cmd.sentAt <= this.options.maxAgeMs && now - this.lastFreshAt <= this.options.watchdogMs;
     if (!fresh) {
@@ -114,6 +144,7 @@ export class RemoteCommandGate {
       this.appliedSeq = cmd.seq;
       this.appliedAt = now;
       this.counts.applied++;
+      this.waits[this.ageCount % AGES] = now - this.latestArrivedAt;
       this.ages[this.ageCount++ % AGES] = now - cmd.sentAt;
     }
     for (let i = 0; i < this.n; i++) out[i] = cmd.joints[i] ?? NaN;
@@ -122,6 +153,7 @@ export class RemoteCommandGate {
 
   /** A new operator (or a new session): sequence numbers start again; nothing is held over. */
   reset(): void {
+    this.from?.inbox.drain(this.n, () => undefined); // what the last operator sent is not this one's
     this.latest = undefined;
     this.lastSeq = -1;
     this.lastFreshAt = NaN;
@@ -129,8 +161,12 @@ export class RemoteCommandGate {
 
   stats(): RemoteGateStats {
     const k = Math.min(this.ageCount, AGES);
-    const sorted = Array.from(this.ages.subarray(0, k)).sort((a, b) => a - b);
-    const pick = (q: number) => (k === 0 ? NaN : sorted[Math.min(k - 1, Math.floor(q * k))]!);
+    const quantiles = (xs: Float64Array) => {
+      const sorted = Array.from(xs.subarray(0, k)).sort((a, b) => a - b);
+      return (q: number) => (k === 0 ? NaN : sorted[Math.min(k - 1, Math.floor(q * k))]!);
+    };
+    const pick = quantiles(this.ages);
+    const wait = quantiles(this.waits);
     return {
       ...this.counts,
       holding: this.holding,
@@ -138,7 +174,10 @@ export class RemoteCommandGate {
       appliedAt: this.appliedAt,
       ageP50Ms: pick(0.5),
       ageP99Ms: pick(0.99),
+      waitP50Ms: wait(0.5),
+      waitP99Ms: wait(0.99),
       holdSince: this.holdSince,
+      overwritten: this.from?.inbox.overwritten ?? 0,
     };
   }
 }

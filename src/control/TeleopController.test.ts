@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { CommandInbox, type InboxCommand } from "../core/CommandInbox.ts";
 import { SampleFrame } from "../core/LatestSample.ts";
 import { IDLE_SNAPSHOT } from "./loopTypes.ts";
 import { TeleopController } from "./TeleopController.ts";
@@ -76,5 +77,44 @@ describe("TeleopController: manual targets after a switch", () => {
     const again = [1, 1, 1, 1, 1, 1];
     controller.report(host, status(again, { source: "manual", manualFrom: { epoch: 4, targets: again } }));
     expect(controller.snapshot.targets).toEqual(again);
+  });
+});
+
+describe("TeleopController: remote commands", () => {
+  it("cross-origin isolated: writes each command into the inbox it shared with the host, no message per command", async () => {
+    vi.stubGlobal("crossOriginIsolated", true);
+    try {
+      const { controller, host } = harness();
+      let shared: ArrayBufferLike | undefined;
+      const offered: unknown[] = [];
+      host.attachRemote = async (_o, inbox) => void (shared = inbox);
+      host.offerRemote = async (c) => void offered.push(c);
+      await controller.start({ follower: spec, rateHz: 100 });
+      await controller.attachRemote({ maxAgeMs: 250, watchdogMs: 500, onLinkLoss: "hold" });
+      expect(shared).toBeInstanceOf(SharedArrayBuffer);
+      const loopSide = new CommandInbox(shared!);
+      controller.offerRemote({ seq: 7, sentAtEpochMs: 123, joints: [1, 2, 3, 4, 5, 6] });
+      const got: InboxCommand[] = [];
+      loopSide.drain(6, (c) => got.push(c));
+      expect(got).toHaveLength(1);
+      expect(got[0]).toMatchObject({ seq: 7, sentAtEpochMs: 123, joints: [1, 2, 3, 4, 5, 6] });
+      expect(got[0]!.arrivedAtEpochMs).toBeGreaterThan(123);
+      expect(offered).toEqual([]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it("without shared memory: each command goes to the host as a message", async () => {
+    const { controller, host } = harness();
+    let shared: ArrayBufferLike | undefined = new ArrayBuffer(1);
+    const offered: unknown[] = [];
+    host.attachRemote = async (_o, inbox) => void (shared = inbox);
+    host.offerRemote = async (c) => void offered.push(c);
+    await controller.start({ follower: spec, rateHz: 100 });
+    await controller.attachRemote({ maxAgeMs: 250, watchdogMs: 500, onLinkLoss: "hold" });
+    expect(shared).toBeUndefined();
+    controller.offerRemote({ seq: 1, sentAtEpochMs: 5, joints: [0, 0, 0, 0, 0, 0] });
+    expect(offered).toEqual([{ seq: 1, sentAtEpochMs: 5, joints: [0, 0, 0, 0, 0, 0] }]);
   });
 });

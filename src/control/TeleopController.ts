@@ -1,4 +1,5 @@
 import { allocateSampleBuffer, LatestSample, SampleFrame } from "../core/LatestSample.ts";
+import { CommandInbox } from "../core/CommandInbox.ts";
 import { messageOf } from "../core/messages.ts";
 import { ARMS } from "../core/robots.ts";
 import { clampToRange } from "../core/teleop.ts";
@@ -38,7 +39,11 @@ export interface TeleopControllerDeps {
   readonly hosts: () => readonly TeleopHost[];
   /** Torque off on every connected bus, loop or not. */
   readonly torqueOffEverywhere: () => Promise<void>;
+  /** Now in epoch ms (performance.timeOrigin + performance.now()): a remote command's arrival. */
+  readonly epochMs?: () => number;
 }
+
+const epochNow = () => performance.timeOrigin + performance.now();
 
 /** Running: the loop sends commands (gating or tracking). */
 export function isDriving(status: TeleopStatus | undefined): boolean {
@@ -60,6 +65,7 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
   private sending = false;
   private manualEpoch = 0;
   private remoteOptions: RemoteGateOptions | undefined;
+  private inbox: CommandInbox | undefined;
   /** The buses the current (or starting) loop drives and reads: follower, then leader. */
   private busKeys: string[] = [];
 
@@ -92,7 +98,7 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
       if (this.host && this.host !== host) await this.host.stopTeleop();
       if (token !== this.token) return;
       this.host = host;
-      if (this.remoteOptions) await host.attachRemote(this.remoteOptions);
+      if (this.remoteOptions) await host.attachRemote(this.remoteOptions, this.inbox?.buffer);
       const joints = ARMS[req.follower.arm].motors.length;
       const buffer = allocateSampleBuffer(joints);
       const shared =
@@ -229,12 +235,20 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
   /** Opens (or with undefined closes) the gate for a remote operator's commands, on this loop's host and any later one. */
   async attachRemote(options: RemoteGateOptions | undefined): Promise<void> {
     this.remoteOptions = options;
-    await this.host?.attachRemote(options);
+    // Shared memory: the loop reads each command at its tick (a message would wait for the
+    // loop's thread, which sleeps out the last milliseconds before each tick).
+    const buffer = options ? CommandInbox.allocate() : undefined;
+    this.inbox = typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer ? new CommandInbox(buffer) : undefined;
+    await this.host?.attachRemote(options, this.inbox?.buffer);
   }
 
-  /** A remote operator's command, to the host's gate (it drops stale and out-of-sequence ones); not awaited, never queued here. */
+  /**
+   * A remote operator's command, to the host's gate (it drops stale and out-of-sequence ones): into
+   * the shared inbox at once, or (no shared memory) as a message; never awaited, never queued here.
+   */
   offerRemote(cmd: RemoteCommandIn): void {
-    void this.host?.offerRemote(cmd).catch(() => undefined);
+    if (this.inbox) this.inbox.write({ ...cmd, arrivedAtEpochMs: (this.deps.epochMs ?? epochNow)() });
+    else void this.host?.offerRemote(cmd).catch(() => undefined);
   }
 
   /**

@@ -17,6 +17,7 @@ import {
 } from "./ControlLoop.ts";
 import type { LoopChunk } from "./actionChunks.ts";
 import { IDLE_SNAPSHOT } from "./loopTypes.ts";
+import { CommandInbox } from "../core/CommandInbox.ts";
 import { RemoteCommandGate, type RemoteGateOptions, type RemoteGateStats } from "./RemoteCommandGate.ts";
 
 /** A remote operator's command as the page hands it to the host: `sentAtEpochMs` = performance.timeOrigin + time on the page's clock. */
@@ -62,8 +63,12 @@ export interface TeleopHost {
   setSource(source: CommandSource): Promise<void>;
   setTargets(values: readonly number[]): Promise<void>;
   playTrajectory(trajectory: Trajectory): Promise<void>;
-  /** Opens (options) or closes (undefined) the gate for a remote operator's commands; a new operator starts a new gate. */
-  attachRemote(options: RemoteGateOptions | undefined): Promise<void>;
+  /**
+   * Opens (options) or closes (undefined) the gate for a remote operator's commands; a new operator
+   * starts a new gate. With `inbox` (a {@link CommandInbox}'s shared buffer) the gate reads the
+   * page's commands from it at each tick, and {@link offerRemote} is not needed.
+   */
+  attachRemote(options: RemoteGateOptions | undefined, inbox?: ArrayBufferLike): Promise<void>;
   /** A remote operator's command, into the gate (dropped there if stale or out of sequence). */
   offerRemote(cmd: RemoteCommandIn): Promise<void>;
   /** A policy's action chunk, played inside the loop (rollouts). */
@@ -243,14 +248,18 @@ export class TeleopService implements TeleopHost {
   private remoteOptions: RemoteGateOptions | undefined;
   private gate: RemoteCommandGate | undefined;
 
-  async attachRemote(options: RemoteGateOptions | undefined): Promise<void> {
+  private inbox: ArrayBufferLike | undefined;
+
+  async attachRemote(options: RemoteGateOptions | undefined, inbox?: ArrayBufferLike): Promise<void> {
     this.remoteOptions = options;
+    this.inbox = options ? inbox : undefined;
     this.attachGate(this.loop);
     await Promise.resolve();
   }
 
   private attachGate(loop: ControlLoop | undefined): void {
-    this.gate = this.remoteOptions && loop ? new RemoteCommandGate(loop.joints.length, this.remoteOptions) : undefined;
+    const from = this.inbox ? { inbox: new CommandInbox(this.inbox), timeOrigin: performance.timeOrigin } : undefined;
+    this.gate = this.remoteOptions && loop ? new RemoteCommandGate(loop.joints.length, this.remoteOptions, from) : undefined;
     loop?.attachRemote(this.gate);
   }
 
