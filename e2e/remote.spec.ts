@@ -120,6 +120,27 @@ test.describe("remote teleoperation", () => {
     await operator.getByRole("button", { name: "Stop using my leader arm" }).click();
     await expect(operator.getByTestId("operator-leader")).toHaveAttribute("data-status", "off");
 
+    // A gamepad on the operator's browser (its left stick pushed right): shoulder_pan's target moves, and the follower with it.
+    const panTarget = operator.getByLabel("shoulder_pan remote target");
+    await expect(panTarget).toBeEnabled();
+    const padFrom = Number(await panTarget.inputValue());
+    const followerFrom = await followerPan(station);
+    const setPad = (x: number) =>
+      operator.evaluate((x) => {
+        const pad = {
+          connected: true,
+          id: "fake",
+          index: 0,
+          axes: [x, 0, 0, 0],
+          buttons: Array.from({ length: 17 }, () => ({ value: 0 })),
+        };
+        Object.defineProperty(navigator, "getGamepads", { configurable: true, value: () => [pad] });
+      }, x);
+    await setPad(-0.9);
+    await expect.poll(async () => padFrom - Number(await panTarget.inputValue()), { timeout: 10_000 }).toBeGreaterThan(8);
+    await setPad(0);
+    await expect.poll(async () => followerFrom - (await followerPan(station)), { timeout: 10_000 }).toBeGreaterThan(6);
+
     // A second operator with the same (used) link, and a wrong code: both refused.
     const second = await opContext.newPage();
     await second.goto(path);
