@@ -1,6 +1,8 @@
 // Regenerates the screenshots in docs/img from the running studio.
 // Usage: npm run dev (or preview) in one shell, then: node scripts/docs-screenshots.mjs [baseURL]
 // (e.g. `npx vite preview --port 4204` and `node scripts/docs-screenshots.mjs http://localhost:4204`).
+// The Rollout screenshot drives the reference policy server, which this script starts on port 8765.
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chromium } from "@playwright/test";
 
@@ -96,6 +98,65 @@ await laptop.getByRole("link", { name: "Datasets" }).click();
 await laptop.getByTestId("dataset-row").first().waitFor();
 await laptop.screenshot({ path: "docs/img/datasets.png" });
 await laptop.close();
+
+// A policy rollout with a person ready to correct it (the reference policy server), then taken over.
+// Its own process group, so that stopping it stops tsx's child too (the script then exits).
+const policy = spawn("npx", ["tsx", "server/policyMain.ts"], {
+  env: { ...process.env, PORT: "8765" },
+  stdio: ["ignore", "pipe", "inherit"],
+  detached: true,
+});
+await new Promise((resolve, reject) => {
+  policy.stdout.on("data", (d) => String(d).includes("Reference policy server on") && resolve(undefined));
+  policy.on("exit", () => reject(new Error("the policy server did not start")));
+});
+try {
+  const roll = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await roll.goto(`${base}/#rollout`);
+  await roll
+    .getByTestId("motor-row")
+    .nth(11)
+    .waitFor()
+    .catch(() => undefined);
+  await roll.getByRole("link", { name: "Rollout" }).click();
+  await roll.getByLabel("Policy server").fill("ws://127.0.0.1:8765");
+  await roll.getByLabel("Instruction").fill("reach for the cube");
+  await roll.getByLabel("Rollout dataset").fill("docs_rollout");
+  await roll.getByRole("button", { name: "Start rollout" }).click();
+  await roll.locator('[data-testid="rollout-phase"][data-phase="autonomous"]').waitFor({ timeout: 60_000 });
+  await roll.waitForTimeout(2500);
+  await roll.screenshot({ path: "docs/img/rollout.png" });
+  await roll.getByRole("button", { name: "Take over (Space)" }).click();
+  await roll.locator('[data-testid="rollout-phase"][data-phase="correcting"]').waitFor({ timeout: 30_000 });
+  await roll.waitForTimeout(1500);
+  await roll.screenshot({ path: "docs/img/rollout-correcting.png" });
+  await roll.getByRole("button", { name: "Stop rollout" }).click();
+  await roll.close();
+} finally {
+  process.kill(-policy.pid, "SIGTERM");
+}
+
+// Remote teleoperation: the station shares a link; an operator (another context: another computer) drives.
+const stationCtx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+const station = await stationCtx.newPage();
+await station.goto(`${base}/`);
+await station.getByTestId("motor-row").nth(11).waitFor();
+await station.getByTestId("camera-preview").first().waitFor();
+await station.getByRole("link", { name: "Remote" }).click();
+await station.getByRole("button", { name: "Share this station" }).click();
+const href = await station.getByTestId("remote-link").getAttribute("href", { timeout: 30_000 });
+const link = new URL(href);
+const operatorCtx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+const operator = await operatorCtx.newPage();
+await operator.goto(new URL(link.pathname + link.search + link.hash, base).href);
+await operator.locator('[data-testid="remote-operator"][data-status="connected"]').waitFor({ timeout: 60_000 });
+await operator.getByRole("button", { name: "Drive the station's arm" }).click();
+await operator.locator('[data-testid="operator-loop"][data-loop="tracking"]').waitFor({ timeout: 60_000 });
+await operator.waitForTimeout(4000);
+await operator.screenshot({ path: "docs/img/remote-operator.png" });
+await station.screenshot({ path: "docs/img/remote-station.png" });
+await operatorCtx.close();
+await stationCtx.close();
 
 // A phone's width: the navigation folds into a menu.
 const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });

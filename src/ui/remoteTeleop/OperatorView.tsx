@@ -96,12 +96,13 @@ export function OperatorView() {
             Station loop: {op.loop ?? "—"} ·{" "}
             {session?.driver === "remote" ? (op.hold ? "holding (no fresh command)" : "following you") : "driven at the station"}
           </p>
-          <div className="row cameras">
+          {/* The station's cameras and the twin side by side: both in view while driving. */}
+          <div className="operator-live">
             {op.tracks.map((t, i) => (
               <RemoteVideo key={t.track.id} stream={t.stream} index={i} />
             ))}
+            <OperatorTwin robot={robot} engine={engine} />
           </div>
-          <OperatorTwin robot={robot} engine={engine} />
           <Figures
             testId="operator-link"
             rows={[
