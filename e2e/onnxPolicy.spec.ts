@@ -25,6 +25,7 @@ test.describe("an ONNX policy in this browser (lerobot's ACT contract)", () => {
     await openStudio(page);
     await page.getByRole("link", { name: "Rollout" }).click();
     await page.getByRole("radio", { name: "ONNX model in this browser" }).check();
+    await expect(page.getByLabel("Policy server")).toHaveCount(0); // no server address for a model in this browser
     await page.getByLabel("Record the rollout").uncheck();
     await page.getByLabel("Dataset stats file").setInputFiles(fixture("act_tiny.stats.json"));
 

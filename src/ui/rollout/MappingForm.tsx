@@ -43,7 +43,9 @@ export function MappingForm({ settings, disabled }: { settings: RolloutSettings;
     <section className="panel" aria-label="Policy">
       <h2>Policy</h2>
       <div className="row wrap">
-        <TextField label="Policy server" value={settings.url} disabled={disabled} onChange={(url) => configure({ url })} width="18em" />
+        {(settings.source ?? "server") === "server" && (
+          <TextField label="Policy server" value={settings.url} disabled={disabled} onChange={(url) => configure({ url })} width="18em" />
+        )}
         <TextField
           label="Instruction"
           value={settings.prompt}

@@ -119,6 +119,11 @@ function OnnxModelPanel({ onnx, disabled }: { onnx: OnnxPolicyStore; disabled: b
   );
 }
 
+const SOURCES = [
+  ["server", "Remote server (openpi protocol, address below)"],
+  ["onnx", "ONNX model in this browser"],
+] as const;
+
 /** Where the rollout's policy runs: a policy server (openpi's protocol) or an ONNX model in this browser. */
 export function PolicySourcePicker({ disabled }: { disabled: boolean }) {
   const { rollout, onnx } = useStudio();
@@ -128,26 +133,18 @@ export function PolicySourcePicker({ disabled }: { disabled: boolean }) {
   return (
     <section className="panel" aria-label="Policy source">
       <div className="row wrap" role="radiogroup" aria-label="Policy source">
-        <label>
-          <input
-            type="radio"
-            name="policy-source"
-            checked={source === "server"}
-            disabled={disabled}
-            onChange={() => configure({ source: "server" })}
-          />{" "}
-          Remote server (openpi protocol, address below)
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="policy-source"
-            checked={source === "onnx"}
-            disabled={disabled}
-            onChange={() => configure({ source: "onnx" })}
-          />{" "}
-          ONNX model in this browser
-        </label>
+        {SOURCES.map(([value, label]) => (
+          <label key={value}>
+            <input
+              type="radio"
+              name="policy-source"
+              checked={source === value}
+              disabled={disabled}
+              onChange={() => configure({ source: value })}
+            />{" "}
+            {label}
+          </label>
+        ))}
       </div>
       {source === "onnx" && <OnnxModelPanel onnx={onnx} disabled={disabled} />}
     </section>
