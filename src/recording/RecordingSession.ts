@@ -1,14 +1,12 @@
 import type { EpisodeRecord } from "../core/dataset.ts";
 import { isCancelled, Lifecycle, throwIfCancelled } from "../core/lifecycle.ts";
 import { messageOf } from "../core/messages.ts";
-import { chooseCodec } from "../capture/codecCheck.ts";
-import type { CodecName } from "../capture/codecs.ts";
 import { SnapshotEngine } from "../control/SnapshotEngine.ts";
 import { MemoryLocks } from "../storage/originLocks.ts";
-import { imageStatsFromStorage } from "./episodeImageStats.ts";
+import { fillImageStats, imageStatsFromStorage } from "./episodeImageStats.ts";
 import { RecordingGuard } from "./RecordingGuard.ts";
 import type { RecorderEvent, TakeOutcome } from "./recorderApi.ts";
-import { sessionDataset } from "./sessionDataset.ts";
+import { preflight } from "./sessionPreflight.ts";
 import { applyUnfinishedNotes, noteUnfinished } from "./unfinishedNotes.ts";
 import { MemoryUnfinishedTakes, type UnfinishedTakes } from "../storage/UnfinishedTakes.ts";
 import {
@@ -221,29 +219,10 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     try {
       await this.guard.hold();
       throwIfCancelled(signal);
-      const s = this.snap.settings;
-      const cameras = this.deps.cameras();
-      if (cameras.length === 0) throw new Error("Add at least one camera (Rig screen → Cameras) before recording.");
-      const follower = this.deps.follower();
-      if (!follower) throw new Error("Connect a follower arm first (Rig screen): a dataset records its joints.");
-      const dataset = await sessionDataset(this.deps.episodes, { name: s.datasetName, task: s.task, fps: s.fps, follower, cameras });
-      throwIfCancelled(signal);
-      // The pre-flight check measures the chosen codec (or, on auto, picks one) with every camera at once.
-      const loads = cameras.map((c) => ({ width: c.width, height: c.height, fps: s.fps }));
-      const choose = this.deps.chooseCodec ?? ((l, only) => chooseCodec(l, "av1", 1, only));
-      const choice = await choose(loads, s.codec === "auto" ? undefined : s.codec);
-      throwIfCancelled(signal);
-      const codec: CodecName = choice.codec;
-      const codecWarning = choice.warning;
-      if (this.snap.persisted === undefined) {
-        const persisted = await this.deps.episodes.requestPersistence();
-        this.update({ persisted });
-        throwIfCancelled(signal);
-      }
-      const source = await this.deps.joints();
-      throwIfCancelled(signal);
-      await this.deps.recorder.setSample(source);
-      throwIfCancelled(signal);
+      const askPersistence = this.snap.persisted === undefined;
+      const { dataset, codec, codecWarning } = await preflight(this.deps, this.snap.settings, signal, askPersistence, (persisted) =>
+        this.update({ persisted }),
+      );
       if (waitForFirst) this.update({ dataset, codec, codecWarning, phase: "reset", phaseEndsAt: undefined });
       else {
         this.update({ dataset, codec, codecWarning, phase: "countdown" });
@@ -407,17 +386,7 @@ export class RecordingSession extends SnapshotEngine<RecordingSnapshot> {
     });
   }
 
-  /**
-   * A take that did not finish normally (crash, full disk) has no image statistics: compute them
-   * from its stored video so it can be exported like any other. Best effort.
-   */
-  private async fillImageStats(episode: EpisodeRecord): Promise<void> {
-    if (episode.length === 0 || episode.tracks.length === 0 || Object.keys(episode.imageStats).length >= episode.tracks.length) return;
-    try {
-      const imageStats = await (this.deps.imageStats ?? imageStatsFromStorage)(this.deps.episodes, episode);
-      await this.deps.episodes.updateEpisode(episode.id, { imageStats });
-    } catch {
-      // export will say which episode lacks statistics
-    }
+  private fillImageStats(episode: EpisodeRecord): Promise<void> {
+    return fillImageStats(this.deps.episodes, episode, this.deps.imageStats ?? imageStatsFromStorage);
   }
 }

@@ -62,3 +62,21 @@ export async function imageStatsFromStorage(store: EpisodeStore, episode: Episod
   }
   return out;
 }
+
+/**
+ * A take that did not finish normally (crash, full disk) has no image statistics: compute them
+ * from its stored video (`compute`) so it can be exported like any other. Best effort: when that
+ * fails, the export says which episode lacks statistics.
+ */
+export async function fillImageStats(
+  store: EpisodeStore,
+  episode: EpisodeRecord,
+  compute: (store: EpisodeStore, episode: EpisodeRecord) => Promise<Record<string, ImageStats>>,
+): Promise<void> {
+  if (episode.length === 0 || episode.tracks.length === 0 || Object.keys(episode.imageStats).length >= episode.tracks.length) return;
+  try {
+    await store.updateEpisode(episode.id, { imageStats: await compute(store, episode) });
+  } catch {
+    // the export names the episode without statistics
+  }
+}
