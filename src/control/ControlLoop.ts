@@ -9,7 +9,6 @@ import { SnapshotEngine } from "./SnapshotEngine.ts";
 import { type Trajectory, TrajectoryPlayer, type TrajectoryProgress } from "./trajectory.ts";
 import { ChunkPlayer, type LoopChunk } from "./actionChunks.ts";
 import { isActuated, LeaderHandover } from "./leaderHandover.ts";
-
 import { DEFAULT_LOOP, IDLE_SNAPSHOT, type CommandSource, type LeaderArm, type LoopArm, type LoopDeps } from "./loopTypes.ts";
 import type { LoopOptions, LoopSnapshot, LoopState } from "./loopTypes.ts";
 import { messageOf } from "../core/messages.ts";
