@@ -8,6 +8,13 @@ export interface SparkSeries {
   readonly color: string;
 }
 
+/** A round top for a 0-based scale: 1, 2 or 5 × a power of ten, at least `max` (1 for nothing yet). */
+function niceTop(max: number): number {
+  if (!(max > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(max));
+  return [1, 2, 5, 10].map((m) => m * p).find((t) => t >= max) ?? 10 * p;
+}
+
 /**
  * A small live chart of a few series over the last `capacity` pushes (uPlot). Values are
  * appended with `push` from a parent effect; the chart redraws itself, React does not
@@ -26,7 +33,11 @@ export function useSparkline(series: readonly SparkSeries[], capacity = 120) {
       height: 70,
       legend: { show: true, live: false },
       cursor: { show: false },
-      scales: { x: { time: false } },
+      // Each unit's scale starts at 0 (a rate or a jitter read against zero, not against its own wobble).
+      scales: {
+        x: { time: false },
+        ...Object.fromEntries(series.map((s) => [s.unit, { range: (_u: uPlot, _min: number, max: number) => [0, niceTop(max)] }])),
+      },
       axes: [
         { show: false },
         ...series.map((s, i) => ({
@@ -36,6 +47,9 @@ export function useSparkline(series: readonly SparkSeries[], capacity = 120) {
           stroke: s.color,
           grid: { show: i === 0, stroke: "#2a3039", width: 1 },
           ticks: { show: false },
+          // Labels every ~18 px: 0, a middle and the top fit in the 70 px chart (uPlot's default 30 px showed "0" alone).
+          space: 18,
+          values: (_u: uPlot, splits: number[]) => splits.map((v) => String(Number(v.toFixed(1)))),
           font: "10px monospace",
         })),
       ],
