@@ -41,26 +41,34 @@ async function storedEpisodes(page: Page, name: string) {
   }, name);
 }
 
+/**
+ * The studio on the simulated rig, a rollout of the reference server recording into `dataset` as
+ * `mode`; the hand rests on the simulated leader (it stays where it is put). Returns the phase badge.
+ */
+async function startRollout(page: Page, dataset: string, mode: "whole" | "corrections") {
+  await page.addInitScript(() => {
+    window.__STUDIO_TEST__ = true;
+  });
+  await page.goto("/");
+  await expect(page.getByTestId("motor-row")).toHaveCount(12);
+  await expect(page.getByTestId("camera-preview")).toHaveCount(1);
+  await page.getByRole("link", { name: "Rollout" }).click();
+  await page.getByLabel("Policy server").fill(server.url);
+  await page.getByLabel("Instruction").fill("reach for the cube");
+  await page.getByLabel("Rollout dataset").fill(dataset);
+  if (mode === "corrections") await page.getByLabel("Record mode").selectOption("corrections");
+  await page.getByRole("button", { name: "Hold still" }).click();
+  await page.getByRole("button", { name: "Start rollout" }).click();
+  return page.getByTestId("rollout-phase");
+}
+
 test.describe("policy rollout with a correction", () => {
   test.setTimeout(240_000);
 
   test("reference server → rollout → take over with the simulated leader → hand back → stop; intervention rows and the interjection stored and exported (v3.0)", async ({
     page,
   }) => {
-    await page.addInitScript(() => {
-      window.__STUDIO_TEST__ = true;
-    });
-    await page.goto("/");
-    await expect(page.getByTestId("motor-row")).toHaveCount(12);
-    await expect(page.getByTestId("camera-preview")).toHaveCount(1);
-    await page.getByRole("link", { name: "Rollout" }).click();
-    await page.getByLabel("Policy server").fill(server.url);
-    await page.getByLabel("Instruction").fill("reach for the cube");
-    await page.getByLabel("Rollout dataset").fill("e2e_rollout");
-    // The hand rests on the simulated leader (it stays where it is put).
-    await page.getByRole("button", { name: "Hold still" }).click();
-    await page.getByRole("button", { name: "Start rollout" }).click();
-    const phase = page.getByTestId("rollout-phase");
+    const phase = await startRollout(page, "e2e_rollout", "whole");
     await expect(phase).toHaveAttribute("data-phase", "autonomous", { timeout: 60_000 });
     expect(await page.evaluate(() => window.__studioTest!.recording.getState().phase)).toBe("recording");
     await expect(page.getByTestId("rollout-stats")).toContainText("chunks");
@@ -156,20 +164,7 @@ test.describe("policy rollout with a correction", () => {
   test("corrections only: one episode per correction window, with that window's prompt and language; the instruction bar changes the prompt between takes too", async ({
     page,
   }) => {
-    await page.addInitScript(() => {
-      window.__STUDIO_TEST__ = true;
-    });
-    await page.goto("/");
-    await expect(page.getByTestId("motor-row")).toHaveCount(12);
-    await expect(page.getByTestId("camera-preview")).toHaveCount(1);
-    await page.getByRole("link", { name: "Rollout" }).click();
-    await page.getByLabel("Policy server").fill(server.url);
-    await page.getByLabel("Instruction").fill("reach for the cube");
-    await page.getByLabel("Rollout dataset").fill("e2e_fixes");
-    await page.getByLabel("Record mode").selectOption("corrections");
-    await page.getByRole("button", { name: "Hold still" }).click();
-    await page.getByRole("button", { name: "Start rollout" }).click();
-    const phase = page.getByTestId("rollout-phase");
+    const phase = await startRollout(page, "e2e_fixes", "corrections");
     await expect(phase).toHaveAttribute("data-phase", "autonomous", { timeout: 60_000 });
     // No countdown and no take while the policy acts: the recording waits for a correction.
     expect(await page.evaluate(() => window.__studioTest!.recording.getState().phase)).toBe("reset");
