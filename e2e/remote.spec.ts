@@ -87,6 +87,8 @@ test.describe("remote teleoperation", () => {
     const applied = Number(await station.locator('[data-figure="applied"] td.num').textContent());
     expect(applied).toBeGreaterThan(50);
     await expect(operator.locator('[data-testid="operator-link"] [data-figure="round trip"] td.num')).not.toHaveText("— ms");
+    // No TURN server configured: the two browsers talk directly (turnRelay.spec.ts covers the relayed path).
+    await expect(operator.locator('[data-testid="operator-link"] [data-figure="path"] td.num')).toHaveText("direct (peer to peer)");
     // Glass to glass: the station's simulated camera's timecode, read from the received video at the operator.
     const glass = operator.locator('[data-testid="operator-link"] [data-figure^="video glass-to-glass"] td.num');
     await expect(glass).not.toHaveText("— ms", { timeout: 15_000 });

@@ -158,7 +158,10 @@ async function start(): Promise<void> {
   const ice = { load: () => localStorage.getItem(ICE_KEY) ?? "", save: (text: string) => localStorage.setItem(ICE_KEY, text) };
   // `?signal=wss://host/signal`: a signaling server that is not this page's own (docs/remote.md).
   const signalingUrl = params.get("signal") ?? undefined;
-  const rtc = () => ({ iceServers: parseIceServers(ice.load()).servers, signalingUrl });
+  const rtc = () => {
+    const { servers, relayOnly } = parseIceServers(ice.load());
+    return { iceServers: servers, relayOnly, signalingUrl };
+  };
   const cameraTracks = () =>
     cameras
       .getState()

@@ -313,7 +313,13 @@ export class RemoteOperator extends SnapshotEngine<OperatorSnapshot> {
       void link.stats().then((st) => {
         if (this.held.link === link)
           this.update({
-            link: { ...this.snap.link, videoKbps: st.videoKbps, videoFps: st.videoFps, videoPacketsLost: st.videoPacketsLost },
+            link: {
+              ...this.snap.link,
+              videoKbps: st.videoKbps,
+              videoFps: st.videoFps,
+              videoPacketsLost: st.videoPacketsLost,
+              path: st.path,
+            },
           });
       });
   }

@@ -24,6 +24,8 @@ const CHANNEL_INIT: Readonly<Record<ChannelName, RTCDataChannelInit>> = {
 export interface RtcSettings {
   /** STUN/TURN servers (empty: host candidates only, a LAN). */
   readonly iceServers: readonly RTCIceServer[];
+  /** Only relayed (TURN) candidates: every packet through the TURN server. */
+  readonly relayOnly?: boolean;
   /** Signaling WebSocket URL (default: `/signal` on the page's origin). */
   readonly signalingUrl?: string | undefined;
   readonly createSocket?: SocketFactory;
@@ -163,7 +165,14 @@ export class WebRtcLink implements ListenableLink {
     let bytes = 0;
     let frames = 0;
     let lost = 0;
+    // The pair in use (the transport's selected one): relayed when either end's candidate is a TURN relay.
+    let selected: unknown;
+    const pairs = new Map<unknown, [unknown, unknown]>();
+    const candidateTypes = new Map<unknown, unknown>();
     report.forEach((s: Record<string, unknown>) => {
+      if (s["type"] === "local-candidate" || s["type"] === "remote-candidate") candidateTypes.set(s["id"], s["candidateType"]);
+      if (s["type"] === "candidate-pair") pairs.set(s["id"], [s["localCandidateId"], s["remoteCandidateId"]]);
+      if (s["type"] === "transport" && s["selectedCandidatePairId"] !== undefined) selected = s["selectedCandidatePairId"];
       if (s["type"] === "candidate-pair" && s["nominated"] === true && typeof s["currentRoundTripTime"] === "number")
         rttMs = s["currentRoundTripTime"] * 1000;
       if ((s["type"] === "inbound-rtp" || s["type"] === "outbound-rtp") && s["kind"] === "video") {
@@ -182,6 +191,7 @@ export class WebRtcLink implements ListenableLink {
       videoKbps: ok ? ((bytes - prev.bytes) * 8) / 1000 / dt : NaN,
       videoFps: ok ? (frames - prev.frames) / dt : NaN,
       videoPacketsLost: lost,
+      path: pathOf(pairs.get(selected), candidateTypes),
     };
   }
 }
@@ -218,8 +228,13 @@ function closeReason(info: SignalingCloseInfo, url: string): string {
   return `The signaling server closed the connection (${info.code}${info.reason ? `: ${info.reason}` : ""}).`;
 }
 
+function pathOf(pair: [unknown, unknown] | undefined, types: ReadonlyMap<unknown, unknown>): LinkStats["path"] {
+  if (!pair) return undefined;
+  return pair.some((id) => types.get(id) === "relay") ? "relay" : "direct";
+}
+
 function configuration(s: RtcSettings): RTCConfiguration {
-  return { iceServers: [...s.iceServers] };
+  return { iceServers: [...s.iceServers], ...(s.relayOnly ? { iceTransportPolicy: "relay" as const } : {}) };
 }
 
 /** Station: opens a room; when an operator joins, offers the link with the cameras' tracks. Returns a function that ends it. */

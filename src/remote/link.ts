@@ -33,6 +33,8 @@ export interface LinkStats {
   readonly videoKbps: number;
   readonly videoFps: number;
   readonly videoPacketsLost: number;
+  /** How the packets go: straight between the two computers (through NATs or not), or relayed by a TURN server; undefined: not known (yet). */
+  readonly path?: "direct" | "relay" | undefined;
 }
 
 export const NO_LINK_STATS: LinkStats = { rttMs: NaN, videoKbps: NaN, videoFps: NaN, videoPacketsLost: NaN };

@@ -4,7 +4,7 @@ import type { RobotKind } from "../../core/robots.ts";
 import { useStudio } from "../StudioContext.tsx";
 import { JOINT_KEYS, useJointKeys } from "../teleop/ManualControls.tsx";
 import { OperatorTwin } from "./OperatorTwin.tsx";
-import { fmt, Figures } from "./figures.tsx";
+import { fmt, Figures, pathLabel } from "./figures.tsx";
 
 function RemoteVideo({ stream, index }: { stream: MediaStream; index: number }) {
   const video = useRef<HTMLVideoElement>(null);
@@ -107,6 +107,7 @@ export function OperatorView() {
             testId="operator-link"
             rows={[
               ["round trip", `${fmt(l.rttMs)} ms`],
+              ["path", pathLabel(l.path)],
               ["command age when applied (p50 / p99)", `${fmt(l.cmdAgeP50Ms)} / ${fmt(l.cmdAgeP99Ms)} ms`],
               ["state loss", Number.isFinite(l.stateLoss) ? `${(l.stateLoss * 100).toFixed(1)} %` : "—"],
               ["video", `${fmt(l.videoKbps)} kbit/s · ${fmt(l.videoFps)} fps · ${fmt(l.videoPacketsLost)} packets lost`],

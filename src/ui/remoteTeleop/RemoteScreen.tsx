@@ -1,6 +1,6 @@
 import { useStore } from "zustand";
 import { useStudio } from "../StudioContext.tsx";
-import { fmt, Figures } from "./figures.tsx";
+import { fmt, Figures, pathLabel } from "./figures.tsx";
 import { OperatorView } from "./OperatorView.tsx";
 
 /** The station's side: share a one-time link, see the operator's link, e-stop, take over locally. */
@@ -61,6 +61,7 @@ function StationView() {
           testId="station-link"
           rows={[
             ["round trip", `${fmt(st.link.rttMs)} ms`],
+            ["path", pathLabel(st.link.path)],
             ["commands received", String(st.link.received)],
             ["applied", String(g?.applied ?? 0)],
             [
@@ -83,6 +84,10 @@ function StationView() {
           placeholder={"stun:stun.example.org:3478\nturn:turn.example.org:3478 user password"}
           onChange={(e) => setIce(e.target.value)}
         />
+        <p className="muted small">
+          One server a line. A line <code>relay-only</code> sends everything through the TURN server: check that it works before an operator
+          outside this network relies on it (the link panel&apos;s path then says &quot;relayed by the TURN server&quot;).
+        </p>
         {iceError && <p className="bad">{iceError}</p>}
       </details>
     </section>

@@ -18,3 +18,8 @@ export function Figures({ rows, testId }: { rows: readonly (readonly [string, st
     </table>
   );
 }
+
+/** The link panel's words for how the packets go (the link's `path`). */
+export function pathLabel(path: "direct" | "relay" | undefined): string {
+  return path === "relay" ? "relayed by the TURN server" : path === "direct" ? "direct (peer to peer)" : "—";
+}
