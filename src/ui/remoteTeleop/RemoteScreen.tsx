@@ -65,10 +65,11 @@ function StationView() {
             ["commands received", String(st.link.received)],
             ["applied", String(g?.applied ?? 0)],
             [
-              "dropped: stale / out of sequence / before clock sync",
-              `${g?.droppedStale ?? 0} / ${g?.droppedOutOfOrder ?? 0} / ${st.link.unsynced}`,
+              "dropped: stale / out of sequence / before clock sync / overwritten unread",
+              `${g?.droppedStale ?? 0} / ${g?.droppedOutOfOrder ?? 0} / ${st.link.unsynced} / ${g?.overwritten ?? 0}`,
             ],
             ["command age when applied (p50 / p99)", `${fmt(g?.ageP50Ms ?? NaN)} / ${fmt(g?.ageP99Ms ?? NaN)} ms`],
+            ["of which waiting for the loop's tick (p50 / p99)", `${fmt(g?.waitP50Ms ?? NaN)} / ${fmt(g?.waitP99Ms ?? NaN)} ms`],
             ["holds (link quiet)", `${g?.holds ?? 0}${g?.holding ? " · holding now" : ""}`],
             ["video sent", `${fmt(st.link.videoKbps)} kbit/s · ${fmt(st.link.videoFps)} fps`],
           ]}
