@@ -41,10 +41,15 @@ test.describe("an ONNX policy in this browser (lerobot's ACT contract)", () => {
     // Teleoperation was not even started, and the follower's motors report the same positions.
     expect(await page.evaluate(() => window.__studioTest!.teleop.getState().status)).toBeUndefined();
     await page.getByRole("link", { name: "Rig" }).click();
-    const before = await positions(page, "sim-so101_follower");
-    expect(before.every(Number.isFinite) && before.length === 6).toBe(true);
+    // The Rig screen's readings, once every motor has reported (a loaded machine renders them a moment later).
+    const readAll = async () => {
+      let p: number[] = [];
+      await expect.poll(async () => (p = await positions(page, "sim-so101_follower")).length === 6 && p.every(Number.isFinite)).toBe(true);
+      return p;
+    };
+    const before = await readAll();
     await page.waitForTimeout(1000);
-    expect(await positions(page, "sim-so101_follower")).toEqual(before);
+    expect(await readAll()).toEqual(before);
     await page.getByRole("link", { name: "Rollout" }).click();
 
     // A model with a wrong input name: refused naming the input.
