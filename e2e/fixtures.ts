@@ -23,11 +23,20 @@ export const test = base.extend<{ errors: string[] }>({
 export { expect };
 
 /** The studio with the test hooks (window.__studioTest), once the simulated rig and its camera are up. */
-export async function openStudio(page: Page): Promise<void> {
+/** Opens the studio at `path` with the test hooks (window.__studioTest), without waiting for anything. */
+export async function openStudioAt(page: Page, path: string): Promise<void> {
   await page.addInitScript(() => {
     window.__STUDIO_TEST__ = true;
   });
-  await page.goto("/");
+  await page.goto(path);
+}
+
+/** The station's follower shoulder_pan as the Teleop screen shows it (degrees). */
+export const followerPan = async (station: Page): Promise<number> =>
+  Number(await station.locator('[data-testid="teleop-joint"][data-joint="shoulder_pan"] [data-testid="follower"]').textContent());
+
+export async function openStudio(page: Page): Promise<void> {
+  await openStudioAt(page, "/");
   await expect(page.getByTestId("motor-row")).toHaveCount(12);
   await expect(page.getByTestId("camera-preview")).toHaveCount(1);
 }
