@@ -1,5 +1,6 @@
 import { allocateSampleBuffer, LatestSample, SampleFrame } from "../core/LatestSample.ts";
 import { CommandInbox } from "../core/CommandInbox.ts";
+import { isShared } from "../core/SampleRing.ts";
 import { messageOf } from "../core/messages.ts";
 import { ARMS } from "../core/robots.ts";
 import { clampToRange } from "../core/teleop.ts";
@@ -101,8 +102,7 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
       if (this.remoteOptions) await host.attachRemote(this.remoteOptions, this.inbox?.buffer);
       const joints = ARMS[req.follower.arm].motors.length;
       const buffer = allocateSampleBuffer(joints);
-      const shared =
-        typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer ? new LatestSample(buffer, joints) : undefined;
+      const shared = isShared(buffer) ? new LatestSample(buffer, joints) : undefined;
       const status = await host.startTeleop({
         ...(req.leader ? { leader: req.leader } : {}),
         follower: req.follower,
@@ -238,7 +238,7 @@ export class TeleopController extends SnapshotEngine<TeleopView> {
     // Shared memory: the loop reads each command at its tick (a message would wait for the
     // loop's thread, which sleeps out the last milliseconds before each tick).
     const buffer = options ? CommandInbox.allocate() : undefined;
-    this.inbox = typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer ? new CommandInbox(buffer) : undefined;
+    this.inbox = buffer && isShared(buffer) ? new CommandInbox(buffer) : undefined;
     await this.host?.attachRemote(options, this.inbox?.buffer);
   }
 

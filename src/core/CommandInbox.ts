@@ -12,7 +12,7 @@
  * (the loop's gate). Commands overwritten before the loop read them (more than `slots` between two
  * ticks — a flood) are counted, never replayed.
  */
-import { SampleRing } from "./SampleRing.ts";
+import { allocateShared, SampleRing } from "./SampleRing.ts";
 
 /** Joints a record holds (remoteWire's MAX_JOINTS). */
 const MAX_JOINTS = 32;
@@ -35,10 +35,7 @@ export class CommandInbox {
 
   /** A buffer for an inbox: shared memory where the page is cross-origin isolated, else a plain buffer (same thread only). */
   static allocate(): ArrayBufferLike {
-    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-    return isolated && typeof SharedArrayBuffer !== "undefined"
-      ? new SharedArrayBuffer(CommandInbox.bytes)
-      : new ArrayBuffer(CommandInbox.bytes);
+    return allocateShared(CommandInbox.bytes);
   }
 
   private readonly ring: SampleRing;

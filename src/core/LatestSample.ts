@@ -4,7 +4,7 @@
  * sequence stamps) in a (Shared)ArrayBuffer. Nobody indexes the buffer by hand: readers copy into
  * a {@link SampleFrame}, whose fields have names. Works on a plain ArrayBuffer too (same thread).
  */
-import { SampleRing } from "./SampleRing.ts";
+import { allocateShared, SampleRing } from "./SampleRing.ts";
 
 /** Sample flags. */
 export const SAMPLE_TRACKING = 1;
@@ -177,9 +177,7 @@ export class LatestSample {
 
 /** A SharedArrayBuffer when the page is cross-origin isolated, else a plain one. */
 export function allocateSampleBuffer(joints: number): ArrayBufferLike {
-  const bytes = LatestSample.bytesFor(joints);
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  return isolated && typeof SharedArrayBuffer !== "undefined" ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  return allocateShared(LatestSample.bytesFor(joints));
 }
 
 /** Where a loop publishes its samples, as handed to another thread (recorder, simulated camera). */

@@ -15,6 +15,17 @@
 
 const HEADER_INTS = 4;
 
+/** `bytes` of shared memory where this context is cross-origin isolated, else a plain buffer (same thread only). */
+export function allocateShared(bytes: number): ArrayBufferLike {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  return isolated && typeof SharedArrayBuffer !== "undefined" ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
+/** Whether `buffer` is shared memory (other threads see its writes). */
+export function isShared(buffer: ArrayBufferLike): buffer is SharedArrayBuffer {
+  return typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer;
+}
+
 export class SampleRing {
   static bytesFor(width: number, slots: number): number {
     return SampleRing.bodyOffset(slots) + 8 * width * slots;

@@ -1,4 +1,5 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
+import { isShared } from "../core/SampleRing.ts";
 import type { CameraSpec } from "../core/dataset.ts";
 import { armJoints, poseToUrdf } from "../core/jointMapping.ts";
 import { SampleFrame, type SampleSource } from "../core/LatestSample.ts";
@@ -150,7 +151,7 @@ export function createCameraStore(b: CameraBackends): CameraStore {
   const loopSample = (): SampleSource | null => {
     const t = teleop.getState();
     const buffer = t.shared?.buffer;
-    return t.shared && t.status && typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer
+    return t.shared && t.status && buffer && isShared(buffer)
       ? { buffer, joints: t.shared.joints, hostOffsetMs: t.status.clockOriginMs - pageTimeOrigin }
       : null;
   };
