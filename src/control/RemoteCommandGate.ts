@@ -82,7 +82,6 @@ export class RemoteCommandGate {
   private holdSince = NaN;
   private readonly ages = new Float64Array(AGES);
   private readonly waits = new Float64Array(AGES);
-  private latestArrivedAt = NaN;
   private ageCount = 0;
   private counts = { accepted: 0, droppedStale: 0, droppedOutOfOrder: 0, applied: 0, staleApplied: 0, holds: 0 };
 
@@ -115,7 +114,6 @@ export class RemoteCommandGate {
     }
     this.latest = cmd;
     this.lastFreshAt = now;
-    this.latestArrivedAt = now;
     this.counts.accepted++;
     return "accepted";
   }
@@ -144,7 +142,7 @@ export class RemoteCommandGate {
       this.appliedSeq = cmd.seq;
       this.appliedAt = now;
       this.counts.applied++;
-      this.waits[this.ageCount % AGES] = now - this.latestArrivedAt;
+      this.waits[this.ageCount % AGES] = now - this.lastFreshAt; // the newest command arrived then
       this.ages[this.ageCount++ % AGES] = now - cmd.sentAt;
     }
     for (let i = 0; i < this.n; i++) out[i] = cmd.joints[i] ?? NaN;
